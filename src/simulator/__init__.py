@@ -1,0 +1,1 @@
+"""tts-sim: a stateful, time-controlled TikTok Shop / SFCC / ChannelAdvisor simulator."""

@@ -1,0 +1,57 @@
+"""The Flask application factory: every registered system's blueprint plus the /_sim control plane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from simulator import systems
+from simulator.web import WorldHolder, current_world
+from simulator.world import World
+
+
+def create_app(world: World | None = None, *, names: list[str] | None = None, **world_kwargs: Any) -> Flask:
+    """Build the app serving ``world`` (or a new world from ``world_kwargs``).
+
+    All systems share one URL space (their paths do not collide, DESIGN.md); ``names`` limits the
+    app to some systems, for one-port-per-system serving.
+    """
+    app = Flask("tts_sim")
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    holder = WorldHolder(world or World.create(**world_kwargs), factory_kwargs=dict(world_kwargs))
+    app.extensions["tts_sim"] = holder
+    app.config["TTS_SIM_SYSTEMS"] = names
+    for blueprint in systems.blueprints(names):
+        app.register_blueprint(blueprint)
+    try:
+        from simulator.control.routes import bp as control_bp
+    except ImportError:  # control plane not installed in this build
+        control_bp = None
+    if control_bp is not None:
+        app.register_blueprint(control_bp)
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def _unknown_route(error: HTTPException) -> Response:
+        # Each vendor answers a path it does not serve with its own envelope, never an HTML page.
+        path = request.path
+        if path.startswith("/_sim/"):
+            resp = jsonify(error="not_found", message=f"{request.method} {path} is not a control-plane call")
+            resp.status_code = 404
+            return resp
+        world = current_world()
+        fallback = None
+        for system in world.systems.values():
+            if fallback is None:
+                fallback = system
+            if system.owns_path(path):
+                return system.not_found(request.method, path)  # type: ignore[no-any-return]
+        if fallback is not None:
+            return fallback.not_found(request.method, path)  # type: ignore[no-any-return]
+        resp = jsonify(error="not_emulated", message=f"{request.method} {path} is not emulated")
+        resp.status_code = 404
+        return resp
+
+    return app

@@ -1,0 +1,267 @@
+"""The world clock: the only source of "now" in the simulator, with a timer queue fired in time order."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time as _time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+DEFAULT_START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday: business-day maths reads naturally
+
+
+class ClockError(Exception):
+    """A clock operation that would break time's arrow (moving backwards, naive datetimes)."""
+
+
+def wall_time() -> float:
+    """Seconds since the epoch from the machine's clock.
+
+    Only transport freshness checks use it (a partner process signs requests with its real
+    ``time.time()`` under ``tts-sim serve``); business time always comes from a :class:`Clock`.
+    """
+    return _time.time()
+
+
+def wall_monotonic() -> float:
+    """A monotonic wall reading, for the realtime ticker and benchmarks."""
+    return _time.monotonic()
+
+
+def ensure_aware(value: datetime) -> datetime:
+    """Return ``value`` in UTC, refusing naive datetimes (ambiguous in a simulation)."""
+    if value.tzinfo is None:
+        raise ClockError(f"naive datetime {value.isoformat()} (give a timezone, e.g. 2026-11-02T09:00:00Z)")
+    return value.astimezone(UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO-8601 instant; a trailing ``Z`` means UTC."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ClockError(f"not an ISO-8601 instant: {text!r}") from exc
+    return ensure_aware(parsed)
+
+
+@dataclass(order=True)
+class Timer:
+    """A callback due at a virtual instant; equal due times fire in scheduling order."""
+
+    due: datetime
+    seq: int
+    kind: str = field(compare=False)
+    callback: Callable[[], Any] = field(compare=False, repr=False)
+    key: str | None = field(default=None, compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        """Cancel the timer; it stays in the heap but never fires (lazy deletion keeps cancel O(1))."""
+        self.cancelled = True
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One timer that fired during an advance."""
+
+    at: datetime
+    kind: str
+    key: str | None
+
+
+Listener = Callable[[datetime], None]
+
+
+class Clock:
+    """Virtual time for one world.
+
+    Time only moves forward, through :meth:`advance_by` / :meth:`advance_to` (or the realtime
+    ticker, which calls :meth:`advance_to`). Timers scheduled while advancing (a timer that
+    schedules another) fire in the same advance if they are due by its target. The cost of an
+    advance is the number of timers fired, never the length of the span.
+    """
+
+    def __init__(self, start: datetime = DEFAULT_START) -> None:
+        self._now = ensure_aware(start)
+        self._heap: list[Timer] = []
+        self._seq = itertools.count()
+        self._listeners: list[Listener] = []
+        self._live = 0
+
+    # -- reading -------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The current virtual instant (UTC, timezone-aware)."""
+        return self._now
+
+    def timestamp(self) -> int:
+        """The current virtual instant as Unix seconds (TikTok's timestamp unit)."""
+        return int(self._now.timestamp())
+
+    # -- timers --------------------------------------------------------------------------------
+    def schedule(
+        self, due: datetime, callback: Callable[[], Any], *, kind: str, key: str | None = None
+    ) -> Timer:
+        """Schedule ``callback`` at ``due``; a due time in the past fires at the next advance."""
+        timer = Timer(ensure_aware(due), next(self._seq), kind, callback, key)
+        heapq.heappush(self._heap, timer)
+        self._live += 1
+        return timer
+
+    def schedule_in(
+        self, delay: timedelta, callback: Callable[[], Any], *, kind: str, key: str | None = None
+    ) -> Timer:
+        """Schedule ``callback`` ``delay`` after now."""
+        return self.schedule(self._now + delay, callback, kind=kind, key=key)
+
+    def cancel(self, timer: Timer | None) -> None:
+        """Cancel a timer (no-op for ``None`` or an already fired/cancelled timer)."""
+        if timer is not None and not timer.cancelled:
+            timer.cancel()
+            self._live -= 1
+
+    def pending(self) -> list[Timer]:
+        """Live timers in firing order."""
+        return sorted(t for t in self._heap if not t.cancelled)
+
+    def pending_count(self) -> int:
+        """Number of live timers (O(1))."""
+        return self._live
+
+    def next_due(self) -> datetime | None:
+        """Due time of the next live timer, if any."""
+        self._drop_cancelled_head()
+        return self._heap[0].due if self._heap else None
+
+    # -- moving --------------------------------------------------------------------------------
+    def advance_by(self, delta: timedelta) -> list[Fired]:
+        """Move ``delta`` forward, firing due timers in time order."""
+        if delta < timedelta(0):
+            raise ClockError(f"cannot move the clock backwards (advance by {delta})")
+        return self.advance_to(self._now + delta)
+
+    def advance_to(self, target: datetime) -> list[Fired]:
+        """Move to ``target``, firing every timer due at or before it, in (due, scheduling) order."""
+        target = ensure_aware(target)
+        if target < self._now:
+            raise ClockError(
+                f"cannot move the clock backwards from {self._now.isoformat()} to {target.isoformat()}"
+            )
+        fired: list[Fired] = []
+        while True:
+            self._drop_cancelled_head()
+            if not self._heap or self._heap[0].due > target:
+                break
+            timer = heapq.heappop(self._heap)
+            self._live -= 1
+            timer.cancelled = True  # fired: a later cancel() must not decrement again
+            if timer.due > self._now:
+                self._set_now(timer.due)
+            timer.callback()
+            fired.append(Fired(self._now, timer.kind, timer.key))
+        if target > self._now:
+            self._set_now(target)
+        return fired
+
+    def _drop_cancelled_head(self) -> None:
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+
+    def _set_now(self, value: datetime) -> None:
+        self._now = value
+        for listener in self._listeners:
+            listener(value)
+
+    # -- observers -----------------------------------------------------------------------------
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(now)`` whenever time moves (used by the freezegun bridge)."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        """Stop calling ``listener``."""
+        self._listeners.remove(listener)
+
+
+class RealtimeTicker:
+    """Moves a clock forward with the wall clock, ``speed`` virtual seconds per real second.
+
+    Used by ``tts-sim serve --clock realtime --speed N``. The ticker calls ``advance`` (which must
+    take the world's lock) every ``interval`` real seconds; manual advances in between simply
+    move the anchor, so both modes compose.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        advance: Callable[[datetime], object],
+        *,
+        speed: float = 1.0,
+        interval: float = 0.05,
+    ) -> None:
+        if speed <= 0:
+            raise ClockError("speed must be positive")
+        self.clock = clock
+        self.speed = speed
+        self.interval = interval
+        self._advance = advance
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._anchor_wall = wall_monotonic()
+        self._anchor_virtual = clock.now()
+
+    def target(self) -> datetime:
+        """The virtual instant the wall clock has reached."""
+        elapsed = (wall_monotonic() - self._anchor_wall) * self.speed
+        return self._anchor_virtual + timedelta(seconds=elapsed)
+
+    def tick(self) -> None:
+        """Advance to the wall-derived target, re-anchoring if the clock was moved manually past it."""
+        target = self.target()
+        now = self.clock.now()
+        if now > target:
+            self._anchor_wall, self._anchor_virtual = wall_monotonic(), now
+            return
+        self._advance(target)
+
+    def start(self) -> None:
+        """Start ticking in a daemon thread."""
+        self._anchor_wall, self._anchor_virtual = wall_monotonic(), self.clock.now()
+        self._thread = threading.Thread(target=self._run, name="tts-sim-clock", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop ticking and wait for the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.tick()
+
+
+@contextmanager
+def freezegun_bridge(clock: Clock) -> Iterator[None]:
+    """Keep freezegun's frozen time equal to ``clock`` while the block runs.
+
+    Code under test that calls ``datetime.now()`` / ``time.time()`` then agrees with the
+    simulation, including inside timer callbacks fired during an advance.
+    """
+    import freezegun
+
+    freezer = freezegun.freeze_time(clock.now())
+    frozen = freezer.start()
+
+    def follow(now: datetime) -> None:
+        frozen.move_to(now)
+
+    clock.add_listener(follow)
+    try:
+        yield
+    finally:
+        clock.remove_listener(follow)
+        freezer.stop()

@@ -1,0 +1,88 @@
+"""Domain events the engine emits after each state change (journal, webhooks and connectors subscribe)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class EngineEvent:
+    """Base: every event carries the virtual instant it happened at and the order it concerns."""
+
+    topic: ClassVar[str] = "engine"
+    at: datetime
+    order_id: str
+
+    def payload(self) -> dict[str, Any]:
+        """Plain data for the journal."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "at"}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlaced(EngineEvent):
+    """A buyer placed an order (paid or not)."""
+
+    topic: ClassVar[str] = "order.placed"
+    shop_id: str = ""
+    profile: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatusChanged(EngineEvent):
+    """LIFE-1: every order status change (drives webhook type 1 and the connectors)."""
+
+    topic: ClassVar[str] = "order.status"
+    old: str = ""
+    new: str = ""
+    event: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PackageStatusChanged(EngineEvent):
+    """A package moved (shipped, collected, delivered, cancelled)."""
+
+    topic: ClassVar[str] = "package.status"
+    package_id: str = ""
+    old: str = ""
+    new: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationChanged(EngineEvent):
+    """A cancellation was created or changed status (drives webhook type 11)."""
+
+    topic: ClassVar[str] = "cancellation.status"
+    cancel_id: str = ""
+    old: str | None = None
+    new: str = ""
+    role: str = ""
+    cancel_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerNotified(EngineEvent):
+    """NOTE-1: a buyer email / in-app notification with its time."""
+
+    topic: ClassVar[str] = "notification.buyer"
+    kind: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchDeadlinePassed(EngineEvent):
+    """SLA-1: the dispatch deadline passed with the order still unshipped."""
+
+    topic: ClassVar[str] = "sla.dispatch_missed"
+    deadline: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StockChanged(EngineEvent):
+    """HOLD-4: a reservation, release or consumption of stock for one SKU."""
+
+    topic: ClassVar[str] = "stock.change"
+    sku_id: str = ""
+    action: str = ""
+    quantity: int = 0

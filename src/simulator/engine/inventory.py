@@ -1,0 +1,82 @@
+"""Stock per SKU: available, reserved for paid-but-unshipped orders, and shipped (HOLD-4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from simulator.engine.errors import InvalidRequest, NotFound
+
+
+@dataclass(slots=True)
+class Sku:
+    """A sellable SKU with its stock counters; ``available + reserved + shipped`` is conserved."""
+
+    sku_id: str
+    product_id: str
+    product_name: str
+    sku_name: str
+    seller_sku: str
+    price: Decimal
+    currency: str
+    available: int
+    reserved: int = 0
+    shipped: int = 0
+    presale_dispatch_days: int | None = None
+
+    @property
+    def total(self) -> int:
+        """The conserved quantity (changes only by restock)."""
+        return self.available + self.reserved + self.shipped
+
+
+class Inventory:
+    """All SKUs of a world, by id."""
+
+    def __init__(self) -> None:
+        self.skus: dict[str, Sku] = {}
+
+    def add(self, sku: Sku) -> Sku:
+        """Register a SKU (replacing one with the same id)."""
+        self.skus[sku.sku_id] = sku
+        return sku
+
+    def get(self, sku_id: str) -> Sku:
+        """The SKU, or :class:`NotFound`."""
+        try:
+            return self.skus[sku_id]
+        except KeyError:
+            raise NotFound("sku", sku_id) from None
+
+    def check_available(self, wanted: dict[str, int]) -> None:
+        """Refuse (changing nothing) unless every SKU has the wanted quantity available."""
+        for sku_id, qty in wanted.items():
+            sku = self.get(sku_id)
+            if qty <= 0:
+                raise InvalidRequest(f"quantity for {sku_id} must be positive", reason="bad_quantity")
+            if sku.available < qty:
+                raise InvalidRequest(
+                    f"SKU {sku_id} has {sku.available} available, {qty} wanted", reason="out_of_stock", rule="HOLD-4"
+                )
+
+    def reserve(self, sku_id: str, qty: int) -> None:
+        """Move ``qty`` from available to reserved (payment, HOLD-4)."""
+        sku = self.skus[sku_id]
+        sku.available -= qty
+        sku.reserved += qty
+
+    def release(self, sku_id: str, qty: int) -> None:
+        """Move ``qty`` from reserved back to available (cancellation, HOLD-4)."""
+        sku = self.skus[sku_id]
+        sku.reserved -= qty
+        sku.available += qty
+
+    def consume(self, sku_id: str, qty: int) -> None:
+        """Move ``qty`` from reserved to shipped (ship, HOLD-4)."""
+        sku = self.skus[sku_id]
+        sku.reserved -= qty
+        sku.shipped += qty
+
+    def restock(self, sku_id: str, qty: int) -> None:
+        """Add stock (the only change to a SKU's conserved total)."""
+        self.skus[sku_id].available += qty

@@ -1,0 +1,138 @@
+"""Engine state: orders (one unit per line item, as TikTok models them), packages and cancellations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from simulator.clock import Timer
+from simulator.engine.states import CancelStatus, CancelType, OrderStatus, PackageStatus, Role
+
+
+@dataclass(slots=True)
+class LineItem:
+    """One unit of one SKU (TikTok has no quantity field: 2 units = 2 line items)."""
+
+    id: str
+    sku_id: str
+    product_id: str
+    product_name: str
+    sku_name: str
+    seller_sku: str
+    sale_price: Decimal
+    original_price: Decimal
+    package_id: str
+    status: OrderStatus
+    cancel_reason: str | None = None
+    cancel_user: str | None = None
+
+
+@dataclass(slots=True)
+class Package:
+    """A shippable group of line items."""
+
+    id: str
+    order_id: str
+    line_item_ids: list[str]
+    status: PackageStatus
+    create_time: datetime
+    update_time: datetime
+    tracking_number: str | None = None
+    shipping_provider_id: str | None = None
+    shipping_provider_name: str | None = None
+    handover_method: str | None = None
+    rts_time: datetime | None = None
+    collection_time: datetime | None = None
+    delivery_time: datetime | None = None
+    shipping_info_updates: int = 0
+
+
+@dataclass(slots=True)
+class Cancellation:
+    """A cancellation record (its own machine: PENDING / SUCCESS / CANCEL / COMPLETE)."""
+
+    id: str
+    order_id: str
+    cancel_type: CancelType
+    role: Role
+    status: CancelStatus
+    reason: str
+    create_time: datetime
+    update_time: datetime
+    line_item_ids: list[str]
+    refund_total: Decimal
+    respond_deadline: datetime | None = None
+    reject_reason: str | None = None
+    reject_comment: str | None = None
+    resolved_by: Role | None = None
+    idempotency_keys: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Notification:
+    """NOTE-1: a buyer notification with its virtual time."""
+
+    order_id: str
+    kind: str
+    at: datetime
+    details: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Order:
+    """A TikTok Shop order as the reference engine knows it."""
+
+    id: str
+    shop_id: str
+    profile: str
+    region: str
+    currency: str
+    status: OrderStatus
+    buyer: dict[str, Any]
+    recipient_address: dict[str, Any]
+    line_items: list[LineItem]
+    package_ids: list[str]
+    create_time: datetime
+    update_time: datetime
+    delivery_option_id: str = ""
+    delivery_option_name: str = ""
+    warehouse_id: str = ""
+    shipping_fee: Decimal = Decimal("0")
+    buyer_message: str = ""
+    paid_time: datetime | None = None
+    hold_until: datetime | None = None
+    released_time: datetime | None = None
+    rts_sla_time: datetime | None = None
+    cancel_order_sla_time: datetime | None = None
+    rts_time: datetime | None = None
+    collection_time: datetime | None = None
+    delivery_time: datetime | None = None
+    completed_time: datetime | None = None
+    cancel_time: datetime | None = None
+    cancel_reason: str | None = None
+    cancellation_initiator: str | None = None
+    cancel_after_shipped: bool = False
+    request_cancel_time: datetime | None = None
+    campaign: str | None = None
+    presale_dispatch_days: int | None = None
+    dispatch_missed: bool = False
+    pending_cancel_id: str | None = None
+    cancellation_ids: list[str] = field(default_factory=list)
+    timers: dict[str, Timer] = field(default_factory=dict, repr=False)
+
+    @property
+    def sub_total(self) -> Decimal:
+        """Sum of sale prices of all line items."""
+        return sum((li.sale_price for li in self.line_items), Decimal("0"))
+
+    @property
+    def total_amount(self) -> Decimal:
+        """What the buyer paid (sub total + shipping; taxes are not simulated)."""
+        return self.sub_total + self.shipping_fee
+
+    @property
+    def is_on_hold_order(self) -> bool:
+        """TikTok's flag: the order has (or will have) an ON_HOLD period."""
+        return self.hold_until is not None or self.status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD)

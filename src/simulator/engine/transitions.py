@@ -1,0 +1,115 @@
+"""The order, package and cancellation machines as data (rules.md IDs on every row and refusal)."""
+
+from __future__ import annotations
+
+from simulator.engine.states import CancelStatus as C
+from simulator.engine.states import OrderStatus as O
+from simulator.engine.states import PackageStatus as P
+from simulator.engine.table import Refusal, Row, TransitionTable
+
+
+def _s(*states: O | P | C) -> frozenset[O | P | C]:
+    return frozenset(states)
+
+
+ALL_ORDER = _s(*O)
+SHIPPED = _s(O.AWAITING_COLLECTION, O.IN_TRANSIT, O.DELIVERED, O.COMPLETED)
+CANCEL_EVENTS = ("buyer_cancel", "buyer_request_cancel", "seller_cancel", "approve_cancel", "auto_cancel")
+
+ORDER = TransitionTable(
+    "order",
+    O,
+    initial=O.UNPAID,
+    finals=(O.COMPLETED, O.CANCELLED),
+    rows=[
+        Row("pay", _s(O.UNPAID), O.ON_HOLD, "HOLD-1"),
+        Row("release_hold", _s(O.ON_HOLD), O.AWAITING_SHIPMENT, "HOLD-1"),
+        Row("ship", _s(O.AWAITING_SHIPMENT, O.PARTIALLY_SHIPPING), O.AWAITING_COLLECTION, "LIFE-1",
+            guard="last_package"),
+        Row("ship", _s(O.AWAITING_SHIPMENT, O.PARTIALLY_SHIPPING), O.PARTIALLY_SHIPPING, "LIFE-1"),
+        Row("collect", _s(O.AWAITING_COLLECTION), O.IN_TRANSIT, "LIFE-1", guard="last_package"),
+        Row("collect", _s(O.AWAITING_COLLECTION, O.PARTIALLY_SHIPPING), None, "LIFE-1"),
+        Row("deliver", _s(O.IN_TRANSIT, O.AWAITING_COLLECTION), O.DELIVERED, "LIFE-1", guard="last_package"),
+        Row("deliver", _s(O.IN_TRANSIT, O.AWAITING_COLLECTION, O.PARTIALLY_SHIPPING), None, "LIFE-1"),
+        Row("complete", _s(O.DELIVERED), O.COMPLETED, "LIFE-1"),
+        Row("buyer_cancel", _s(O.UNPAID, O.ON_HOLD), O.CANCELLED, "HOLD-3"),
+        Row("buyer_request_cancel", _s(O.AWAITING_SHIPMENT), None, "CAN-B4"),
+        Row("approve_cancel", _s(O.AWAITING_SHIPMENT), O.CANCELLED, "CAN-B4"),
+        Row("seller_cancel", _s(O.UNPAID, O.ON_HOLD, O.AWAITING_SHIPMENT), O.CANCELLED, "CAN-S2"),
+        Row("auto_cancel", _s(O.AWAITING_SHIPMENT), O.CANCELLED, "SLA-5"),
+        Row("platform_cancel", ALL_ORDER - _s(O.COMPLETED, O.CANCELLED), O.CANCELLED, "CAN-P1"),
+    ],
+    refusals=[
+        Refusal("pay", ALL_ORDER - _s(O.UNPAID), "already_paid", "HOLD-1"),
+        Refusal("release_hold", ALL_ORDER - _s(O.ON_HOLD), "not_on_hold", "HOLD-1"),
+        Refusal("ship", _s(O.ON_HOLD), "order_on_hold", "HOLD-2"),
+        Refusal("ship", _s(O.UNPAID), "order_unpaid", "FUL-2"),
+        Refusal("ship", _s(O.CANCELLED), "order_cancelled", "FUL-2"),
+        Refusal("ship", SHIPPED, "already_shipped", "FUL-2"),
+        Refusal("collect", _s(O.UNPAID, O.ON_HOLD, O.AWAITING_SHIPMENT), "not_shipped", "LIFE-1"),
+        Refusal("collect", _s(O.IN_TRANSIT, O.DELIVERED, O.COMPLETED), "already_collected", "LIFE-1"),
+        Refusal("collect", _s(O.CANCELLED), "order_cancelled", "LIFE-1"),
+        Refusal("deliver", _s(O.UNPAID, O.ON_HOLD, O.AWAITING_SHIPMENT), "not_shipped", "LIFE-1"),
+        Refusal("deliver", _s(O.DELIVERED, O.COMPLETED), "already_delivered", "LIFE-1"),
+        Refusal("deliver", _s(O.CANCELLED), "order_cancelled", "LIFE-1"),
+        Refusal("complete", ALL_ORDER - _s(O.DELIVERED, O.COMPLETED, O.CANCELLED), "not_delivered", "LIFE-1"),
+        Refusal("complete", _s(O.COMPLETED), "order_completed", "LIFE-1"),
+        Refusal("complete", _s(O.CANCELLED), "order_cancelled", "LIFE-1"),
+        Refusal("buyer_cancel", _s(O.AWAITING_SHIPMENT), "needs_seller_review", "CAN-B4"),
+        Refusal("buyer_request_cancel", _s(O.UNPAID, O.ON_HOLD), "cancel_directly", "HOLD-3"),
+        Refusal("auto_cancel", _s(O.UNPAID, O.ON_HOLD), "not_released", "SLA-5"),
+        Refusal("auto_cancel", _s(O.PARTIALLY_SHIPPING), "already_shipped", "SLA-5"),
+        Refusal("approve_cancel", _s(O.UNPAID, O.ON_HOLD), "no_request", "CAN-B4"),
+        *[Refusal(e, _s(O.PARTIALLY_SHIPPING) | SHIPPED - _s(O.COMPLETED), "already_shipped", "CAN-X1")
+          for e in ("buyer_cancel", "buyer_request_cancel", "seller_cancel", "approve_cancel")],
+        *[Refusal(e, _s(O.AWAITING_COLLECTION, O.IN_TRANSIT, O.DELIVERED), "already_shipped", "CAN-X1")
+          for e in ("auto_cancel",)],
+        *[Refusal(e, _s(O.COMPLETED), "order_completed", "CAN-X1") for e in (*CANCEL_EVENTS, "platform_cancel")],
+        *[Refusal(e, _s(O.CANCELLED), "order_cancelled", "CAN-X1") for e in (*CANCEL_EVENTS, "platform_cancel")],
+    ],
+)
+
+PACKAGE = TransitionTable(
+    "package",
+    P,
+    initial=P.TO_FULFILL,
+    finals=(P.COMPLETED, P.CANCELLED),
+    rows=[
+        Row("ship", _s(P.TO_FULFILL), P.PROCESSING, "LIFE-1"),
+        Row("collect", _s(P.PROCESSING), P.FULFILLING, "LIFE-1"),
+        Row("deliver", _s(P.FULFILLING, P.PROCESSING), P.COMPLETED, "LIFE-1"),
+        Row("cancel", _s(P.TO_FULFILL, P.PROCESSING, P.FULFILLING), P.CANCELLED, "CAN-P1"),
+    ],
+    refusals=[
+        Refusal("ship", _s(P.PROCESSING, P.FULFILLING, P.COMPLETED), "already_shipped", "FUL-2"),
+        Refusal("ship", _s(P.CANCELLED), "package_cancelled", "FUL-2"),
+        Refusal("collect", _s(P.TO_FULFILL), "not_shipped", "LIFE-1"),
+        Refusal("collect", _s(P.FULFILLING, P.COMPLETED), "already_collected", "LIFE-1"),
+        Refusal("collect", _s(P.CANCELLED), "package_cancelled", "LIFE-1"),
+        Refusal("deliver", _s(P.TO_FULFILL), "not_shipped", "LIFE-1"),
+        Refusal("deliver", _s(P.COMPLETED), "already_delivered", "LIFE-1"),
+        Refusal("deliver", _s(P.CANCELLED), "package_cancelled", "LIFE-1"),
+        Refusal("cancel", _s(P.COMPLETED), "already_delivered", "CAN-X1"),
+        Refusal("cancel", _s(P.CANCELLED), "package_cancelled", "CAN-X1"),
+    ],
+)
+
+CANCELLATION = TransitionTable(
+    "cancellation",
+    C,
+    initial=C.PENDING,
+    finals=(C.COMPLETE, C.CANCEL),
+    rows=[
+        Row("approve", _s(C.PENDING), C.SUCCESS, "CAN-B4"),
+        Row("reject", _s(C.PENDING), C.CANCEL, "CAN-B4"),
+        Row("withdraw", _s(C.PENDING), C.CANCEL, "CAN-B4"),
+        Row("refund", _s(C.SUCCESS), C.COMPLETE, "CAN-B4"),
+    ],
+    refusals=[
+        *[Refusal(e, _s(C.SUCCESS, C.COMPLETE), "already_approved", "CAN-X1") for e in ("approve", "reject", "withdraw")],
+        *[Refusal(e, _s(C.CANCEL), "already_closed", "CAN-X1") for e in ("approve", "reject", "withdraw")],
+        Refusal("refund", _s(C.PENDING), "not_approved", "CAN-B4"),
+        Refusal("refund", _s(C.COMPLETE), "already_refunded", "CAN-B4"),
+        Refusal("refund", _s(C.CANCEL), "already_closed", "CAN-B4"),
+    ],
+)

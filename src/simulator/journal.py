@@ -1,0 +1,82 @@
+"""Append-only record of every request, state change, webhook, email and file (powers reports)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from simulator.clock import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One journal line: a sequence number, the virtual time, a dotted kind and plain data."""
+
+    seq: int
+    at: datetime
+    kind: str
+    data: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"seq": self.seq, "at": self.at.isoformat(), "kind": self.kind, "data": to_plain(self.data)}
+
+
+class Journal:
+    """Entries in the order they happened; queries filter by sequence, time, kind prefix and order."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._entries: list[Entry] = []
+
+    def record(self, kind: str, /, **data: Any) -> Entry:
+        """Append an entry stamped with the world clock."""
+        entry = Entry(len(self._entries) + 1, self._clock.now(), kind, data)
+        self._entries.append(entry)
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries)
+
+    def entries(
+        self,
+        *,
+        since: int | None = None,
+        since_time: datetime | None = None,
+        kind: str | None = None,
+        order_id: str | None = None,
+    ) -> list[Entry]:
+        """Entries after sequence ``since`` / at or after ``since_time``, whose kind starts with ``kind``."""
+        start = since or 0
+        result = []
+        for entry in self._entries[start:]:
+            if since_time is not None and entry.at < since_time:
+                continue
+            if kind is not None and not (entry.kind == kind or entry.kind.startswith(kind.rstrip(".") + ".")):
+                continue
+            if order_id is not None and entry.data.get("order_id") != order_id:
+                continue
+            result.append(entry)
+        return result
+
+
+def to_plain(value: Any) -> Any:
+    """Convert datetimes, decimals, enums, sets and dataclass-ish values to JSON-ready data."""
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value

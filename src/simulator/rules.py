@@ -1,0 +1,247 @@
+"""Rule profiles (sfcc, rithum, direct): every documented number and list as data carrying rule IDs."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.calendar import BusinessCalendar
+
+PROFILE_NAMES = ("sfcc", "rithum", "direct")
+ORDER_STATUSES = (
+    "UNPAID",
+    "ON_HOLD",
+    "AWAITING_SHIPMENT",
+    "PARTIALLY_SHIPPING",
+    "AWAITING_COLLECTION",
+    "IN_TRANSIT",
+    "DELIVERED",
+    "COMPLETED",
+    "CANCELLED",
+)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class ProfileError(ValueError):
+    """Profile data that is missing a quantity, has a bad value or an incomplete mapping."""
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse ``"15m"``, ``"1h"``, ``"48h"``, ``"15d"`` or a number of seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ProfileError(f"not a duration: {value!r} (use e.g. 90s, 15m, 1h, 7d)")
+    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+
+def format_duration(delta: timedelta) -> str:
+    """Render a duration compactly (``1h``, ``15m``, ``2d 3h``)."""
+    total = int(delta.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size:
+            parts.append(f"{total // size}{unit}")
+            total %= size
+    return " ".join(parts) or "0s"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One documented number or list, with the rules it serves and where it comes from."""
+
+    key: str
+    value: Any
+    rules: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class AutoCancel:
+    """Platform auto-cancel limit for an unshipped order (SLA-5): calendar or business days."""
+
+    calendar_days: int | None = None
+    business_days: int | None = None
+
+    def deadline(self, start: datetime, calendar: BusinessCalendar) -> datetime:
+        """The instant an order unshipped since ``start`` is auto-cancelled."""
+        if self.calendar_days is not None:
+            return start + timedelta(days=self.calendar_days)
+        assert self.business_days is not None
+        return calendar.add_business_days(start, self.business_days)
+
+    def describe(self) -> str:
+        """Human wording for tables."""
+        if self.calendar_days is not None:
+            return f"{self.calendar_days} calendar days"
+        return f"{self.business_days} business days"
+
+
+class Profile:
+    """The numbers one integration channel runs by, read from ``profiles.yaml``."""
+
+    def __init__(self, name: str, data: Mapping[str, Any], shared: Mapping[str, Any]) -> None:
+        self.name = name
+        self.description = str(data.get("description", ""))
+        self.quantities: dict[str, Quantity] = {}
+        for key, entry in data.items():
+            if key == "description":
+                continue
+            if not isinstance(entry, Mapping) or "value" not in entry:
+                raise ProfileError(f"profile {name}: {key} needs a mapping with 'value'")
+            self.quantities[key] = Quantity(
+                key, entry["value"], tuple(entry.get("rules", ())), str(entry.get("source", ""))
+            )
+        self._shared = shared
+        # Validate and pre-parse once: timers read these on hot paths.
+        self.hold = parse_duration(self._value("hold"))
+        self.cancel_request_window = parse_duration(self._value("cancel_request_window"))
+        self.dispatch_sla_business_days = int(self._value("dispatch_sla_business_days"))
+        self.campaign_extension_business_days = int(self._value("campaign_extension_business_days"))
+        self.ldr_target = float(self._value("ldr_target"))
+        self.update_shipping_info_window = parse_duration(self._value("update_shipping_info_window"))
+        self.completion_after_delivery = parse_duration(self._value("completion_after_delivery"))
+        self.webhook_retry_schedule = tuple(parse_duration(v) for v in self._value("webhook_retry_schedule"))
+        self.webhook_timeout_seconds = float(self._value("webhook_timeout_seconds"))
+        sync = self._value("sync_interval")
+        self.sync_interval = parse_duration(sync) if sync is not None else None
+        auto = self._value("auto_cancel")
+        if not isinstance(auto, Mapping) or len(auto) != 1 or not auto.keys() <= {"calendar_days", "business_days"}:
+            raise ProfileError(f"profile {name}: auto_cancel must be {{calendar_days: N}} or {{business_days: N}}")
+        self.auto_cancel = AutoCancel(**{k: int(v) for k, v in auto.items()})
+
+    def _value(self, key: str) -> Any:
+        if key not in self.quantities:
+            raise ProfileError(f"profile {self.name}: missing {key}")
+        return self.quantities[key].value
+
+    def rules_for(self, key: str) -> tuple[str, ...]:
+        """Rule IDs a quantity serves."""
+        return self.quantities[key].rules
+
+    def dispatch_deadline(self, released: datetime, placed: datetime, calendar: BusinessCalendar) -> datetime:
+        """SLA-1 with SLA-3: business days from hold end, plus the campaign extension of the placing day."""
+        extra = self.campaign_extension_business_days if calendar.campaign_extension(placed) else 0
+        return calendar.add_business_days(released, self.dispatch_sla_business_days + extra)
+
+    # shared lists -------------------------------------------------------------------------------
+    def approved_carriers(self, region: str) -> dict[str, str]:
+        """TikTok-approved carriers for a shop region (FUL-5): display name -> carrier code."""
+        table = self._shared["approved_carriers"]
+        return dict(table.get(region.upper(), {}))
+
+    def status_mapping(self, system: str) -> dict[str, Any]:
+        """TikTok order status -> the system's projection (CA-3 for channeladvisor)."""
+        return dict(self._shared["status_mappings"][system]["table"])
+
+    def cancel_reasons(self, who: str, status: str | None = None) -> list[str]:
+        """Reason keys ``who`` (seller, buyer, seller_reject) may use in ``status`` (CAN-S2)."""
+        table = self._shared["cancel_reasons"][who]
+        if status is None:
+            return list(table)
+        return list(table.get(status, []))
+
+    def system_reason(self, cause: str) -> str:
+        """The system/operator cancel reason key for a cause (fraud, shipping_timeout, ...)."""
+        return str(self._shared["cancel_reasons"]["system"][cause])
+
+
+class RuleBook:
+    """All profiles plus the shared tables, validated when loaded."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        shared = {k: v for k, v in data.items() if k != "profiles"}
+        for table_name in ("approved_carriers", "status_mappings", "cancel_reasons"):
+            if table_name not in shared:
+                raise ProfileError(f"rule data misses the {table_name} table")
+        for system, mapping in shared["status_mappings"].items():
+            missing = set(ORDER_STATUSES) - set(mapping.get("table", {}))
+            if missing:
+                raise ProfileError(f"status mapping {system} is not total: missing {sorted(missing)}")
+        self.profiles = {name: Profile(name, body, shared) for name, body in data["profiles"].items()}
+        missing_profiles = set(PROFILE_NAMES) - set(self.profiles)
+        if missing_profiles:
+            raise ProfileError(f"missing profiles: {sorted(missing_profiles)}")
+
+    def __getitem__(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise ProfileError(f"unknown profile {name!r} (known: {', '.join(self.profiles)})") from None
+
+    @classmethod
+    def load(cls, path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> RuleBook:
+        """Load the packaged ``profiles.yaml`` (or ``path``), applying ``{profile: {key: value}}`` overrides."""
+        if path is None:
+            text = resources.files("simulator").joinpath("profiles.yaml").read_text(encoding="utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        data = copy.deepcopy(_cached_parse(text))
+        for profile, values in (overrides or {}).items():
+            target = data["profiles"].get(profile)
+            if target is None:
+                raise ProfileError(f"override for unknown profile {profile!r}")
+            for key, value in values.items():
+                if key not in target:
+                    raise ProfileError(f"override for unknown quantity {profile}.{key}")
+                target[key] = {**target[key], "value": value}
+        return cls(data)
+
+    def table(self, profile: str | None = None) -> list[tuple[str, str, str, str, str]]:
+        """Rows ``(profile, quantity, value, rule IDs, source)`` for ``tts-sim rules``."""
+        rows = []
+        for name in [profile] if profile else list(self.profiles):
+            prof = self[name]
+            for q in prof.quantities.values():
+                rows.append((name, q.key, _render(q.key, q.value, prof), ", ".join(q.rules), q.source))
+        if profile is None or profile == "rithum":
+            carriers = self.data["approved_carriers"]
+            for region in ("US", "UK"):
+                names = ", ".join(carriers[region])
+                rows.append(("*", f"approved_carriers.{region}", f"{len(carriers[region])}: {names}",
+                             ", ".join(carriers["rules"]), carriers["source"]))
+        for system, mapping in self.data["status_mappings"].items():
+            pairs = "; ".join(f"{k}→{_short(v)}" for k, v in mapping["table"].items())
+            rows.append(("*", f"status_mapping.{system}", pairs, ", ".join(mapping["rules"]), mapping["source"]))
+        return rows
+
+
+_PARSED: dict[str, Any] = {}
+
+
+def _cached_parse(text: str) -> Any:
+    # Parsing YAML dominates World creation; profiles.yaml is immutable per process.
+    if text not in _PARSED:
+        _PARSED[text] = yaml.safe_load(text)
+    return _PARSED[text]
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Mapping):
+        return "/".join(str(v) for v in value.values())
+    return str(value)
+
+
+def _render(key: str, value: Any, profile: Profile) -> str:
+    if key == "auto_cancel":
+        return profile.auto_cancel.describe()
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if value is None:
+        return "n/a"
+    if key == "ldr_target":
+        return f"≤ {float(value):.0%}"
+    return str(value)
