@@ -1,0 +1,44 @@
+"""A live HTTP server for tests: the Flask app on 127.0.0.1 in a daemon thread (werkzeug, threaded)."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+class LiveServer:
+    """Serve a WSGI app on ``127.0.0.1:<free port>`` until :meth:`stop`; usable as a context manager."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self.host = host
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="tts-sim-live", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:54321``."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LiveServer:
+        """Start serving in the background."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and join the thread."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
