@@ -1,0 +1,3 @@
+"""Shared fixtures: fixture modules under tests/fixtures are loaded as plugins."""
+
+pytest_plugins = ["tests.fixtures.engine"]
