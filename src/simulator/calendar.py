@@ -48,6 +48,8 @@ class BusinessCalendar:
     holidays: frozenset[date] = field(default_factory=frozenset)
     weekend: frozenset[int] = frozenset({5, 6})  # Monday is 0: Saturday and Sunday
     campaigns: tuple[CampaignWindow, ...] = ()
+    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    _shift_cache: dict[tuple[date, int], date] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -56,15 +58,17 @@ class BusinessCalendar:
             raise CalendarError(f"unknown time zone {self.timezone!r}") from exc
         if len(self.weekend) >= 7:
             raise CalendarError("a calendar needs at least one working weekday")
+        object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
+        object.__setattr__(self, "_shift_cache", {})
 
     @property
     def tz(self) -> ZoneInfo:
         """The market's time zone."""
-        return ZoneInfo(self.timezone)
+        return self._zone
 
     def local_date(self, instant: datetime) -> date:
         """The calendar date of ``instant`` in the market's time zone."""
-        return instant.astimezone(self.tz).date()
+        return instant.astimezone(self._zone).date()
 
     def is_business_day(self, day: date) -> bool:
         """True unless ``day`` is a weekend day or a holiday."""
@@ -78,15 +82,25 @@ class BusinessCalendar:
         """
         if days < 0:
             raise CalendarError("add_business_days takes a non-negative count")
-        local = instant.astimezone(self.tz)
-        day = local.date()
-        remaining = days
-        while remaining:
-            day += timedelta(days=1)
-            if self.is_business_day(day):
-                remaining -= 1
-        moved = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self.tz)
+        local = instant.astimezone(self._zone)
+        day = self._shift(local.date(), days)
+        moved = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self._zone)
         return moved.astimezone(instant.tzinfo)
+
+    def _shift(self, start: date, days: int) -> date:
+        # Orders released on the same local day share their deadlines' dates: memoise per calendar.
+        key = (start, days)
+        cached = self._shift_cache.get(key)
+        if cached is None:
+            cached, remaining = start, days
+            while remaining:
+                cached += timedelta(days=1)
+                if self.is_business_day(cached):
+                    remaining -= 1
+            if len(self._shift_cache) > 4096:
+                self._shift_cache.clear()
+            self._shift_cache[key] = cached
+        return cached
 
     def business_days_between(self, start: datetime, end: datetime) -> int:
         """Whole business days after ``start``'s date up to and including ``end``'s date."""

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from simulator.rules import PROFILE_NAMES, RuleBook
+from simulator.runtime import tune_gc
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -49,6 +50,7 @@ _EXTRA: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tts-sim`` console script."""
     args = build_parser().parse_args(argv)
+    tune_gc()
     func: Command = args.func
     return func(args)
 

@@ -35,6 +35,8 @@ def wall_monotonic() -> float:
 
 def ensure_aware(value: datetime) -> datetime:
     """Return ``value`` in UTC, refusing naive datetimes (ambiguous in a simulation)."""
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         raise ClockError(f"naive datetime {value.isoformat()} (give a timezone, e.g. 2026-11-02T09:00:00Z)")
     return value.astimezone(UTC)
@@ -49,16 +51,16 @@ def parse_instant(text: str) -> datetime:
     return ensure_aware(parsed)
 
 
-@dataclass(order=True)
+@dataclass(eq=False, slots=True)
 class Timer:
-    """A callback due at a virtual instant; equal due times fire in scheduling order."""
+    """A callback due at a virtual instant; equal due times fire in scheduling order (``seq``)."""
 
     due: datetime
     seq: int
-    kind: str = field(compare=False)
-    callback: Callable[[], Any] = field(compare=False, repr=False)
-    key: str | None = field(default=None, compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    kind: str
+    callback: Callable[[], Any] = field(repr=False)
+    key: str | None = None
+    cancelled: bool = False
 
     def cancel(self) -> None:
         """Cancel the timer; it stays in the heap but never fires (lazy deletion keeps cancel O(1))."""
@@ -88,7 +90,8 @@ class Clock:
 
     def __init__(self, start: datetime = DEFAULT_START) -> None:
         self._now = ensure_aware(start)
-        self._heap: list[Timer] = []
+        # (due, seq, timer) tuples: ordering is done by C tuple comparison, never by Timer itself.
+        self._heap: list[tuple[datetime, int, Timer]] = []
         self._seq = itertools.count()
         self._listeners: list[Listener] = []
         self._live = 0
@@ -107,8 +110,9 @@ class Clock:
         self, due: datetime, callback: Callable[[], Any], *, kind: str, key: str | None = None
     ) -> Timer:
         """Schedule ``callback`` at ``due``; a due time in the past fires at the next advance."""
-        timer = Timer(ensure_aware(due), next(self._seq), kind, callback, key)
-        heapq.heappush(self._heap, timer)
+        due = ensure_aware(due)
+        timer = Timer(due, next(self._seq), kind, callback, key)
+        heapq.heappush(self._heap, (due, timer.seq, timer))
         self._live += 1
         return timer
 
@@ -126,7 +130,7 @@ class Clock:
 
     def pending(self) -> list[Timer]:
         """Live timers in firing order."""
-        return sorted(t for t in self._heap if not t.cancelled)
+        return [t for _, _, t in sorted(self._heap) if not t.cancelled]
 
     def pending_count(self) -> int:
         """Number of live timers (O(1))."""
@@ -135,7 +139,7 @@ class Clock:
     def next_due(self) -> datetime | None:
         """Due time of the next live timer, if any."""
         self._drop_cancelled_head()
-        return self._heap[0].due if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     # -- moving --------------------------------------------------------------------------------
     def advance_by(self, delta: timedelta) -> list[Fired]:
@@ -154,9 +158,9 @@ class Clock:
         fired: list[Fired] = []
         while True:
             self._drop_cancelled_head()
-            if not self._heap or self._heap[0].due > target:
+            if not self._heap or self._heap[0][0] > target:
                 break
-            timer = heapq.heappop(self._heap)
+            timer = heapq.heappop(self._heap)[2]
             self._live -= 1
             timer.cancelled = True  # fired: a later cancel() must not decrement again
             if timer.due > self._now:
@@ -168,7 +172,7 @@ class Clock:
         return fired
 
     def _drop_cancelled_head(self) -> None:
-        while self._heap and self._heap[0].cancelled:
+        while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
 
     def _set_now(self, value: datetime) -> None:

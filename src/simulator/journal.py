@@ -3,23 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from simulator.clock import Clock
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One journal line: a sequence number, the virtual time, a dotted kind and plain data."""
+class Payload(Protocol):
+    """Anything that can render itself as journal data later (engine events)."""
 
-    seq: int
     at: datetime
-    kind: str
-    data: dict[str, Any]
+    topic: str
+
+    def payload(self) -> dict[str, Any]:
+        """Plain data."""
+
+
+class Entry:
+    """One journal line: a sequence number, the virtual time, a dotted kind and plain data.
+
+    Entries recorded from engine events keep the event and build ``data`` on first read, so the
+    hot path (thousands of state changes per advance) costs one small object per change.
+    """
+
+    __slots__ = ("seq", "at", "kind", "_data", "_source")
+
+    def __init__(self, seq: int, at: datetime, kind: str, data: dict[str, Any] | None,
+                 source: Payload | None = None) -> None:
+        self.seq = seq
+        self.at = at
+        self.kind = kind
+        self._data = data
+        self._source = source
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The entry's fields."""
+        if self._data is None:
+            self._data = self._source.payload() if self._source is not None else {}
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"Entry(seq={self.seq}, at={self.at.isoformat()}, kind={self.kind!r}, data={self.data!r})"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -37,6 +64,13 @@ class Journal:
         """Append an entry stamped with the world clock."""
         entry = Entry(len(self._entries) + 1, self._clock.now(), kind, data)
         self._entries.append(entry)
+        return entry
+
+    def record_event(self, event: Payload) -> Entry:
+        """Append an engine event; its data dict is built only when read."""
+        entries = self._entries
+        entry = Entry(len(entries) + 1, event.at, event.topic, None, event)
+        entries.append(entry)
         return entry
 
     def __len__(self) -> int:

@@ -131,7 +131,7 @@ class Profile:
 
     def dispatch_deadline(self, released: datetime, placed: datetime, calendar: BusinessCalendar) -> datetime:
         """SLA-1 with SLA-3: business days from hold end, plus the campaign extension of the placing day."""
-        extra = self.campaign_extension_business_days if calendar.campaign_extension(placed) else 0
+        extra = self.campaign_extension_business_days if calendar.campaigns and calendar.campaign_at(placed) else 0
         return calendar.add_business_days(released, self.dispatch_sla_business_days + extra)
 
     # shared lists -------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ class WSGIAdapter(BaseAdapter):
         super().__init__()
         self._client = Client(app)
 
-    def send(  # type: ignore[override]
+    def send(
         self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
         verify: Any = True, cert: Any = None, proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:

@@ -13,7 +13,6 @@ import yaml
 from simulator.calendar import BusinessCalendar
 from simulator.clock import DEFAULT_START, Clock, Fired, ensure_aware
 from simulator.engine import Inventory, OrderEngine
-from simulator.engine.events import EngineEvent
 from simulator.ids import IdFactory
 from simulator.journal import Journal
 from simulator.rules import RuleBook
@@ -72,7 +71,7 @@ class World:
         self.journal = Journal(self.clock)
         self.inventory = Inventory()
         self.engine = OrderEngine(self.clock, self.rules, self.calendars, self.ids, self.inventory)
-        self.engine.subscribe(self._journal_event)
+        self.engine.subscribe(self.journal.record_event)
         self.systems: dict[str, Any] = {}
         self._fakers: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
@@ -119,6 +118,3 @@ class World:
         """Stop background work the systems started."""
         while self._closers:
             self._closers.pop()()
-
-    def _journal_event(self, event: EngineEvent) -> None:
-        self.journal.record(event.topic, **event.payload())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,9 +34,10 @@ from simulator.engine.states import (
 from simulator.ids import IdFactory
 from simulator.rules import Profile, RuleBook
 
-Subscriber = Callable[[EngineEvent], None]
+Subscriber = Callable[[EngineEvent], object]
 ApprovalGuard = Callable[[Order, Cancellation], str | None]
 _DONE_PACKAGE = frozenset({PackageStatus.FULFILLING, PackageStatus.COMPLETED, PackageStatus.CANCELLED})
+_LINE_FOLLOWS_ORDER = frozenset({OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT})
 
 
 class OrderEngine:
@@ -69,23 +69,23 @@ class OrderEngine:
         self._subscribers: list[Subscriber] = []
         self._queue: deque[EngineEvent] = deque()
         self._dispatching = False
+        # Bound once: the engine emits a dozen events per order lifecycle (see benchmarks/engine.py).
+        self._emit: Callable[[EngineEvent], None] = self._queue.append
 
     # -- plumbing --------------------------------------------------------------------------------
     def subscribe(self, subscriber: Subscriber) -> None:
         """Receive every engine event after the operation that produced it."""
         self._subscribers.append(subscriber)
 
-    def _emit(self, event: EngineEvent) -> None:
-        self._queue.append(event)
-
     def _flush(self) -> None:
         if self._dispatching:
             return
         self._dispatching = True
+        queue, subscribers = self._queue, self._subscribers
         try:
-            while self._queue:
-                event = self._queue.popleft()
-                for subscriber in self._subscribers:
+            while queue:
+                event = queue.popleft()
+                for subscriber in subscribers:
                     subscriber(event)
         finally:
             self._dispatching = False
@@ -225,7 +225,7 @@ class OrderEngine:
             order.rts_sla_time = cal.add_business_days(now, order.presale_dispatch_days)
         else:
             order.rts_sla_time = profile.dispatch_deadline(now, order.create_time, cal)
-            campaign = cal.campaign_at(order.create_time)
+            campaign = cal.campaign_at(order.create_time) if cal.campaigns else None
             order.campaign = campaign.name if campaign else None
         order.cancel_order_sla_time = profile.auto_cancel.deadline(now, cal)
         self._set_status(order, OrderStatus.AWAITING_SHIPMENT, "release_hold")
@@ -615,7 +615,7 @@ class OrderEngine:
         if old == new:
             return
         order.status = new
-        if new in (OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT):
+        if new in _LINE_FOLLOWS_ORDER:
             for li in order.line_items:
                 li.status = new
         self._emit(OrderStatusChanged(now, order.id, old=old, new=new, event=event))

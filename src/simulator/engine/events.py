@@ -1,4 +1,8 @@
-"""Domain events the engine emits after each state change (journal, webhooks and connectors subscribe)."""
+"""Domain events the engine emits after each state change (journal, webhooks and connectors subscribe).
+
+Events are immutable by convention; they are not ``frozen`` dataclasses because frozen ``__init__``
+costs a ``object.__setattr__`` per field and the engine emits a dozen per order lifecycle.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EngineEvent:
     """Base: every event carries the virtual instant it happened at and the order it concerns."""
 
@@ -17,10 +21,16 @@ class EngineEvent:
 
     def payload(self) -> dict[str, Any]:
         """Plain data for the journal."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "at"}
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self) if f.name != "at")
+        return {name: getattr(self, name) for name in names}
 
 
-@dataclass(frozen=True, slots=True)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+@dataclass(slots=True)
 class OrderPlaced(EngineEvent):
     """A buyer placed an order (paid or not)."""
 
@@ -29,7 +39,7 @@ class OrderPlaced(EngineEvent):
     profile: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderStatusChanged(EngineEvent):
     """LIFE-1: every order status change (drives webhook type 1 and the connectors)."""
 
@@ -39,7 +49,7 @@ class OrderStatusChanged(EngineEvent):
     event: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PackageStatusChanged(EngineEvent):
     """A package moved (shipped, collected, delivered, cancelled)."""
 
@@ -49,7 +59,7 @@ class PackageStatusChanged(EngineEvent):
     new: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CancellationChanged(EngineEvent):
     """A cancellation was created or changed status (drives webhook type 11)."""
 
@@ -61,7 +71,7 @@ class CancellationChanged(EngineEvent):
     cancel_type: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BuyerNotified(EngineEvent):
     """NOTE-1: a buyer email / in-app notification with its time."""
 
@@ -70,7 +80,7 @@ class BuyerNotified(EngineEvent):
     details: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DispatchDeadlinePassed(EngineEvent):
     """SLA-1: the dispatch deadline passed with the order still unshipped."""
 
@@ -78,7 +88,7 @@ class DispatchDeadlinePassed(EngineEvent):
     deadline: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StockChanged(EngineEvent):
     """HOLD-4: a reservation, release or consumption of stock for one SKU."""
 
