@@ -14,8 +14,13 @@ from simulator.clock import Clock
 class Payload(Protocol):
     """Anything that can render itself as journal data later (engine events)."""
 
-    at: datetime
-    topic: str
+    @property
+    def at(self) -> datetime:
+        """When it happened."""
+
+    @property
+    def topic(self) -> str:
+        """The journal kind."""
 
     def payload(self) -> dict[str, Any]:
         """Plain data."""

@@ -82,6 +82,7 @@ def test_sla3_campaign_window_adds_one_business_day() -> None:
     ],
 )
 def test_sla5_unshipped_order_is_platform_cancelled_at_the_profile_limit(profile: str, deadline: datetime) -> None:
+    """SLA-5 with CAN-P1 (sfcc: 15 calendar days) and CAN-P2 (rithum: 7 business days), one second apart."""
     world = _world_at(datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("UTC")), US_2026)
     order = release(world, place(world, profile=profile))
     assert order.cancel_order_sla_time == deadline
