@@ -6,7 +6,14 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: test output stays readable (the journal records every request anyway)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Skip werkzeug's per-request log line."""
 
 
 class LiveServer:
@@ -14,7 +21,7 @@ class LiveServer:
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         self.host = host
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="tts-sim-live", daemon=True)
