@@ -126,3 +126,14 @@ def test_sla2_late_dispatch_rate_counts_late_and_late_then_cancelled_orders() ->
     assert not report.meets_target
     before_late = late_dispatch_rate(world.engine.orders.values(), period_start, late[0].rts_sla_time)
     assert (before_late.shipped, before_late.rate) == (6, 0.0) and before_late.meets_target
+
+
+def test_sla4_estimated_delivery_time_is_handling_plus_shipping_business_days() -> None:
+    world = _world_at(_local(2026, 11, 6, 10, 0), US_2026)  # a Friday
+    order = place(world, handling_days=2, shipping_days=3)
+    # Mon (1), Tue (2), Wed 11 Nov holiday skipped, Thu (3), Fri (4), Mon 16 (5)
+    assert order.estimated_delivery_time == _local(2026, 11, 16, 10, 0)
+    assert place(world).estimated_delivery_time is None
+    with pytest.raises(Exception, match="handling_days") as err:
+        place(world, handling_days=-1, shipping_days=2)
+    assert getattr(err.value, "rule", None) == "SLA-4"

@@ -141,11 +141,20 @@ class OrderEngine:
         warehouse_id: str = "",
         shipping_fee: Decimal = Decimal("0"),
         buyer_message: str = "",
+        handling_days: int | None = None,
+        shipping_days: int | None = None,
     ) -> Order:
-        """A buyer places an order (and pays it unless ``paid=False``); returns it in UNPAID or ON_HOLD."""
+        """A buyer places an order (and pays it unless ``paid=False``); returns it in UNPAID or ON_HOLD.
+
+        ``handling_days`` and ``shipping_days`` are the seller's Estimated Delivery Time settings
+        (SLA-4); when given, the order carries ``estimated_delivery_time``.
+        """
         self.rules[profile]  # unknown profile -> ProfileError before anything changes
         if not items:
             raise InvalidRequest("an order needs at least one item", reason="no_items")
+        for label, days in (("handling_days", handling_days), ("shipping_days", shipping_days)):
+            if days is not None and days < 0:
+                raise InvalidRequest(f"{label} must not be negative", reason="bad_edt", rule="SLA-4")
         wanted: dict[str, int] = {}
         for sku_id, qty in items:
             wanted[sku_id] = wanted.get(sku_id, 0) + int(qty)
@@ -179,7 +188,13 @@ class OrderEngine:
             delivery_option_id=delivery_option_id, delivery_option_name=delivery_option_name,
             warehouse_id=warehouse_id, shipping_fee=shipping_fee, buyer_message=buyer_message,
             presale_dispatch_days=max((s.presale_dispatch_days or 0 for s in skus), default=0) or None,
+            handling_days=handling_days, shipping_days=shipping_days,
         )
+        if handling_days is not None or shipping_days is not None:
+            # SLA-4: EDT = handling time + shipping time, in business days from placement.
+            order.estimated_delivery_time = self.calendar(order.region).add_business_days(
+                now, (handling_days or 0) + (shipping_days or 0)
+            )
         for package_id in package_ids:
             self.packages[package_id] = Package(
                 id=package_id, order_id=order_id, status=PackageStatus.TO_FULFILL, create_time=now,

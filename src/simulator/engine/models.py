@@ -117,6 +117,9 @@ class Order:
     request_cancel_time: datetime | None = None
     campaign: str | None = None
     presale_dispatch_days: int | None = None
+    handling_days: int | None = None
+    shipping_days: int | None = None
+    estimated_delivery_time: datetime | None = None
     dispatch_missed: bool = False
     pending_cancel_id: str | None = None
     cancellation_ids: list[str] = field(default_factory=list)
