@@ -58,6 +58,9 @@ def test_parse_duration_units() -> None:
     assert parse_duration("15m") == timedelta(minutes=15)
     assert parse_duration("1.5h") == timedelta(minutes=90)
     assert parse_duration(3600) == timedelta(hours=1)
+    assert parse_duration("23h 59m 30s") == timedelta(hours=23, minutes=59, seconds=30)
+    with pytest.raises(ProfileError):
+        parse_duration("1h and 5m")
 
 
 def test_cli_rules_prints_all_three_profiles(capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,3 +50,33 @@ def test_journal_filters_by_kind_prefix_order_and_sequence(world: World) -> None
     assert world.journal.entries(since=last) == []
     assert world.journal.entries(kind="cancellation.status")[0].as_dict()["data"]["new"] == "CANCELLATION_REQUEST_SUCCESS"
     assert to_plain({"t": world.clock.now(), "s": {1}}) == {"t": world.clock.now().isoformat(), "s": [1]}
+
+
+def test_advance_runs_out_of_lock_work_at_the_instant_it_was_queued(world: World) -> None:
+    """NOTE-2 plumbing: queued work (webhooks) is drained outside the lock at its own virtual time."""
+    outbox: list[str] = []
+    drained: list[tuple[str, object, bool]] = []
+
+    def drain() -> None:
+        while outbox:
+            item = outbox.pop(0)
+            drained.append((item, world.clock.now(), world.lock._is_owned()))  # type: ignore[attr-defined]
+            if item == "first":  # a failed delivery schedules its retry from the drain's instant
+                world.clock.schedule_in(timedelta(minutes=2), lambda: outbox.append("retry"), kind="retry")
+
+    world.add_outbox(lambda: bool(outbox), drain)
+    start = world.clock.now()
+    world.clock.schedule(start + timedelta(hours=1), lambda: outbox.append("first"), kind="t")
+    world.clock.schedule(start + timedelta(hours=3), lambda: outbox.append("second"), kind="t")
+    world.advance(seconds=86400)
+    assert drained == [("first", start + timedelta(hours=1), False),
+                       ("retry", start + timedelta(hours=1, minutes=2), False),
+                       ("second", start + timedelta(hours=3), False)]
+    assert world.clock.now() == start + timedelta(days=1)
+    with world.operation():
+        outbox.append("inside")
+        world.drain_outboxes()  # no-op while the lock is held
+        assert outbox == ["inside"]
+    assert outbox == [] and drained[-1][0] == "inside"
+    with pytest.raises(Exception, match="backwards"):
+        world.advance(to=start)

@@ -25,12 +25,9 @@ def create_app(world: World | None = None, *, names: list[str] | None = None, **
     app.config["TTS_SIM_SYSTEMS"] = names
     for blueprint in systems.blueprints(names):
         app.register_blueprint(blueprint)
-    try:
-        from simulator.control.routes import bp as control_bp
-    except ImportError:  # control plane not installed in this build
-        control_bp = None
-    if control_bp is not None:
-        app.register_blueprint(control_bp)
+    from simulator.control.routes import bp as control_bp
+
+    app.register_blueprint(control_bp)
 
     @app.errorhandler(404)
     @app.errorhandler(405)

@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 
 from simulator.rules import PROFILE_NAMES, RuleBook
 from simulator.runtime import tune_gc
+from simulator.scenarios.cli import register as register_scenarios
+from simulator.server import register as register_serve
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -43,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Subcommands living in their own modules (serve, run, validate) append a registrar here.
-_EXTRA: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+# Subcommands living in their own modules register themselves here.
+_EXTRA: list[Callable[[argparse._SubParsersAction], None]] = [register_scenarios, register_serve]  # type: ignore[type-arg]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -148,8 +148,13 @@ class Clock:
             raise ClockError(f"cannot move the clock backwards (advance by {delta})")
         return self.advance_to(self._now + delta)
 
-    def advance_to(self, target: datetime) -> list[Fired]:
-        """Move to ``target``, firing every timer due at or before it, in (due, scheduling) order."""
+    def advance_to(self, target: datetime, stop: Callable[[], bool] | None = None) -> list[Fired]:
+        """Move to ``target``, firing every timer due at or before it, in (due, scheduling) order.
+
+        ``stop`` is asked after each instant's timers have fired; when it answers True the clock
+        stays at that instant and returns early (the caller does out-of-lock work, e.g. sending
+        webhooks, at the virtual instant it was produced, then advances again).
+        """
         target = ensure_aware(target)
         if target < self._now:
             raise ClockError(
@@ -167,6 +172,10 @@ class Clock:
                 self._set_now(timer.due)
             timer.callback()
             fired.append(Fired(self._now, timer.kind, timer.key))
+            if stop is not None and stop():
+                self._drop_cancelled_head()
+                if not self._heap or self._heap[0][0] > self._now:
+                    return fired
         if target > self._now:
             self._set_now(target)
         return fired

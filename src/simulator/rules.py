@@ -27,7 +27,8 @@ ORDER_STATUSES = (
     "COMPLETED",
     "CANCELLED",
 )
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_DURATION = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[smhd]\s*)+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -36,13 +37,15 @@ class ProfileError(ValueError):
 
 
 def parse_duration(value: object) -> timedelta:
-    """Parse ``"15m"``, ``"1h"``, ``"48h"``, ``"15d"`` or a number of seconds."""
+    """Parse ``"15m"``, ``"1h"``, ``"23h 59m"``, ``"15d"`` or a number of seconds."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ProfileError(f"not a duration: {value!r} (use e.g. 90s, 15m, 1h, 7d)")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    if not _DURATION.match(str(value)):
+        raise ProfileError(f"not a duration: {value!r} (use e.g. 90s, 15m, 1h, 2d 3h)")
+    total = timedelta(0)
+    for amount, unit in _DURATION_PART.findall(str(value)):
+        total += timedelta(**{_UNITS[unit]: float(amount)})
+    return total
 
 
 def format_duration(delta: timedelta) -> str:

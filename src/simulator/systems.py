@@ -40,7 +40,11 @@ class SystemSpec:
 
 
 # Order matters: TikTok Shop seeds the catalogue the others project; connectors install with their system.
-SYSTEMS: list[SystemSpec] = []
+SYSTEMS: list[SystemSpec] = [
+    SystemSpec("tiktok", "simulator.tiktok_shop.backend:install", "simulator.tiktok_shop.routes:bp"),
+    SystemSpec("sfcc", "simulator.sfcc.backend:install", "simulator.sfcc.routes:bp"),
+    SystemSpec("channeladvisor", "simulator.channeladvisor.backend:install", "simulator.channeladvisor.routes:bp"),
+]
 
 
 def _load(spec: str) -> Any:

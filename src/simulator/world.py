@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from simulator.calendar import BusinessCalendar
-from simulator.clock import DEFAULT_START, Clock, Fired, ensure_aware
+from simulator.clock import DEFAULT_START, Clock, ClockError, Fired, ensure_aware
 from simulator.engine import Inventory, OrderEngine
 from simulator.ids import IdFactory
 from simulator.journal import Journal
 from simulator.rules import RuleBook
 from simulator.systems import install_all
+
+if TYPE_CHECKING:
+    from simulator.control.api import ControlAPI
+
+
+def _held(lock: Any) -> bool:
+    # threading.RLock is _thread.RLock, whose _is_owned() tells whether this thread holds it.
+    return bool(lock._is_owned())
 
 
 def default_mocks_dir() -> Path:
@@ -75,6 +84,7 @@ class World:
         self.systems: dict[str, Any] = {}
         self._fakers: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
+        self._outboxes: list[tuple[Callable[[], bool], Callable[[], object]]] = []
         install_all(self, systems)
 
     @classmethod
@@ -84,20 +94,69 @@ class World:
 
     # -- time ------------------------------------------------------------------------------------
     def advance(self, *, seconds: float | None = None, to: datetime | None = None) -> list[Fired]:
-        """Move virtual time forward by ``seconds`` or to ``to``, firing every timer due on the way."""
+        """Move virtual time forward by ``seconds`` or to ``to``, firing every timer due on the way.
+
+        When a system has out-of-lock work pending (queued webhooks), time stops at that instant,
+        the work runs outside the lock, and the advance continues: a webhook and its retries
+        happen at their own virtual instants (NOTE-2).
+        """
         if (seconds is None) == (to is None):
             raise ValueError("give exactly one of seconds= or to=")
         with self.lock:
-            if to is not None:
-                fired = self.clock.advance_to(to)
-            else:
-                fired = self.clock.advance_by(timedelta(seconds=float(seconds or 0)))
-        return fired
+            if to is None:
+                if float(seconds or 0) < 0:
+                    raise ClockError(f"cannot move the clock backwards (advance by {seconds} s)")
+                to = self.clock.now() + timedelta(seconds=float(seconds or 0))
+        return self.advance_to(to)
 
     def advance_to(self, target: datetime) -> list[Fired]:
-        """Lock-taking ``advance_to`` (the realtime ticker's callback)."""
+        """Lock-taking advance to ``target`` (also the realtime ticker's callback)."""
+        target = ensure_aware(target)
+        if target < self.clock.now():
+            raise ClockError(f"cannot move the clock backwards from {self.clock.now().isoformat()} "
+                             f"to {target.isoformat()}")
+        if not self._outboxes or _held(self.lock):
+            with self.lock:  # nested in a caller's operation: its own exit delivers the outboxes
+                return self.clock.advance_to(target)
+        fired: list[Fired] = []
+        while True:
+            with self.lock:
+                fired += self.clock.advance_to(max(target, self.clock.now()), stop=self._outbox_pending)
+                reached = self.clock.now() >= target
+            self.drain_outboxes()
+            if reached:
+                return fired
+
+    @contextmanager
+    def operation(self) -> Iterator[World]:
+        """Hold the world lock for a group of changes; out-of-lock work (webhooks) runs after it."""
+        outermost = not _held(self.lock)
         with self.lock:
-            return self.clock.advance_to(target)
+            yield self
+        if outermost:
+            self.drain_outboxes()
+
+    # -- out-of-lock work ------------------------------------------------------------------------
+    def add_outbox(self, pending: Callable[[], bool], drain: Callable[[], object]) -> None:
+        """Register work a system must do outside the lock (``pending()`` under it, ``drain()`` after)."""
+        self._outboxes.append((pending, drain))
+
+    def _outbox_pending(self) -> bool:
+        return any(pending() for pending, _ in self._outboxes)
+
+    def drain_outboxes(self) -> None:
+        """Run every system's out-of-lock work now (a no-op while this thread holds the lock)."""
+        if _held(self.lock):
+            return
+        for _, drain in self._outboxes:
+            drain()
+
+    @property
+    def control(self) -> ControlAPI:
+        """The control-plane operations (``/_sim/``) as a Python API on this world."""
+        from simulator.control.api import ControlAPI
+
+        return ControlAPI(self)
 
     # -- helpers for systems ---------------------------------------------------------------------
     def faker(self, locale: str = "en_US") -> Any:

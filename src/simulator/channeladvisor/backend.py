@@ -1,0 +1,194 @@
+"""ChannelAdvisorBackend: accounts, tokens and CA orders of one world; implements the ``System`` protocol."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from flask import Response
+
+from simulator.channeladvisor import errors
+from simulator.channeladvisor.auth import Grant, TokenService
+from simulator.channeladvisor.errors import OrderNotFound
+from simulator.channeladvisor.models import CaFulfillment, CaItem, CaOrder
+from simulator.channeladvisor.odata import Query, Row, sort_rows
+from simulator.channeladvisor.schema import ORDER
+from simulator.channeladvisor.seed import Account, CaSeed, load_seed
+from simulator.channeladvisor.serializers import order_row, shape
+from simulator.engine import Order
+from simulator.journal import to_plain
+
+if TYPE_CHECKING:
+    from simulator.world import World
+
+PAGE_SIZE = 100  # UNCERTAIN: CA docs say 100 in one version, 20 in another
+PAGE_SIZE_EXPANDED = 20  # the docs' nextLink example with $expand pages by 20
+
+
+class ChannelAdvisorBackend:
+    """ChannelAdvisor's state in one world: what the OMS sees through ``/v1/`` and ``/oauth2/``."""
+
+    name = "channeladvisor"
+
+    def __init__(self, world: World, seed: CaSeed | None = None) -> None:
+        self.world = world
+        self.seed = seed or load_seed(world.mocks_dir)
+        self.tokens = TokenService(world.clock, self.seed, world.seed)
+        self.orders: dict[int, CaOrder] = {}
+        self.by_site_order: dict[str, int] = {}
+        self._ids = {
+            kind: itertools.count(start)
+            for kind, start in (("order", 100001), ("item", 200001), ("fulfillment", 300001), ("adjustment", 400001))
+        }
+        self._products: dict[str, int] = {}
+
+    def next_id(self, kind: str) -> int:
+        """The next integer ID of ``order``, ``item``, ``fulfillment`` or ``adjustment`` (deterministic)."""
+        return next(self._ids[kind])
+
+    # -- System protocol -------------------------------------------------------------------------
+    def owns_path(self, path: str) -> bool:
+        """ChannelAdvisor serves ``/v1/...`` and ``/oauth2/...``."""
+        return path.startswith(("/v1/", "/oauth2/"))
+
+    def not_found(self, method: str, path: str) -> Response:
+        """Web-API's "No HTTP resource was found" 404."""
+        return errors.no_route(method, path)
+
+    def project_order(self, order_id: str) -> dict[str, Any] | None:
+        """The CA order imported from TikTok order ``order_id`` (all collections expanded), or None."""
+        ca_id = self.by_site_order.get(order_id)
+        if ca_id is None:
+            return None
+        order = self.orders[ca_id]
+        body = self.render(order, None, _ALL_EXPANDED)
+        body["_sim"] = {
+            "exported_by": sorted(order.exported_by),
+            "tiktok_status": order.tiktok_status,
+            "relay_pending": [f.id for f in order.fulfillments if _unrelayed(f)],
+            "actions_pending": [a.id for a in order.adjustments if a.action],
+        }
+        return body
+
+    def credentials(self) -> dict[str, Any]:
+        """Applications (id, shared secret), refresh tokens with their profiles, and the profiles."""
+        return {
+            "token_url": "/oauth2/token",
+            "applications": [
+                {
+                    "application_id": a.application_id,
+                    "shared_secret": a.shared_secret,
+                    "name": a.name,
+                    "refresh_tokens": [
+                        {"refresh_token": t, "profile_ids": list(p)} for t, p in a.refresh_tokens.items()
+                    ],
+                }
+                for a in self.seed.applications
+            ],
+            "profiles": [
+                {"profile_id": a.profile_id, "shop_id": a.shop_id, "region": a.region, "name": a.name}
+                for a in self.seed.accounts
+            ],
+        }
+
+    # -- reading (OMS) ---------------------------------------------------------------------------
+    def visible(self, grant: Grant) -> Iterator[CaOrder]:
+        """Orders in the profiles the access token may read."""
+        return (o for o in self.orders.values() if o.profile_id in grant.profile_ids)
+
+    def order(self, grant: Grant, order_id: int) -> CaOrder:
+        """One order by CA ``ID`` (export state ignored), or 404."""
+        order = self.orders.get(order_id)
+        if order is None or order.profile_id not in grant.profile_ids:
+            raise OrderNotFound(f"Order {order_id} was not found.")
+        return order
+
+    def item(self, grant: Grant, item_id: int) -> tuple[CaOrder, CaItem]:
+        """An OrderItem by ID with its order, or 404."""
+        for order in self.visible(grant):
+            for item in order.items:
+                if item.id == item_id:
+                    return order, item
+        raise OrderNotFound(f"OrderItem {item_id} was not found.")
+
+    def fulfillment(self, grant: Grant, fulfillment_id: int) -> tuple[CaOrder, CaFulfillment]:
+        """A Fulfillment by ID with its order, or 404."""
+        for order in self.visible(grant):
+            for fulfillment in order.fulfillments:
+                if fulfillment.id == fulfillment_id:
+                    return order, fulfillment
+        raise OrderNotFound(f"Fulfillment {fulfillment_id} was not found.")
+
+    def query(self, grant: Grant, query: Query) -> tuple[list[Row], int]:
+        """Rows matching ``query`` (filter, exported, order) before paging, and their count."""
+        rows = []
+        for order in self.visible(grant):
+            exported = grant.application_id in order.exported_by
+            if query.exported is not None and exported != query.exported:
+                continue
+            row = order_row(order)
+            if query.predicate is None or query.predicate(row):
+                rows.append(row)
+        return sort_rows(rows, query.orderby), len(rows)
+
+    def page(self, grant: Grant, query: Query) -> tuple[list[dict[str, Any]], int, int | None]:
+        """One server page: (JSON orders, total count, next ``$skip`` or None).
+
+        ``$top`` bounds the whole result; the server still pages it (100 orders, 20 when expanding).
+        """
+        rows, total = self.query(grant, query)
+        end = len(rows) if query.top is None else min(len(rows), query.skip + query.top)
+        size = PAGE_SIZE_EXPANDED if query.expand else PAGE_SIZE
+        chunk = rows[query.skip : min(end, query.skip + size)]
+        next_skip = query.skip + size if query.skip + size < end else None
+        return [shape(r, ORDER, query.select, query.expand) for r in chunk], total, next_skip
+
+    def render(self, order: CaOrder, select: list[str] | None, expand: Any) -> dict[str, Any]:
+        """One order as JSON."""
+        return shape(order_row(order), ORDER, select, expand)
+
+    # -- accounts --------------------------------------------------------------------------------
+    def account_for(self, order: Order) -> Account | None:
+        """The CA profile of a TikTok order's shop (falls back to the region's first profile)."""
+        return self.seed.account_for_shop(order.shop_id) or next(
+            (a for a in self.seed.accounts if a.region == order.region), None
+        )
+
+    def account(self, order: CaOrder) -> Account:
+        """The profile a CA order belongs to."""
+        account = self.seed.account(order.profile_id)
+        assert account is not None, "orders are only created for seeded profiles"
+        return account
+
+    def product_id(self, seller_sku: str) -> int:
+        """CA's integer ProductID for a SKU (stable per world)."""
+        return self._products.setdefault(seller_sku, 500001 + len(self._products))
+
+    def journal(self, kind: str, order: CaOrder | None = None, /, **data: Any) -> None:
+        """Record a ChannelAdvisor-side event in the world journal (kind ``ca.<kind>``)."""
+        ids = {"order_id": order.site_order_id, "ca_order_id": order.id} if order else {}
+        self.world.journal.record(f"ca.{kind}", **ids, **to_plain(data))
+
+
+def _unrelayed(fulfillment: CaFulfillment) -> bool:
+    return fulfillment.shipped_date is not None and not fulfillment.relayed and fulfillment.relay_error is None
+
+
+def _all_expanded() -> Any:
+    from simulator.channeladvisor.odata import parse_expand
+
+    return parse_expand("Items($expand=Adjustments,FulfillmentItems),Fulfillments($expand=Items),Adjustments", ORDER)
+
+
+_ALL_EXPANDED = _all_expanded()
+
+
+def install(world: World) -> ChannelAdvisorBackend:
+    """Install ChannelAdvisor and the TikTok <-> ChannelAdvisor sync into ``world``."""
+    from simulator.connectors.tiktok_channeladvisor import TikTokChannelAdvisorSync
+
+    backend = ChannelAdvisorBackend(world)
+    world.systems[backend.name] = backend
+    TikTokChannelAdvisorSync(world, backend).start()
+    return backend

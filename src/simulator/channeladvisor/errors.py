@@ -1,0 +1,88 @@
+"""ChannelAdvisor error types and their bodies: OData ``{"error": {...}}``, Web-API 401/404, OAuth 400."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+UNAUTHORIZED_MESSAGE = "Authorization has been denied for this request."
+
+
+class CaError(Exception):
+    """Base of every ChannelAdvisor refusal; ``code`` is the simulator's own stable code (UNCERTAIN)."""
+
+    status = 400
+    code = "InvalidRequest"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    def body(self) -> dict[str, Any]:
+        """The OData error envelope clients parse (``error.message``)."""
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class ODataQueryError(CaError):
+    """A malformed or unsupported OData query option (``$filter``, ``$select``, ``$top``...)."""
+
+    code = "InvalidQuery"
+
+
+class OrderNotFound(CaError):
+    """No order (or item, fulfillment, adjustment) with that ID in the caller's profiles."""
+
+    status = 404
+    code = "NotFound"
+
+
+class InvalidOperation(CaError):
+    """The entity's state refuses the action (ship a cancelled order, adjust twice...)."""
+
+    code = "InvalidOperation"
+
+
+class Unauthorized(CaError):
+    """Access token missing, unknown or expired: ASP.NET's Web-API 401 body."""
+
+    status = 401
+    code = "Unauthorized"
+
+    def __init__(self, message: str = UNAUTHORIZED_MESSAGE) -> None:
+        super().__init__(message)
+
+    def body(self) -> dict[str, Any]:
+        """``{"Message": "Authorization has been denied for this request."}``."""
+        return {"Message": UNAUTHORIZED_MESSAGE}
+
+
+class TokenError(CaError):
+    """``/oauth2/token`` refusal: 400 with an OAuth ``error`` (body shape UNCERTAIN; RFC 6749 style)."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description, code=error)
+
+    def body(self) -> dict[str, Any]:
+        """``{"error": "invalid_grant", "error_description": "..."}``."""
+        return {"error": self.code, "error_description": self.message}
+
+
+def render(error: CaError) -> Response:
+    """The HTTP response for ``error``."""
+    response = jsonify(error.body())
+    response.status_code = error.status
+    if isinstance(error, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api.channeladvisor.com"'
+    return response
+
+
+def no_route(method: str, path: str) -> Response:
+    """Web-API answer for a URL no controller serves (``{"$id": "1", "Message": ...}``, 404)."""
+    response = jsonify({"$id": "1", "Message": f"No HTTP resource was found that matches the request URI '{path}'."})
+    response.status_code = 404
+    return response

@@ -1,0 +1,148 @@
+"""ChannelAdvisor state: orders with integer IDs, their items, fulfillments and adjustments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from simulator.channeladvisor.enums import (
+    AdjustmentReason,
+    AdjustmentType,
+    CheckoutStatus,
+    DeliveryStatus,
+    FulfillmentType,
+    PaymentStatus,
+    RequestStatus,
+    ShippingStatus,
+)
+
+ZERO = Decimal("0")
+
+
+@dataclass(slots=True)
+class CaItem:
+    """An OrderItem: one SKU line with a quantity (TikTok's per-unit line items grouped by SKU)."""
+
+    id: int
+    profile_id: int
+    order_id: int
+    product_id: int
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    site_order_item_id: str
+    site_listing_id: str
+    tiktok_line_item_ids: list[str]
+
+
+@dataclass(slots=True)
+class CaFulfillment:
+    """A Fulfillment; ``relayed`` says whether the shipment reached TikTok (FUL-5, next sync)."""
+
+    id: int
+    profile_id: int
+    order_id: int
+    created: datetime
+    updated: datetime
+    type: FulfillmentType = FulfillmentType.SHIP
+    delivery_status: DeliveryStatus = DeliveryStatus.NO_CHANGE
+    tracking_number: str | None = None
+    shipping_carrier: str | None = None
+    shipping_class: str | None = None
+    distribution_center_id: int = 0
+    shipped_date: datetime | None = None
+    seller_fulfillment_id: str | None = None
+    items: list[tuple[int, int]] = field(default_factory=list)  # (order item ID, quantity)
+    tiktok_carrier: str | None = None
+    tiktok_carrier_name: str | None = None
+    relayed: bool = False
+    relay_error: str | None = None
+
+
+@dataclass(slots=True)
+class CaAdjustment:
+    """An OrderAdjustment (order level) or OrderItemAdjustment (``order_item_id`` set).
+
+    ``action`` is what the OMS asked ChannelAdvisor to carry to TikTok at the next sync
+    (``cancel``, ``approve``, ``reject``); ``cancel_id`` links a TikTok cancellation.
+    """
+
+    id: int
+    profile_id: int
+    order_id: int
+    type: AdjustmentType
+    reason: AdjustmentReason
+    request_status: RequestStatus
+    created: datetime
+    order_item_id: int | None = None
+    quantity: int | None = None
+    seller_adjustment_id: str | None = None
+    comment: str | None = None
+    prevent_site_processing: bool = False
+    is_restock: bool = False
+    item_adjustment: Decimal = ZERO
+    tax_adjustment: Decimal = ZERO
+    shipping_adjustment: Decimal = ZERO
+    shipping_tax_adjustment: Decimal = ZERO
+    cancel_id: str | None = None
+    action: str | None = None
+    reject_reason: str | None = None
+
+
+@dataclass(slots=True)
+class CaOrder:
+    """A ChannelAdvisor order imported from TikTok Shop (CA-1)."""
+
+    id: int
+    profile_id: int
+    site_id: int
+    site_name: str
+    site_order_id: str
+    shop_id: str
+    region: str
+    currency: str
+    created: datetime
+    imported: datetime
+    checkout_date: datetime | None
+    payment_date: datetime | None
+    estimated_ship_date: datetime | None
+    total_price: Decimal
+    total_shipping_price: Decimal
+    buyer_email: str | None
+    buyer_user_id: str | None
+    shipping: dict[str, Any]
+    billing: dict[str, Any]
+    shipping_status: ShippingStatus = ShippingStatus.UNSHIPPED
+    checkout_status: CheckoutStatus = CheckoutStatus.COMPLETED
+    payment_status: PaymentStatus = PaymentStatus.CLEARED
+    shipping_date: datetime | None = None
+    private_notes: str | None = None
+    public_notes: str | None = None
+    special_instructions: str | None = None
+    items: list[CaItem] = field(default_factory=list)
+    fulfillments: list[CaFulfillment] = field(default_factory=list)
+    adjustments: list[CaAdjustment] = field(default_factory=list)
+    exported_by: set[str] = field(default_factory=set)
+    tiktok_status: str = ""
+
+    def adjustment(self, adjustment_id: int) -> CaAdjustment | None:
+        """The order-level or item-level adjustment with this ID."""
+        return next((a for a in self.adjustments if a.id == adjustment_id), None)
+
+    def pending_buyer_request(self) -> CaAdjustment | None:
+        """The buyer's cancellation request awaiting the OMS's answer (CAN-B3), if any."""
+        return next(
+            (
+                a
+                for a in self.adjustments
+                if a.reason == AdjustmentReason.BUYER_CANCELLED and a.request_status == RequestStatus.PENDING_APPROVAL
+            ),
+            None,
+        )
+
+    def open_action(self) -> CaAdjustment | None:
+        """An adjustment the OMS posted that has not yet reached TikTok."""
+        return next((a for a in self.adjustments if a.action is not None), None)

@@ -1,0 +1,253 @@
+"""What the OMS can do to a CA order: Export (CA-2), Ship (FUL-5), Adjust (CAN-S3, CAN-B3) and Reject.
+
+Every operation validates everything first and mutates after, so a refused call changes nothing.
+TikTok learns of a change at the next 15-minute sync (connectors/tiktok_channeladvisor.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from simulator.channeladvisor.auth import Grant
+from simulator.channeladvisor.backend import ChannelAdvisorBackend
+from simulator.channeladvisor.enums import (
+    AdjustmentReason,
+    AdjustmentType,
+    DeliveryStatus,
+    RequestStatus,
+    ShippingStatus,
+)
+from simulator.channeladvisor.errors import CaError, InvalidOperation
+from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
+from simulator.channeladvisor.shipping import resolve_carrier
+from simulator.channeladvisor.status_map import IN_FLIGHT
+from simulator.clock import ClockError, parse_instant
+
+
+def export(backend: ChannelAdvisorBackend, grant: Grant, order_id: int, exported: bool) -> None:
+    """``POST`` / ``DELETE /v1/Orders({ID})/Export``: the flag is per application (CA-2)."""
+    order = backend.order(grant, order_id)
+    if exported:
+        order.exported_by.add(grant.application_id)
+    else:
+        order.exported_by.discard(grant.application_id)
+    backend.journal("export" if exported else "unexport", order, application_id=grant.application_id)
+
+
+def value_of(body: Any) -> dict[str, Any]:
+    """The ``{"Value": {...}}`` wrapper CA's action bodies use."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("Value"), Mapping):
+        raise CaError('The request body must be a JSON object of the form {"Value": {...}}.')
+    return dict(body["Value"])
+
+
+def ship(backend: ChannelAdvisorBackend, grant: Grant, order_id: int, value: Mapping[str, Any]) -> None:
+    """``POST /v1/Orders({ID})/Ship``: the whole order ships on its auto-created fulfillment (FUL-5)."""
+    order = backend.order(grant, order_id)
+    if "Items" in value:
+        raise CaError("Item-level Ship is not emulated: ship the whole order (one package per order).")
+    _check_shippable(order)
+    fulfillment = next((f for f in order.fulfillments if f.delivery_status == DeliveryStatus.NO_CHANGE), None)
+    if fulfillment is None:
+        raise InvalidOperation(f"Order {order.id} has no unshipped fulfillment.")
+    _ship_fulfillment(backend, order, fulfillment, value, require_status=True)
+
+
+def update_fulfillment(
+    backend: ChannelAdvisorBackend, grant: Grant, fulfillment_id: int, value: Mapping[str, Any]
+) -> None:
+    """``PATCH/PUT /v1/Fulfillments({ID})``: without ``DeliveryStatus`` the order is marked shipped (CA docs)."""
+    order, fulfillment = backend.fulfillment(grant, fulfillment_id)
+    status = value.get("DeliveryStatus", DeliveryStatus.COMPLETE.value)
+    if status == DeliveryStatus.NO_CHANGE.value and fulfillment.delivery_status == DeliveryStatus.NO_CHANGE:
+        _check_carrier_fields(value)
+        for key, attr in (
+            ("TrackingNumber", "tracking_number"),
+            ("ShippingCarrier", "shipping_carrier"),
+            ("ShippingClass", "shipping_class"),
+        ):
+            if key in value:
+                setattr(fulfillment, attr, value[key])
+        fulfillment.updated = backend.world.clock.now()
+        return
+    if fulfillment.delivery_status != DeliveryStatus.NO_CHANGE:
+        raise InvalidOperation(
+            f"Fulfillment {fulfillment.id} is already {fulfillment.delivery_status.value}; "
+            "shipping details reach TikTok once and cannot be changed here."
+        )
+    _ship_fulfillment(backend, order, fulfillment, {**value, "DeliveryStatus": status}, require_status=True)
+
+
+def _check_carrier_fields(value: Mapping[str, Any]) -> None:
+    for key in ("TrackingNumber", "ShippingCarrier", "ShippingClass"):
+        if key in value and value[key] is not None and not isinstance(value[key], str):
+            raise CaError(f"{key} must be a string.")
+
+
+def _ship_fulfillment(
+    backend: ChannelAdvisorBackend,
+    order: CaOrder,
+    fulfillment: CaFulfillment,
+    value: Mapping[str, Any],
+    *,
+    require_status: bool,
+) -> None:
+    _check_carrier_fields(value)
+    _check_shippable(order)
+    status = value.get("DeliveryStatus") or DeliveryStatus.COMPLETE.value
+    if require_status and status != DeliveryStatus.COMPLETE.value:
+        raise CaError(f"DeliveryStatus '{status}' cannot ship a TikTok Shop order; send 'Complete'.")
+    tracking = str(value.get("TrackingNumber") or "").strip()
+    if not tracking:
+        raise CaError("TrackingNumber is required: TikTok Shop needs tracking for every shipment (FUL-1).")
+    account = backend.account(order)
+    approved = backend.world.rules["rithum"].approved_carriers(account.region)
+    carrier = resolve_carrier(
+        account, approved, str(value.get("ShippingCarrier") or ""), str(value.get("ShippingClass") or "")
+    )
+    shipped_at = _instant(value.get("ShippedDateUtc"), backend.world.clock.now())
+    dc = value.get("DistributionCenterID", 0)
+    if not isinstance(dc, int) or isinstance(dc, bool):
+        raise CaError("DistributionCenterID must be an integer.")
+    # -- all checks passed: apply --
+    now = backend.world.clock.now()
+    fulfillment.delivery_status = DeliveryStatus.COMPLETE
+    fulfillment.tracking_number = tracking
+    fulfillment.shipping_carrier = str(value["ShippingCarrier"])
+    fulfillment.shipping_class = str(value["ShippingClass"])
+    fulfillment.distribution_center_id = dc
+    fulfillment.seller_fulfillment_id = value.get("SellerFulfillmentID")
+    fulfillment.shipped_date = shipped_at
+    fulfillment.updated = now
+    fulfillment.items = [(item.id, item.quantity) for item in order.items]
+    fulfillment.tiktok_carrier, fulfillment.tiktok_carrier_name = carrier.code, carrier.name
+    order.shipping_status = ShippingStatus.SHIPPED
+    order.shipping_date = shipped_at
+    request = order.pending_buyer_request()
+    if request is not None:  # shipping answers a buyer request with "no" (CAN-B3)
+        request.request_status = RequestStatus.PROCESSING_REJECTION
+    backend.journal(
+        "ship",
+        order,
+        tracking_number=tracking,
+        carrier=fulfillment.shipping_carrier,
+        shipping_class=fulfillment.shipping_class,
+        tiktok_carrier=carrier.code,
+        mapped=carrier.mapped,
+    )
+
+
+def _check_shippable(order: CaOrder) -> None:
+    if order.shipping_status == ShippingStatus.CANCELED:
+        raise InvalidOperation(f"Order {order.id} is canceled and cannot be shipped.")
+    if order.shipping_status in (ShippingStatus.SHIPPED, ShippingStatus.PARTIALLY_SHIPPED):
+        raise InvalidOperation(f"Order {order.id} is already {order.shipping_status.value}.")
+    if order.open_action() is not None:
+        raise InvalidOperation(f"Order {order.id} has a cancellation adjustment waiting for the next sync.")
+
+
+def _instant(value: Any, default: datetime) -> datetime:
+    if value in (None, ""):
+        return default
+    try:
+        return parse_instant(str(value))
+    except ClockError:
+        raise CaError(f"ShippedDateUtc '{value}' is not an ISO-8601 UTC date-time.") from None
+
+
+def adjust_order(backend: ChannelAdvisorBackend, grant: Grant, order_id: int, body: Mapping[str, Any]) -> None:
+    """``POST /v1/Orders({ID})/Adjust``: cancel before shipment, or approve the buyer's request (CAN-S3, CAN-B3)."""
+    _adjust(backend, backend.order(grant, order_id), None, body)
+
+
+def adjust_item(backend: ChannelAdvisorBackend, grant: Grant, item_id: int, body: Mapping[str, Any]) -> None:
+    """``POST /v1/OrderItems({ID})/Adjust``: accepted when it covers the whole order (TikTok cancels orders)."""
+    order, item = backend.item(grant, item_id)
+    _adjust(backend, order, item, body)
+
+
+def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None, body: Mapping[str, Any]) -> None:
+    if not isinstance(body, Mapping):
+        raise CaError("The request body must be a JSON object.")
+    request = order.pending_buyer_request()
+    default = AdjustmentReason.BUYER_CANCELLED if request else AdjustmentReason.GENERAL_ADJUSTMENT
+    reason = _reason(body.get("Reason"), default)
+    quantity = body.get("Quantity", item.quantity if item else None)
+    if order.shipping_status == ShippingStatus.CANCELED:
+        raise InvalidOperation(f"Order {order.id} is already canceled.")
+    if order.shipping_status != ShippingStatus.UNSHIPPED:
+        raise InvalidOperation(
+            f"Order {order.id} is {order.shipping_status.value}: refunds after shipment go "
+            "through TikTok returns, which the simulator does not emulate."
+        )
+    if order.open_action() is not None:
+        raise InvalidOperation(f"Order {order.id} already has an adjustment waiting for the next sync.")
+    if item is not None:
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= item.quantity:
+            raise CaError(f"Quantity must be an integer from 1 to {item.quantity}.")
+        if len(order.items) > 1 or quantity < item.quantity:
+            raise InvalidOperation(
+                "TikTok Shop orders sold through ChannelAdvisor are cancelled whole: adjust "
+                "the order, or every unit of its only item."
+            )
+    prevent = bool(body.get("PreventSiteProcessing", False))
+    seller_id = body.get("SellerAdjustmentID")
+    if request is not None and not prevent:
+        request.action, request.request_status = "approve", IN_FLIGHT["approve"]
+        request.seller_adjustment_id = seller_id
+        backend.journal("adjust", order, adjustment_id=request.id, action="approve")
+        return
+    adjustment = CaAdjustment(
+        backend.next_id("adjustment"),
+        order.profile_id,
+        order.id,
+        AdjustmentType.CANCELLATION,
+        reason,
+        RequestStatus.INFORMATION_ONLY if prevent else IN_FLIGHT["cancel"],
+        backend.world.clock.now(),
+        order_item_id=item.id if item else None,
+        quantity=quantity if item else None,
+        seller_adjustment_id=seller_id,
+        comment=body.get("Comment"),
+        prevent_site_processing=prevent,
+        is_restock=bool(body.get("IsRestock", body.get("Restock", False))),
+        action=None if prevent else "cancel",
+    )
+    order.adjustments.append(adjustment)
+    backend.journal("adjust", order, adjustment_id=adjustment.id, action=adjustment.action, reason=reason)
+
+
+def _reason(value: Any, default: AdjustmentReason) -> AdjustmentReason:
+    if value in (None, ""):
+        return default
+    for member in AdjustmentReason:
+        if str(value).lower() == member.value.lower():
+            return member
+    raise CaError(f"Reason '{value}' is not an AdjustmentReason ({', '.join(m.value for m in AdjustmentReason)}).")
+
+
+def reject(
+    backend: ChannelAdvisorBackend, grant: Grant, order_id: int, adjustment_id: int, body: Mapping[str, Any]
+) -> None:
+    """Simulator extension ``POST /v1/Orders({ID})/Adjustments({AdjID})/Reject``: refuse a buyer request (CAN-B3)."""
+    order = backend.order(grant, order_id)
+    adjustment = order.adjustment(adjustment_id)
+    if adjustment is None:
+        raise CaError(f"Adjustment {adjustment_id} was not found on order {order.id}.", code="NotFound", status=404)
+    if not isinstance(body, Mapping):
+        raise CaError("The request body must be a JSON object.")
+    if adjustment is not order.pending_buyer_request():
+        raise InvalidOperation(
+            f"Adjustment {adjustment_id} is not a buyer cancellation request awaiting an "
+            f"answer (RequestStatus {adjustment.request_status.value})."
+        )
+    allowed = backend.world.rules["rithum"].cancel_reasons("seller_reject")
+    reason = str(body.get("RejectReason") or backend.seed.default_reject_reason or allowed[0])
+    if reason not in allowed:
+        raise CaError(f"RejectReason '{reason}' is not a TikTok Shop reject reason ({', '.join(allowed)}).")
+    adjustment.action, adjustment.request_status = "reject", IN_FLIGHT["reject"]
+    adjustment.reject_reason = reason
+    adjustment.comment = body.get("Comment") or adjustment.comment
+    backend.journal("reject", order, adjustment_id=adjustment.id, reject_reason=reason)

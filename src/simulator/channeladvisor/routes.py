@@ -1,0 +1,186 @@
+"""Flask blueprint for ChannelAdvisor's REST API: ``/oauth2/token`` and the ``/v1/`` Orders endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, jsonify, request
+
+from simulator.channeladvisor import oms
+from simulator.channeladvisor.auth import Grant, bearer_token, parse_basic
+from simulator.channeladvisor.backend import ChannelAdvisorBackend
+from simulator.channeladvisor.errors import CaError, render
+from simulator.channeladvisor.odata import parse_query
+from simulator.channeladvisor.schema import FULFILLMENT, ORDER, TYPES, EntityType
+from simulator.channeladvisor.serializers import fulfillment_row, order_row, shape
+from simulator.web import current_world
+
+bp = Blueprint("channeladvisor", __name__)
+_SAFE = "$,()'/:"
+
+
+@bp.errorhandler(CaError)
+def _ca_error(error: CaError) -> Response:
+    return render(error)
+
+
+def _run(action: Callable[[ChannelAdvisorBackend, Grant], Any]) -> Any:
+    """Run ``action`` under the world lock with the caller's grant (401 first, as CA checks the token first)."""
+    world = current_world()
+    with world.lock:
+        backend: ChannelAdvisorBackend = world.systems["channeladvisor"]
+        args = {k.lower(): v for k, v in request.args.items()}
+        grant = backend.tokens.authenticate(
+            bearer_token(request.headers.get("Authorization"), args.get("access_token"))
+        )
+        return action(backend, grant)
+
+
+def _key(text: str) -> int:
+    if not text.isdigit():
+        raise CaError(
+            f"The key value ({text}) from request is not valid. The key value should be format of type 'Edm.Int32'."
+        )
+    return int(text)
+
+
+def _json() -> Any:
+    body = request.get_json(silent=True, force=True)
+    if body is None and request.get_data():
+        raise CaError("The request body is not valid JSON.")
+    return {} if body is None else body
+
+
+def _unwrap(body: Any) -> Mapping[str, Any]:
+    """Action bodies come as ``{"Value": {...}}``; the bare object is accepted for Adjust and Fulfillments."""
+    if isinstance(body, Mapping) and isinstance(body.get("Value"), Mapping):
+        return dict(body["Value"])
+    if not isinstance(body, Mapping):
+        raise CaError("The request body must be a JSON object.")
+    return body
+
+
+def _no_content() -> Response:
+    return Response(status=204)
+
+
+def _collection(rows: list[dict[str, Any]], entity: EntityType, name: str) -> Response:
+    query = parse_query(request.args, entity, collection=False)
+    value = [shape(r, entity, query.select, query.expand) for r in rows]
+    return jsonify({"@odata.context": f"{request.host_url}v1/$metadata#{name}", "value": value})
+
+
+@bp.post("/oauth2/token")
+def token() -> Response:
+    """``POST /oauth2/token`` (refresh-token grant, HTTP Basic application credentials)."""
+    world = current_world()
+    with world.lock:
+        backend: ChannelAdvisorBackend = world.systems["channeladvisor"]
+        body = backend.tokens.issue(parse_basic(request.headers.get("Authorization")), request.form.to_dict())
+    return jsonify(body)
+
+
+@bp.get("/v1/Orders")
+def list_orders() -> Response:
+    """``GET /v1/Orders`` with the OData subset and ``exported``; server-paged with ``@odata.nextLink``."""
+
+    def run(backend: ChannelAdvisorBackend, grant: Grant) -> Response:
+        query = parse_query(request.args, ORDER)
+        value, total, next_skip = backend.page(grant, query)
+        body: dict[str, Any] = {"@odata.context": f"{request.host_url}v1/$metadata#Orders"}
+        if query.count:
+            body["@odata.count"] = total
+        body["value"] = value
+        if next_skip is not None:
+            body["@odata.nextLink"] = _next_link(next_skip, query.top, query.skip)
+        return jsonify(body)
+
+    return _run(run)  # type: ignore[no-any-return]
+
+
+def _next_link(next_skip: int, top: int | None, skip: int) -> str:
+    params = {k: v for k, v in request.args.items(multi=False) if k.lower() not in ("$skip", "$top")}
+    params["$skip"] = str(next_skip)
+    if top is not None:
+        params["$top"] = str(top - (next_skip - skip))
+    return f"{request.base_url}?{urlencode(params, safe=_SAFE)}"
+
+
+@bp.get("/v1/Orders(<key>)")
+def get_order(key: str) -> Response:
+    """``GET /v1/Orders({ID})``: one order whatever its export state."""
+
+    def run(backend: ChannelAdvisorBackend, grant: Grant) -> Response:
+        query = parse_query(request.args, ORDER, collection=False)
+        body = {"@odata.context": f"{request.host_url}v1/$metadata#Orders/$entity"}
+        return jsonify({**body, **backend.render(backend.order(grant, _key(key)), query.select, query.expand)})
+
+    return _run(run)  # type: ignore[no-any-return]
+
+
+@bp.get("/v1/Orders(<key>)/<any(Items,Fulfillments,Adjustments):nav>")
+def get_order_collection(key: str, nav: str) -> Response:
+    """``GET /v1/Orders({ID})/Items`` (and ``/Fulfillments``, ``/Adjustments``)."""
+
+    def run(backend: ChannelAdvisorBackend, grant: Grant) -> Response:
+        order = backend.order(grant, _key(key))
+        rows = order_row(order)[nav]
+        return _collection(rows, TYPES[ORDER.navigation[nav]], nav)
+
+    return _run(run)  # type: ignore[no-any-return]
+
+
+@bp.route("/v1/Orders(<key>)/Export", methods=["POST", "DELETE"])
+def export_order(key: str) -> Response:
+    """``POST`` / ``DELETE /v1/Orders({ID})/Export``: mark exported / not exported (CA-2), 204."""
+    _run(lambda backend, grant: oms.export(backend, grant, _key(key), request.method == "POST"))
+    return _no_content()
+
+
+@bp.post("/v1/Orders(<key>)/Ship")
+def ship_order(key: str) -> Response:
+    """``POST /v1/Orders({ID})/Ship`` with ``{"Value": {...}}`` (FUL-5), 204."""
+    _run(lambda backend, grant: oms.ship(backend, grant, _key(key), oms.value_of(_json())))
+    return _no_content()
+
+
+@bp.post("/v1/Orders(<key>)/Adjust")
+def adjust_order(key: str) -> Response:
+    """``POST /v1/Orders({ID})/Adjust``: cancel, or approve a buyer request (CAN-S3, CAN-B3), 204."""
+    _run(lambda backend, grant: oms.adjust_order(backend, grant, _key(key), _unwrap(_json())))
+    return _no_content()
+
+
+@bp.post("/v1/OrderItems(<key>)/Adjust")
+def adjust_order_item(key: str) -> Response:
+    """``POST /v1/OrderItems({ID})/Adjust`` (item-level cancellation), 204."""
+    _run(lambda backend, grant: oms.adjust_item(backend, grant, _key(key), _unwrap(_json())))
+    return _no_content()
+
+
+@bp.post("/v1/Orders(<key>)/Adjustments(<adjustment>)/Reject")
+def reject_adjustment(key: str, adjustment: str) -> Response:
+    """Simulator extension (CA documents none): reject a buyer cancellation request (CAN-B3), 204."""
+    _run(lambda backend, grant: oms.reject(backend, grant, _key(key), _key(adjustment), _unwrap(_json())))
+    return _no_content()
+
+
+@bp.get("/v1/Fulfillments(<key>)")
+def get_fulfillment(key: str) -> Response:
+    """``GET /v1/Fulfillments({ID})``."""
+
+    def run(backend: ChannelAdvisorBackend, grant: Grant) -> Response:
+        query = parse_query(request.args, FULFILLMENT, collection=False)
+        _, fulfillment = backend.fulfillment(grant, _key(key))
+        return jsonify(shape(fulfillment_row(fulfillment), FULFILLMENT, query.select, query.expand))
+
+    return _run(run)  # type: ignore[no-any-return]
+
+
+@bp.route("/v1/Fulfillments(<key>)", methods=["PATCH", "PUT"])
+def update_fulfillment(key: str) -> Response:
+    """``PATCH`` / ``PUT /v1/Fulfillments({ID})``: shipping details; marks shipped unless ``NoChange`` (FUL-5)."""
+    _run(lambda backend, grant: oms.update_fulfillment(backend, grant, _key(key), _unwrap(_json())))
+    return _no_content()

@@ -1,0 +1,337 @@
+"""The TikTok Shop <-> ChannelAdvisor sync: a 15-minute job on the world clock (CA-1, CA-3, FUL-5, CAN-*).
+
+Each tick, aligned to the sync interval from the world start, does in order:
+
+1. relay what the OMS did in ChannelAdvisor since the last tick to TikTok: shipments (FUL-5), seller
+   cancellations (CAN-S3), approvals and rejections of buyer requests (CAN-B3);
+2. import orders whose hold ended at or before the tick (CA-1);
+3. reflect TikTok changes of imported orders into ChannelAdvisor: status (CA-3), buyer cancellation
+   requests as pending adjustments (CAN-B3), cancellations by anyone, including the platform (CAN-P2).
+
+A tick that coincides with a hold release sees the released order: the hold timer is scheduled an hour
+ahead, the tick only one interval ahead, and equal due times fire in scheduling order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from simulator.channeladvisor.enums import (
+    AdjustmentReason,
+    AdjustmentType,
+    DeliveryStatus,
+    RequestStatus,
+    ShippingStatus,
+)
+from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
+from simulator.channeladvisor.status_map import CANCEL_TO_REQUEST, to_ca
+from simulator.engine import EngineError, Order, PackageStatus, Role
+from simulator.engine.events import EngineEvent, OrderPlaced
+from simulator.engine.states import CancelType
+
+if TYPE_CHECKING:
+    from simulator.channeladvisor.backend import ChannelAdvisorBackend
+    from simulator.world import World
+
+PROFILE = "rithum"
+_PLATFORM_REASONS = {"system_cancel_order_reason_shipping_timeout": AdjustmentReason.COULD_NOT_SHIP}
+
+
+class TikTokChannelAdvisorSync:
+    """The platform's own automation between TikTok Shop and ChannelAdvisor, for ``rithum`` orders."""
+
+    def __init__(self, world: World, backend: ChannelAdvisorBackend) -> None:
+        self.world = world
+        self.backend = backend
+        interval = world.rules[PROFILE].sync_interval
+        assert interval is not None, "the rithum profile defines sync_interval"
+        self.interval = interval
+        self.next_tick = world.start + interval
+        self.pending_import: set[str] = set()
+        self.dirty: set[str] = set()
+        self._rithum: set[str] = set()
+        self.ticks = 0
+
+    def start(self) -> None:
+        """Subscribe to engine events and schedule the first tick."""
+        self.world.engine.subscribe(self._on_event)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        self.world.clock.schedule(self.next_tick, self.tick, kind="ca.sync", key=self.next_tick.isoformat())
+
+    def _on_event(self, event: EngineEvent) -> None:
+        if isinstance(event, OrderPlaced):
+            if event.profile == PROFILE:
+                self._rithum.add(event.order_id)
+            return
+        if event.order_id not in self._rithum:
+            return
+        if event.order_id in self.backend.by_site_order:
+            self.dirty.add(event.order_id)
+        elif self.world.engine.orders[event.order_id].released_time is not None:
+            self.pending_import.add(event.order_id)
+
+    # -- the tick --------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """One sync run at ``next_tick``; the next one is scheduled first so a refusal never stops the cycle."""
+        self.next_tick += self.interval
+        self._schedule()
+        self.ticks += 1
+        for order in sorted(self.backend.orders.values(), key=lambda o: o.id):
+            self._relay(order)
+        for order_id in sorted(self.pending_import):
+            self._import(self.world.engine.orders[order_id])
+        self.pending_import.clear()
+        dirty, self.dirty = sorted(self.dirty), set()
+        for order_id in dirty:
+            self._reflect(self.world.engine.orders[order_id], self.backend.orders[self.backend.by_site_order[order_id]])
+
+    # -- CA -> TikTok ----------------------------------------------------------------------------
+    def _relay(self, ca: CaOrder) -> None:
+        for fulfillment in ca.fulfillments:
+            if fulfillment.shipped_date is not None and not fulfillment.relayed and fulfillment.relay_error is None:
+                self._attempt(ca, "ship", partial(self._ship, ca, fulfillment), partial(_ship_failed, fulfillment))
+        for adj in [a for a in ca.adjustments if a.action]:
+            action, adj.action = adj.action or "", None
+            self._attempt(ca, action, partial(self._answer, ca, adj, action), partial(_adj_error, adj))
+
+    def _answer(self, ca: CaOrder, adj: CaAdjustment, action: str) -> None:
+        engine = self.world.engine
+        if action == "cancel":
+            reason = self.backend.seed.cancel_reason_mapping.get(adj.reason.value, "seller_cancel_reason_out_of_stock")
+            adj.cancel_id = engine.seller_cancel(ca.site_order_id, reason).id
+        elif action == "approve" and adj.cancel_id:
+            engine.approve_cancellation(adj.cancel_id, idempotency_key=f"ca-{adj.id}")
+        elif action == "reject" and adj.cancel_id:
+            engine.reject_cancellation(
+                adj.cancel_id, adj.reject_reason or "", comment=adj.comment, idempotency_key=f"ca-{adj.id}"
+            )
+
+    def _attempt(self, ca: CaOrder, action: str, call: Callable[[], Any], on_error: Callable[[str], None]) -> None:
+        try:
+            call()
+        except EngineError as exc:
+            on_error(exc.message)
+            self.backend.journal("sync", ca, direction="ca_to_tiktok", action=action, ok=False, error=exc.message)
+        else:
+            self.backend.journal("sync", ca, direction="ca_to_tiktok", action=action, ok=True)
+        self.dirty.add(ca.site_order_id)
+
+    def _ship(self, ca: CaOrder, fulfillment: CaFulfillment) -> None:
+        engine = self.world.engine
+        order = engine.order(ca.site_order_id)
+        to_ship = [p for p in order.package_ids if engine.packages[p].status == PackageStatus.TO_FULFILL]
+        for package_id in to_ship or order.package_ids[:1]:  # nothing left to ship: let the engine say why
+            engine.ship_package(
+                package_id,
+                tracking_number=fulfillment.tracking_number or "",
+                shipping_provider_id=fulfillment.tiktok_carrier or "",
+                shipping_provider_name=fulfillment.tiktok_carrier_name or "",
+            )
+        fulfillment.relayed = True
+
+    # -- TikTok -> CA ----------------------------------------------------------------------------
+    def _import(self, order: Order) -> None:
+        if order.id in self.backend.by_site_order:
+            return
+        account = self.backend.account_for(order)
+        if account is None:
+            self.world.journal.record(
+                "ca.sync",
+                order_id=order.id,
+                direction="tiktok_to_ca",
+                action="import",
+                ok=False,
+                error=f"no ChannelAdvisor profile for shop {order.shop_id}",
+            )
+            return
+        now = self.world.clock.now()
+        ca_id = self.backend.next_id("order")
+        ca = CaOrder(
+            id=ca_id,
+            profile_id=account.profile_id,
+            site_id=self.backend.seed.site_id,
+            site_name=self.backend.seed.site_name,
+            site_order_id=order.id,
+            shop_id=order.shop_id,
+            region=order.region,
+            currency=order.currency,
+            created=order.create_time,
+            imported=now,
+            checkout_date=order.paid_time,
+            payment_date=order.paid_time,
+            estimated_ship_date=order.rts_sla_time,
+            total_price=order.total_amount,
+            total_shipping_price=order.shipping_fee,
+            buyer_email=_text(order.buyer, "email", "buyer_email"),
+            buyer_user_id=_text(order.buyer, "user_id", "id", "buyer_user_id"),
+            shipping=_address(order.recipient_address),
+            billing=_address(order.recipient_address),
+            special_instructions=order.buyer_message or None,
+        )
+        ca.items = _items(self.backend, ca, order)
+        ca.fulfillments = [CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now)]
+        self.backend.orders[ca_id] = ca
+        self.backend.by_site_order[order.id] = ca_id
+        self.backend.journal("sync", ca, direction="tiktok_to_ca", action="import", ok=True)
+        self._reflect(order, ca)
+
+    def _reflect(self, order: Order, ca: CaOrder) -> None:
+        engine = self.world.engine
+        old = (ca.shipping_status, ca.tiktok_status)
+        ca.tiktok_status = order.status.value
+        status = to_ca(self.world.rules[PROFILE], order.status)
+        if status is not None:
+            ca.shipping_status = status
+        if status in (ShippingStatus.SHIPPED, ShippingStatus.PARTIALLY_SHIPPED):
+            self._reflect_shipment(order, ca)
+        if status == ShippingStatus.CANCELED:
+            for f in ca.fulfillments:
+                if f.delivery_status == DeliveryStatus.NO_CHANGE:
+                    f.delivery_status, f.updated = DeliveryStatus.CANCELED, self.world.clock.now()
+        for cancel_id in order.cancellation_ids:
+            cancellation = engine.cancellations[cancel_id]
+            adj = next((a for a in ca.adjustments if a.cancel_id == cancel_id), None)
+            if adj is None:
+                adj = self._new_adjustment(
+                    ca, cancellation.cancel_type, cancellation.role, cancellation.reason, cancel_id
+                )
+            if adj.action is None and adj.request_status != RequestStatus.ERROR:
+                adj.request_status = CANCEL_TO_REQUEST[cancellation.status]
+                auto = cancellation.resolved_by == Role.SYSTEM and cancellation.cancel_type == CancelType.BUYER_CANCEL
+                auto = auto and adj.request_status == RequestStatus.POST_PROCESSING_COMPLETE
+                if auto and "Auto-approved" not in (adj.comment or ""):
+                    adj.comment = f"{adj.comment or ''} (Auto-approved: no answer within the response window.)".strip()
+        if (ca.shipping_status, ca.tiktok_status) != old:
+            self.backend.journal(
+                "sync",
+                ca,
+                direction="tiktok_to_ca",
+                action="status",
+                tiktok_status=order.status,
+                shipping_status=ca.shipping_status,
+            )
+
+    def _new_adjustment(self, ca: CaOrder, cancel_type: str, role: str, reason: str, cancel_id: str) -> CaAdjustment:
+        if cancel_type == CancelType.BUYER_CANCEL:
+            ca_reason, comment = AdjustmentReason.BUYER_CANCELLED, f"Buyer cancellation request: {reason}"
+        elif role == Role.SYSTEM:
+            ca_reason = _PLATFORM_REASONS.get(reason, AdjustmentReason.GENERAL_ADJUSTMENT)
+            comment = f"Cancelled by TikTok Shop: {reason}"
+        else:
+            ca_reason, comment = AdjustmentReason.GENERAL_ADJUSTMENT, f"Cancelled in TikTok Shop by {role}: {reason}"
+        adj = CaAdjustment(
+            self.backend.next_id("adjustment"),
+            ca.profile_id,
+            ca.id,
+            AdjustmentType.CANCELLATION,
+            ca_reason,
+            RequestStatus.PENDING_APPROVAL,
+            self.world.clock.now(),
+            comment=comment,
+            cancel_id=cancel_id,
+        )
+        ca.adjustments.append(adj)
+        self.backend.journal(
+            "sync",
+            ca,
+            direction="tiktok_to_ca",
+            action="adjustment",
+            adjustment_id=adj.id,
+            reason=ca_reason,
+            cancel_id=cancel_id,
+        )
+        return adj
+
+    def _reflect_shipment(self, order: Order, ca: CaOrder) -> None:
+        """A shipment made on TikTok directly (not through CA) appears on the CA fulfillment."""
+        package = next(
+            (
+                self.world.engine.packages[p]
+                for p in order.package_ids
+                if self.world.engine.packages[p].rts_time is not None
+            ),
+            None,
+        )
+        fulfillment = next((f for f in ca.fulfillments if f.delivery_status == DeliveryStatus.NO_CHANGE), None)
+        if package is None or fulfillment is None:
+            return
+        fulfillment.delivery_status = DeliveryStatus.COMPLETE
+        fulfillment.tracking_number = package.tracking_number
+        fulfillment.shipping_carrier = package.shipping_provider_name or package.shipping_provider_id
+        fulfillment.shipped_date = package.rts_time
+        fulfillment.items = [(item.id, item.quantity) for item in ca.items]
+        fulfillment.relayed = True
+        fulfillment.updated = self.world.clock.now()
+        ca.shipping_date = ca.shipping_date or order.rts_time
+
+
+def _ship_failed(fulfillment: CaFulfillment, message: str) -> None:
+    fulfillment.relay_error = message
+    fulfillment.delivery_status = DeliveryStatus.CANCELED
+
+
+def _adj_error(adj: CaAdjustment, message: str) -> None:
+    adj.request_status = RequestStatus.ERROR
+    adj.comment = f"TikTok Shop refused: {message}"
+
+
+def _items(backend: ChannelAdvisorBackend, ca: CaOrder, order: Order) -> list[CaItem]:
+    """TikTok's one-line-per-unit items grouped into CA items with quantities."""
+    groups: dict[str, list[Any]] = {}
+    for li in order.line_items:
+        groups.setdefault(li.sku_id, []).append(li)
+    items = []
+    for lines in groups.values():
+        first = lines[0]
+        items.append(
+            CaItem(
+                backend.next_id("item"),
+                ca.profile_id,
+                ca.id,
+                backend.product_id(first.seller_sku),
+                first.seller_sku,
+                f"{first.product_name} - {first.sku_name}" if first.sku_name else first.product_name,
+                len(lines),
+                Decimal(first.sale_price),
+                first.id,
+                first.product_id,
+                [li.id for li in lines],
+            )
+        )
+    return items
+
+
+def _text(data: dict[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        if data.get(key):
+            return str(data[key])
+    return None
+
+
+def _address(addr: dict[str, Any]) -> dict[str, Any]:
+    """TikTok recipient_address -> CA Shipping*/Billing* fields (tolerant of missing parts)."""
+    first, last = _text(addr, "first_name"), _text(addr, "last_name")
+    name = _text(addr, "name")
+    if name and not (first or last):
+        first, _, last = name.partition(" ")
+    districts = {
+        str(d.get("address_level_name", "")).lower(): d.get("address_name")
+        for d in addr.get("district_info", []) or []
+        if isinstance(d, dict)
+    }
+    return {
+        "FirstName": first,
+        "LastName": last or None,
+        "DaytimePhone": _text(addr, "phone_number", "phone"),
+        "AddressLine1": _text(addr, "address_line1", "address_detail"),
+        "AddressLine2": _text(addr, "address_line2"),
+        "City": _text(addr, "city") or districts.get("city") or districts.get("post town"),
+        "StateOrProvince": _text(addr, "state") or districts.get("state") or districts.get("county"),
+        "PostalCode": _text(addr, "postal_code", "zipcode"),
+        "Country": _text(addr, "region_code", "country"),
+    }

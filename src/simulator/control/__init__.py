@@ -1,0 +1,1 @@
+"""The /_sim/ control plane: a Python facade on the World (api.py) and its HTTP blueprint (routes.py)."""

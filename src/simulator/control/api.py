@@ -1,0 +1,198 @@
+"""ControlAPI: the control-plane operations on one World (clock, buyer, platform, carrier, inspection)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from simulator.clock import ClockError, parse_instant
+from simulator.engine import EngineError, late_dispatch_rate
+from simulator.journal import to_plain
+from simulator.rules import ProfileError
+
+if TYPE_CHECKING:
+    from simulator.world import World
+
+
+class ControlError(Exception):
+    """A refused control-plane call: ``slug`` (stable, e.g. the engine reason) and an HTTP status."""
+
+    def __init__(self, slug: str, message: str, status: int = 400, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.slug = slug
+        self.message = message
+        self.status = status
+        self.rule = rule
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"error": slug, "message": ..., "rule"?: id}``."""
+        body: dict[str, Any] = {"error": self.slug, "message": self.message}
+        if self.rule:
+            body["rule"] = self.rule
+        return body
+
+
+class ControlAPI:
+    """Everything ``/_sim/`` does, callable from Python (``world.control``); each call takes the world lock.
+
+    Webhooks produced by a call are delivered after the lock is released (in-process sync mode).
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    @contextmanager
+    def _op(self) -> Iterator[None]:
+        try:
+            with self.world.lock:
+                yield
+        except EngineError as exc:
+            status = 404 if exc.reason.endswith("_not_found") else 409
+            raise ControlError(exc.reason, exc.message, status, exc.rule) from exc
+        except (ProfileError, ClockError, KeyError, ValueError) as exc:
+            raise ControlError("invalid_request", str(exc).strip("'\""), 400) from exc
+        finally:
+            self.flush()
+
+    def flush(self) -> None:
+        """Deliver queued webhooks now (sync mode; no-op in thread mode or inside the lock)."""
+        tiktok = self.world.systems.get("tiktok")
+        if tiktok is not None:
+            tiktok.webhooks.drain()
+
+    @property
+    def _tiktok(self) -> Any:
+        try:
+            return self.world.systems["tiktok"]
+        except KeyError:
+            raise ControlError("not_installed", "the TikTok Shop system is not installed in this world", 409) from None
+
+    # -- clock -----------------------------------------------------------------------------------
+    def clock(self) -> dict[str, Any]:
+        """Current virtual time and pending timers."""
+        with self.world.lock:
+            clock = self.world.clock
+            next_due = clock.next_due()
+            return {"now": clock.now().isoformat(), "timestamp": clock.timestamp(),
+                    "pending_timers": clock.pending_count(), "next_due": next_due.isoformat() if next_due else None}
+
+    def advance(self, *, seconds: float | None = None, to: str | datetime | None = None) -> dict[str, Any]:
+        """Move time by ``seconds`` or to ``to``; returns the new time and the timers that fired."""
+        if (seconds is None) == (to is None):
+            raise ControlError("invalid_request", "give exactly one of 'seconds' or 'to'")
+        with self._op():
+            if isinstance(to, str):
+                to = parse_instant(to)
+            if seconds is not None and float(seconds) < 0:
+                raise ClockError("seconds must not be negative")
+            target = to if to is not None else self.world.clock.now() + timedelta(seconds=float(seconds or 0))
+        # World.advance_to stops at each instant that queued webhooks and sends them outside the
+        # lock, so a webhook (and its retry timer) happens at its own virtual instant (NOTE-2).
+        try:
+            fired = self.world.advance_to(target)
+        except ClockError as exc:
+            raise ControlError("invalid_request", str(exc), 400) from exc
+        except EngineError as exc:
+            raise ControlError(exc.reason, exc.message, 409, exc.rule) from exc
+        return {**self.clock(), "fired": [{"at": f.at.isoformat(), "kind": f.kind, "key": f.key} for f in fired]}
+
+    # -- buyer, platform, carrier ----------------------------------------------------------------
+    def place_order(
+        self, *, shop_id: str | None = None, items: Sequence[dict[str, Any]] | None = None, paid: bool = True,
+        profile: str | None = None, split_packages: bool = False,
+    ) -> dict[str, Any]:
+        """A buyer places (and pays) an order; returns the TikTok order (unmasked)."""
+        pairs = [(str(i["sku_id"]), int(i.get("quantity", 1))) for i in items] if items else None
+        with self._op():
+            order = self._tiktok.place_order(shop_id, pairs, paid=paid, profile=profile,
+                                             split_packages=split_packages)
+            view: dict[str, Any] = self._tiktok.project_order(order.id)
+        return view
+
+    def pay(self, order_id: str) -> dict[str, Any]:
+        """The buyer pays an UNPAID order."""
+        with self._op():
+            self.world.engine.pay(order_id)
+            view: dict[str, Any] = self._tiktok.project_order(order_id)
+        return view
+
+    def buyer_cancel(self, order_id: str, reason: str | None = None) -> dict[str, Any]:
+        """Buyer cancels: at once inside the hold (HOLD-3), a pending request after it (CAN-B4)."""
+        with self._op():
+            return self._cancellation(self.world.engine.buyer_cancel(order_id, reason))
+
+    def platform_cancel(self, order_id: str, reason: str = "fraud") -> dict[str, Any]:
+        """TikTok cancels the order (fraud, shipping_timeout, platform, package_lost)."""
+        with self._op():
+            return self._cancellation(self.world.engine.platform_cancel(order_id, reason))
+
+    def carrier(self, package_id: str, event: str) -> dict[str, Any]:
+        """Carrier ``collected`` or ``delivered`` scan of a package (LIFE-1)."""
+        actions = {"collected": self.world.engine.carrier_collected, "delivered": self.world.engine.carrier_delivered}
+        if event not in actions:
+            raise ControlError("invalid_request", f"unknown carrier event {event!r} (collected, delivered)", 404)
+        with self._op():
+            package = actions[event](package_id)
+            return {"package_id": package.id, "package_status": package.status.value,
+                    "order_id": package.order_id, "order_status": self.world.engine.orders[package.order_id].status}
+
+    def _cancellation(self, cancellation: Any) -> dict[str, Any]:
+        order = self.world.engine.orders[cancellation.order_id]
+        return {"cancel_id": cancellation.id, "order_id": order.id, "cancel_type": cancellation.cancel_type.value,
+                "cancel_status": cancellation.status.value, "role": cancellation.role.value,
+                "reason": cancellation.reason, "order_status": order.status.value}
+
+    # -- inspection ------------------------------------------------------------------------------
+    def order(self, order_id: str) -> dict[str, Any]:
+        """One order across every system, with deadlines, notifications and its journal timeline."""
+        with self.world.lock:
+            order = self.world.engine.orders.get(order_id)
+            if order is None:
+                raise ControlError("order_not_found", f"order {order_id} does not exist", 404)
+            systems = {name: system.project_order(order_id) for name, system in self.world.systems.items()}
+            deadlines = {k: v.isoformat() if v else None for k, v in (
+                ("hold_until", order.hold_until), ("rts_sla_time", order.rts_sla_time),
+                ("cancel_order_sla_time", order.cancel_order_sla_time))}
+            timers = {k: {"kind": t.kind, "due": t.due.isoformat()} for k, t in order.timers.items() if not t.cancelled}
+            view: dict[str, Any] = to_plain({
+                "order_id": order_id, "status": order.status.value, "systems": systems, "deadlines": deadlines,
+                "timers": timers, "dispatch_missed": order.dispatch_missed,
+                "notifications": [{"kind": n.kind, "at": n.at, "details": n.details}
+                                  for n in self.world.engine.notifications_for(order_id)],
+                "timeline": [e.as_dict() for e in self.world.journal.entries(order_id=order_id)],
+            })
+            return view
+
+    def journal(self, *, since: int | None = None, kind: str | None = None) -> dict[str, Any]:
+        """Journal entries after sequence ``since`` whose kind starts with ``kind``."""
+        with self.world.lock:
+            entries = [e.as_dict() for e in self.world.journal.entries(since=since, kind=kind)]
+            return {"entries": entries, "last_seq": len(self.world.journal)}
+
+    def credentials(self) -> dict[str, Any]:
+        """Every system's seeded credentials, keyed by system name."""
+        with self.world.lock:
+            return {name: system.credentials() for name, system in self.world.systems.items()}
+
+    def ldr(self, start: str | datetime, end: str | datetime) -> dict[str, Any]:
+        """SLA-2 Late Dispatch Rate over ``[start, end)``, overall and per shop."""
+        with self._op():
+            start_at = parse_instant(start) if isinstance(start, str) else start
+            end_at = parse_instant(end) if isinstance(end, str) else end
+            orders = list(self.world.engine.orders.values())
+            target = self.world.rules["direct"].ldr_target
+            shops = sorted({o.shop_id for o in orders})
+            return {**late_dispatch_rate(orders, start_at, end_at, target).as_dict(),
+                    "shops": {s: late_dispatch_rate([o for o in orders if o.shop_id == s], start_at, end_at,
+                                                    target).as_dict() for s in shops}}
+
+    def seed(self) -> dict[str, Any]:
+        """(Re)load every system's mocks data into this world (new records added, stock topped up)."""
+        with self._op():
+            for system in self.world.systems.values():
+                reload = getattr(system, "reload_mocks", None)
+                if reload is not None:
+                    reload()
+            return {"skus": len(self.world.inventory.skus), "systems": sorted(self.world.systems)}

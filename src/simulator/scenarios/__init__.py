@@ -1,0 +1,1 @@
+"""Scenario suites: pure-YAML stories replayed under virtual time and checked against every system."""

@@ -1,0 +1,223 @@
+"""Replay scenarios: a fresh seeded world per scenario, steps in order, expectations checked, results kept."""
+
+from __future__ import annotations
+
+import time as _perf
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from simulator.clock import parse_instant
+from simulator.engine import EngineError, Order
+from simulator.rules import parse_duration
+from simulator.scenarios.expect import check
+from simulator.scenarios.loader import Scenario, Step
+from simulator.world import World
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed step: where it is written and why it failed."""
+
+    line: int
+    action: str
+    message: str
+
+
+@dataclass
+class ScenarioResult:
+    """The outcome of one scenario run."""
+
+    scenario: Scenario
+    failures: list[Failure] = field(default_factory=list)
+    steps_run: int = 0
+    virtual_start: datetime | None = None
+    virtual_end: datetime | None = None
+    wall_seconds: float = 0.0
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    orders: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when every step ran and every expectation held."""
+        return not self.failures
+
+
+class StepFailed(Exception):
+    """A step that did not do what the scenario says."""
+
+
+class Context:
+    """Per-run state: the world and the scenario's order aliases."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.aliases: dict[str, str] = {}
+
+    @property
+    def tiktok(self) -> Any:
+        """The TikTok Shop backend (places orders in seeded shops)."""
+        if "tiktok" not in self.world.systems:
+            raise StepFailed("the TikTok Shop system is not installed")
+        return self.world.systems["tiktok"]
+
+    def order(self, args: Any) -> Order:
+        """The order an action targets (its alias is a string or ``args['order']``)."""
+        alias = args if isinstance(args, str) else args["order"]
+        if alias not in self.aliases:
+            raise StepFailed(f"no order named {alias!r} (name it with buyer.place: {{as: {alias}}})")
+        return self.world.engine.orders[self.aliases[alias]]
+
+    def package(self, args: Any) -> str:
+        """The package id an action targets (``package`` index, default the first)."""
+        order = self.order(args)
+        index = args.get("package", 0) if isinstance(args, dict) else 0
+        if index >= len(order.package_ids):
+            raise StepFailed(f"order has {len(order.package_ids)} package(s), no package {index}")
+        return order.package_ids[index]
+
+    def sku_of(self, order: Order, ref: Any) -> str:
+        """A SKU by id, by index into the order's SKUs, or the order's first SKU."""
+        skus = list(dict.fromkeys(li.sku_id for li in order.line_items))
+        if ref is None:
+            return skus[0]
+        if isinstance(ref, int):
+            return skus[ref]
+        return str(ref)
+
+    def shop_sku(self, shop_id: str, ref: Any) -> str:
+        """A shop SKU by index (``sku: 0``) or id."""
+        if isinstance(ref, int):
+            skus: list[str] = [s.id for s in self.tiktok.catalog.shop_skus(shop_id)]
+            if ref >= len(skus):
+                raise StepFailed(f"shop {shop_id} has {len(skus)} SKUs, no SKU {ref}")
+            return skus[ref]
+        return str(ref)
+
+    def shop_for(self, args: dict[str, Any]) -> str:
+        """The shop named, or the first seeded shop on the requested profile."""
+        if "shop" in args:
+            return str(args["shop"])
+        profile = args.get("profile", "direct")
+        shops = [s for s in self.tiktok.catalog.shops.values() if s.profile == profile]
+        if not shops:
+            raise StepFailed(f"no seeded shop on the {profile} profile")
+        return str(shops[0].id)
+
+
+def _advance(ctx: Context, args: Any) -> None:
+    if isinstance(args, dict):
+        ctx.world.advance(to=parse_instant(str(args["to"])))
+    else:
+        ctx.world.advance(seconds=parse_duration(args).total_seconds())
+
+
+def _place(ctx: Context, args: dict[str, Any]) -> None:
+    if args["as"] in ctx.aliases:
+        raise StepFailed(f"an order named {args['as']!r} already exists")
+    shop_id = ctx.shop_for(args)
+    items = [(ctx.shop_sku(shop_id, i.get("sku", 0)), int(i.get("quantity", 1))) for i in args.get("items", [])]
+    order = ctx.tiktok.place_order(shop_id, items or None, paid=args.get("paid", True),
+                                   profile=args.get("profile"), split_packages=args.get("split_packages", False))
+    ctx.aliases[args["as"]] = order.id
+
+
+def _ship(ctx: Context, args: Any) -> None:
+    package_id = ctx.package(args)
+    extra = args if isinstance(args, dict) else {}
+    ctx.world.engine.ship_package(package_id, tracking_number=extra.get("tracking_number", f"SIM{package_id[-10:]}"),
+                                  shipping_provider_id=extra.get("provider", "scenario-provider"))
+
+
+def _pending(ctx: Context, args: Any) -> str:
+    order = ctx.order(args)
+    if order.pending_cancel_id is None:
+        raise StepFailed(f"order {order.id} has no pending cancellation request")
+    return order.pending_cancel_id
+
+
+def _opt(args: Any, key: str) -> Any:
+    return args.get(key) if isinstance(args, dict) else None
+
+
+ACTORS: dict[str, Callable[[Context, Any], Any]] = {
+    "clock.advance": _advance,
+    "buyer.place": _place,
+    "buyer.pay": lambda ctx, a: ctx.world.engine.pay(ctx.order(a).id),
+    "buyer.cancel": lambda ctx, a: ctx.world.engine.buyer_cancel(ctx.order(a).id, _opt(a, "reason")),
+    "buyer.withdraw": lambda ctx, a: ctx.world.engine.withdraw_cancellation(_pending(ctx, a)),
+    "seller.ship": _ship,
+    "seller.cancel": lambda ctx, a: ctx.world.engine.seller_cancel(ctx.order(a).id, _opt(a, "reason") or ""),
+    "seller.approve": lambda ctx, a: ctx.world.engine.approve_cancellation(_pending(ctx, a)),
+    "seller.reject": lambda ctx, a: ctx.world.engine.reject_cancellation(
+        _pending(ctx, a), _opt(a, "reason") or "", comment=_opt(a, "comment")),
+    "platform.cancel": lambda ctx, a: ctx.world.engine.platform_cancel(ctx.order(a).id, _opt(a, "reason") or "fraud"),
+    "carrier.collected": lambda ctx, a: ctx.world.engine.carrier_collected(ctx.package(a)),
+    "carrier.delivered": lambda ctx, a: ctx.world.engine.carrier_delivered(ctx.package(a)),
+}
+
+
+def _expect(ctx: Context, args: dict[str, Any]) -> None:
+    aliases = [args["order"]] if "order" in args else list(ctx.aliases)
+    if not aliases:
+        raise StepFailed("expect needs an order (none placed yet)")
+    problems = check(ctx.world, ctx.order(aliases[-1]), args, ctx.sku_of)
+    if problems:
+        raise StepFailed("; ".join(problems))
+
+
+def run_scenario(scenario: Scenario, *, seed: int | None = None, world_kwargs: dict[str, Any] | None = None) -> ScenarioResult:
+    """Run one scenario in a fresh world and return its result (never raises for a failing step)."""
+    kwargs: dict[str, Any] = {"seed": scenario.seed if seed is None else seed, **(world_kwargs or {})}
+    if scenario.start:
+        kwargs["start"] = parse_instant(scenario.start)
+    if scenario.profile_overrides:
+        kwargs["profile_overrides"] = scenario.profile_overrides
+    world = World.create(**kwargs)
+    result = ScenarioResult(scenario, virtual_start=world.clock.now())
+    ctx = Context(world)
+    started = _perf.perf_counter()
+    try:
+        for step in scenario.steps:
+            failure = _run_step(ctx, step)
+            result.steps_run += 1
+            if failure is not None:
+                result.failures.append(failure)
+                if step.action != "expect":
+                    break  # later steps would act on a state the scenario did not intend
+    finally:
+        result.wall_seconds = _perf.perf_counter() - started
+        result.virtual_end = world.clock.now()
+        result.timeline = [e.as_dict() for e in world.journal]
+        result.orders = dict(ctx.aliases)
+        world.close()
+    return result
+
+
+def _run_step(ctx: Context, step: Step) -> Failure | None:
+    try:
+        if step.action == "clock.advance":  # takes the lock per instant, delivering webhooks between
+            _advance(ctx, step.args)
+        else:
+            with ctx.world.operation():
+                if step.action == "expect":
+                    _expect(ctx, step.args)
+                else:
+                    ACTORS[step.action](ctx, step.args)
+    except StepFailed as exc:
+        return Failure(step.line, step.action, str(exc))
+    except EngineError as exc:
+        wanted = step.expect_error
+        if wanted is None:
+            return Failure(step.line, step.action, f"refused: {exc.message}")
+        got = {"reason": exc.reason, "rule": exc.rule}
+        mismatched = {k: v for k, v in wanted.items() if got.get(k) != v}
+        if mismatched:
+            return Failure(step.line, step.action, f"refused with {got}, wanted {wanted}")
+        return None
+    except (KeyError, ValueError) as exc:
+        return Failure(step.line, step.action, f"error: {exc}")
+    if step.expect_error is not None:
+        return Failure(step.line, step.action, f"succeeded, wanted a refusal {step.expect_error}")
+    return None

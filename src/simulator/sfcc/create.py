@@ -1,0 +1,159 @@
+"""``CreateExternalOrder`` (controller ``OrderCreate-Social``): body validation and order placement."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from simulator.sfcc.models import (
+    CHANNEL_STATUS_NEW,
+    EXPORT_READY,
+    LINE_NOTSHIPPED,
+    Address,
+    PaymentInstrument,
+    ProductItem,
+    SfccOrder,
+    Shipment,
+    Site,
+)
+
+Catalog = Callable[[str], str | None]
+
+
+class CreateRefused(Exception):
+    """The controller's plain-JSON error answer (HTTP 400), not an OCAPI fault."""
+
+    def __init__(self, body: dict[str, Any], status: int = 400) -> None:
+        super().__init__(body.get("msg", ""))
+        self.body, self.status = body, status
+
+
+def _fail(msg: str) -> CreateRefused:
+    return CreateRefused({"error": True, "msg": msg})
+
+
+def _money(value: Any, what: str) -> Decimal:
+    try:
+        amount = Decimal(str(value if value is not None else "0"))
+    except InvalidOperation:
+        raise _fail(f"Exception: {what} is not a number") from None
+    if not amount.is_finite():
+        raise _fail(f"Exception: {what} is not a number")
+    return amount
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _address(raw: Any) -> Address:
+    raw = _obj(raw)
+    first, last = str(raw.get("first_name") or "").strip(), str(raw.get("last_name") or "").strip()
+    if first and not last and " " in first:  # "First Last" in first_name is split (OrderCreateHelper)
+        first, last = first.split(" ", 1)
+    return Address(
+        first_name=first or "TikTok", last_name=last or "Shop",
+        **{k: str(raw.get(k) or "") for k in ("address1", "address2", "city", "postal_code", "state_code",
+                                                "country_code", "phone")},
+    )
+
+
+def build_order(
+    body: Any, site: Site, order_no: str, now: datetime, catalog: Catalog
+) -> SfccOrder:
+    """Validate a CreateExternalOrder body and build the placed order (status ``new``); CreateRefused if not."""
+    if not isinstance(body, dict):
+        raise _fail("Unable to parse order json")
+    external_id = body.get("c_externalOrderId")
+    if not isinstance(external_id, str | int) or not str(external_id).strip():
+        raise _fail("Exception: c_externalOrderId is missing")
+    currency = str(body.get("currency") or site.currency)
+    if currency != site.currency:
+        raise _fail(f"Exception: currency {currency} is not allowed for site {site.id}")
+    if not site.preferences.get("tiktokInventoryListID"):
+        raise _fail("Inventory list doesn't exist for this social channel")
+    payment = _obj(body.get("payment"))
+    method = str(site.preferences.get("tiktokPaymentMethod") or payment.get("payment_method") or "")
+    if not method:
+        raise _fail("TikTok Payment Method ID is missing in Site preferences")
+    if method not in site.payment_methods:
+        raise _fail(f"Exception: payment method {method} is not defined")
+    customer = _obj(body.get("customer"))
+    if customer.get("customer_no"):
+        raise _fail(f"Exception: customer {customer['customer_no']} not found")
+    lines = body.get("product_lineitems")
+    if not isinstance(lines, list) or not lines:
+        raise _fail("Exception: product_lineitems is missing")
+    items = [_item(raw, index, catalog) for index, raw in enumerate(lines, start=1)]
+    shipment_raw = _obj(body.get("shipment"))
+    method_id = str(shipment_raw.get("shipping_method") or "")
+    if method_id not in site.shipping_methods:
+        raise _fail(f"Exception: shipping method '{method_id}' not found")
+    shipping = _obj(_obj(body.get("totals")).get("adjusted_shipping_total"))
+    billing = _address(customer.get("billing_address"))
+    shipment = Shipment(
+        shipment_id="me", shipment_no=order_no, shipping_method_id=method_id,
+        shipping_method_name=site.shipping_methods[method_id],
+        shipping_address=_address(shipment_raw.get("shipping_address")),
+        shipping_total=_money(shipping.get("net_price"), "shipping net_price"),
+        shipping_tax=_money(shipping.get("tax"), "shipping tax"),
+    )
+    token = hashlib.sha256(f"{site.id}:{order_no}:{external_id}".encode()).hexdigest()[:40]
+    order = SfccOrder(
+        order_no=order_no, site_id=site.id, order_token=token, currency=currency, status="new",
+        customer_name=str(customer.get("customer_name") or billing.full_name),
+        customer_email=str(customer.get("customer_email") or site.preferences.get("tiktokCustomerEmail") or ""),
+        customer_no=None, billing_address=billing, product_items=items, shipments=[shipment],
+        payment_instruments=[], creation_date=now, last_modified=now,
+    )
+    order.payment_instruments.append(PaymentInstrument(
+        payment_instrument_id=hashlib.sha256(f"pi:{token}".encode()).hexdigest()[:24], payment_method_id=method,
+        amount=order.order_total, processor_id=site.payment_methods[method].get("processor", "BASIC_CREDIT"),
+        transaction_id=str(external_id),
+    ))
+    order.custom.update({
+        "externalOrderId": str(external_id), "externalOrderStatus": "New",
+        "externalChannelOrderStatus": CHANNEL_STATUS_NEW, "externalExportStatus": EXPORT_READY,
+        "customChannelType": "TikTok",
+    })
+    for key in ("orderTag", "orderNote", "buyerNote"):
+        if isinstance(body.get(f"c_{key}"), str) and body[f"c_{key}"]:
+            order.custom[key] = body[f"c_{key}"]
+    if order.custom.get("orderNote"):
+        order.custom["orderNoteHistory"] = json.dumps(
+            {"orderNoteData": [{"orderNote": order.custom["orderNote"], "noteData": now.isoformat()}]})
+    return order
+
+
+def _item(raw: Any, position: int, catalog: Catalog) -> ProductItem:
+    if not isinstance(raw, dict):
+        raise _fail("Unable to parse order json")
+    product_id = str(raw.get("product_id") or "")
+    name = catalog(product_id)
+    if name is None:
+        raise _fail(f"Exception: product '{product_id}' not found")
+    quantity = raw.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int | float) or int(quantity) != quantity or quantity < 1:
+        raise _fail(f"Exception: invalid quantity for product '{product_id}'")
+    return ProductItem(
+        item_id=f"pli{position:04d}", product_id=product_id, product_name=name, quantity=int(quantity),
+        base_price=_money(raw.get("net_price"), "net_price"), tax=_money(raw.get("tax"), "tax"),
+        tax_rate=_money(raw.get("tax_rate"), "tax_rate"), position=position,
+        custom={"externalLineItemStatus": LINE_NOTSHIPPED},
+    )
+
+
+def create_response(order: SfccOrder, msg: str, error: bool = False) -> dict[str, Any]:
+    """The controller's success (and duplicate) body."""
+    body: dict[str, Any] = {"error": error, "orderNo": order.order_no}
+    if msg.startswith("Success"):
+        body["orderItems"] = [{"productId": i.product_id, "quantity": i.quantity, "itemId": i.item_id}
+                              for i in order.product_items]
+    body["c_externalChannelOrderStatus"] = order.custom.get("externalOrderStatus", "New")
+    body["shippingStatus"] = order.shipping_status.upper()
+    body["msg"] = msg
+    return body

@@ -1,0 +1,176 @@
+"""SFCC jobs on the world clock: TikTok-ExportOrderStatus (feed), UpdateOrderStatus (CSV), GetOrderStatuses (pull)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from simulator.clock import Clock, Timer
+from simulator.journal import Journal
+from simulator.sfcc import errors as E
+from simulator.sfcc.feed import ORDER_TOKENS, SHIPPING_TOKENS, orders_xml, read_status_csv
+from simulator.sfcc.models import EXPORT_READY
+
+if TYPE_CHECKING:
+    from simulator.sfcc.backend import SfccBackend
+
+EXPORT_JOB, CSV_JOB, PULL_JOB = "TikTok-ExportOrderStatus", "TikTok-UpdateOrderStatus", "TikTok-GetOrderStatuses"
+
+
+class RecurringJob:
+    """A job that runs every ``interval`` of world time until stopped (rescheduled from its own timer)."""
+
+    def __init__(self, clock: Clock, journal: Journal, name: str, interval: timedelta, run: Callable[[], Any]) -> None:
+        self.clock, self.journal, self.name, self.interval, self._run = clock, journal, name, interval, run
+        self._timer: Timer | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while scheduled."""
+        return self._timer is not None
+
+    def start(self) -> None:
+        """Schedule the next run one interval from now (restarts the cadence)."""
+        self.stop()
+        self._timer = self.clock.schedule_in(self.interval, self._fire, kind=f"sfcc.job.{self.name}", key=self.name)
+
+    def stop(self) -> None:
+        """Cancel the next run."""
+        self.clock.cancel(self._timer)
+        self._timer = None
+
+    def run_now(self) -> Any:
+        """Run once now (the schedule is unchanged); a job failure is journaled, as SFCC marks the job ERROR."""
+        try:
+            return self._run()
+        except Exception as exc:  # noqa: BLE001 - a failing job step must not stop the world's clock
+            self.journal.record("sfcc.job.error", job=self.name, error=f"{type(exc).__name__}: {exc}")
+            return None
+
+    def _fire(self) -> None:
+        self._timer = None
+        self.start()
+        self.run_now()
+
+
+def export_order_status(backend: SfccBackend) -> dict[str, Any]:
+    """FUL-3: write TikTok orders whose ``c_externalExportStatus`` is READY, mark them EXPORTED, notify TikTok."""
+    job = backend.config.jobs.get(EXPORT_JOB, {})
+    book, now = backend.orders, backend.clock.now()
+    tiktok = [o for o in book.orders.values() if o.channel_type == "tiktok"]
+    if not tiktok:  # nothing has reached the instance yet: no file (see docs/sfcc.md)
+        return {"file": None, "orders": []}
+    ready = sorted((o for o in tiktok if o.custom.get("externalExportStatus") == EXPORT_READY),
+                   key=lambda o: o.order_no, reverse=True)
+    folder = str(job.get("folder", "src/feeds/export/social/tiktok/order")).strip("/")
+    name = f"{job.get('file_name', 'TikTokOrderStatusUpdate')}_{now:%Y-%m-%dT%H:%M:%SZ}.xml"
+    path = backend.impex_dir(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orders_xml(ready))  # always written, even empty (cartridge behaviour for TikTok)
+    for order in ready:
+        book.mark_exported(order.order_no)
+    numbers = [o.order_no for o in ready]
+    backend.journal.record("sfcc.feed.written", job=EXPORT_JOB, file=f"{folder}/{name}", orders=numbers,
+                           order_ids=[o.external_order_id for o in ready], rule="FUL-3")
+    if numbers:
+        _notify(backend, job, f"{folder}/{name}")
+    return {"file": f"{folder}/{name}", "orders": numbers}
+
+
+def _notify(backend: SfccBackend, job: dict[str, Any], relative: str) -> None:
+    url = str(job.get("notify_url") or "https://business-api.tiktok.com/tbp/v2.0/feed/download/")
+    body = {"business_platform": "SALESFORCE", "external_business_id": str(job.get("external_business_id", "")),
+            "params": {"url": f"https://{backend.config.host}/on/demandware.servlet/webdav/Sites/IMPEX/{relative}",
+                       "feed_type": "order", "update_type": "update"}}
+    session = backend.outbound_session(url)
+    for attempt in range(1, 4):  # the cartridge's notifyFeed: 3 tries, job ERROR if all fail
+        try:
+            answer = session.post(url, json=body, timeout=10)
+            code = answer.json().get("code") if answer.headers.get("content-type", "").startswith(
+                "application/json") else None
+        except (requests.RequestException, ValueError) as exc:
+            code, answer = None, None
+            backend.journal.record("sfcc.feed.notify_failed", attempt=attempt, error=str(exc))
+        if code == 0:
+            backend.journal.record("sfcc.feed.notified", file=relative, attempt=attempt, url=url, rule="FUL-3")
+            return
+        if answer is not None:
+            backend.journal.record("sfcc.feed.notify_failed", attempt=attempt, status=answer.status_code)
+    backend.journal.record("sfcc.job.error", job=EXPORT_JOB, error="TikTok feed notification failed")
+
+
+def import_status_files(backend: SfccBackend) -> dict[str, Any]:
+    """FUL-4 (batch) / CAN-S1: apply every OMS status CSV in the import folder, then archive it."""
+    job = backend.config.jobs.get(CSV_JOB, {})
+    folder = str(job.get("folder", "src/feeds/import/oms/status")).strip("/")
+    directory = backend.impex_path(folder, create=False)
+    if directory is None or not directory.is_dir():
+        return {"files": []}
+    done = []
+    for path in sorted(directory.glob(str(job.get("file_pattern", "*.csv")))):
+        if path.is_file():
+            done.append(_import_file(backend, folder, path))
+    return {"files": done}
+
+
+def _import_file(backend: SfccBackend, folder: str, path: Path) -> dict[str, Any]:
+    lines, errors = read_status_csv(path.read_text(encoding="utf-8"))
+    applied = []
+    for line in lines:
+        try:
+            order = backend.orders.apply_batch_status(line.order_no, line.order_status, line.shipping_status,
+                                                      line.tracking_number, line.carrier)
+            applied.append(order.order_no)
+        except E.OcapiFault as fault:
+            errors.append(f"line {line.line_no}: {fault.fault_type}: {fault.text}")
+    archive = path.parent / "archive"
+    archive.mkdir(exist_ok=True)
+    path.rename(archive / path.name)
+    backend.journal.record("sfcc.oms.batch_file", job=CSV_JOB, file=f"{folder}/{path.name}", applied=applied,
+                           errors=errors, rule="FUL-4")
+    return {"file": path.name, "applied": applied, "errors": errors}
+
+
+def pull_oms_statuses(backend: SfccBackend) -> dict[str, Any]:
+    """FUL-4 (pull): ask the configured OMS for the status of every open TikTok order and apply changes."""
+    url = backend.config.jobs.get(PULL_JOB, {}).get("url")
+    if not url:
+        return {"skipped": "no OMS status URL configured"}
+    open_orders = [o for o in backend.orders.orders.values()
+                   if o.channel_type == "tiktok" and o.status not in ("cancelled", "completed")
+                   and o.custom.get("externalChannelOrderStatus") not in (6, 5)]
+    if not open_orders:
+        return {"orders": []}
+    numbers = ",".join(sorted(o.order_no for o in open_orders))
+    try:
+        answer = backend.outbound_session(str(url)).get(str(url), params={"order_no": numbers}, timeout=10)
+        answer.raise_for_status()
+        rows = answer.json().get("orders", [])
+    except (requests.RequestException, ValueError, AttributeError) as exc:
+        backend.journal.record("sfcc.oms.pull_failed", job=PULL_JOB, url=url, error=str(exc), rule="FUL-4")
+        return {"error": str(exc)}
+    applied, errors = [], []
+    for row in rows if isinstance(rows, list) else []:
+        try:
+            applied.append(_apply_pulled(backend, row))
+        except (E.OcapiFault, KeyError, TypeError) as exc:
+            errors.append(f"{row!r}: {exc}")
+    backend.journal.record("sfcc.oms.pulled", job=PULL_JOB, url=url, applied=applied, errors=errors, rule="FUL-4")
+    return {"applied": applied, "errors": errors}
+
+
+def _apply_pulled(backend: SfccBackend, row: dict[str, Any]) -> str:
+    order_no = str(row["orderNo"])
+    status = ORDER_TOKENS.get(str(row.get("orderStatus")), row.get("orderStatus"))
+    shipping = SHIPPING_TOKENS.get(str(row.get("shippingStatus")), row.get("shippingStatus"))
+    # GetSOMOrderStatus: a cancelled OMS order sets externalChannelOrderStatus (not the system status).
+    if status == "cancelled":
+        backend.orders.channel_cancel(order_no)
+        status = None
+    backend.orders.apply_batch_status(order_no, status or None, shipping or None,
+                                      row.get("trackingNumber"), row.get("carrier"))
+    return order_no

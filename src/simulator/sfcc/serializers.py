@@ -1,0 +1,125 @@
+"""OCAPI documents: ``order`` (snake_case, ``_v``, ``_type``, ``_resource_state``, ``c_*``) and search results."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from simulator.sfcc.models import Address, PaymentInstrument, ProductItem, SfccOrder, Shipment
+
+
+def doc_version(url_version: str) -> str:
+    """``v22_6`` -> ``22.6``."""
+    return url_version.lstrip("v").replace("_", ".")
+
+
+def resource_state(order: SfccOrder) -> str:
+    """The hash a PATCH must echo unchanged (changes with every revision)."""
+    return hashlib.sha256(f"{order.order_no}:{order.revision}:{order.last_modified.isoformat()}".encode()).hexdigest()
+
+
+def _date(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _num(value: Decimal) -> float:
+    return float(value)
+
+
+def _custom(custom: dict[str, Any]) -> dict[str, Any]:
+    return {f"c_{k}": v for k, v in sorted(custom.items())}
+
+
+def address(value: Address) -> dict[str, Any]:
+    """An ``order_address`` document."""
+    doc: dict[str, Any] = {"_type": "order_address", "first_name": value.first_name, "last_name": value.last_name,
+                           "full_name": value.full_name}
+    for key in ("address1", "address2", "city", "postal_code", "state_code", "country_code", "phone"):
+        if getattr(value, key):
+            doc[key] = getattr(value, key)
+    return doc
+
+
+def _item(item: ProductItem) -> dict[str, Any]:
+    return {
+        "_type": "product_item", "adjusted_tax": _num(item.tax), "base_price": _num(item.base_price),
+        "bonus_product_line_item": False, "gift": False, "item_id": item.item_id, "item_text": item.product_name,
+        "price": _num(item.price), "price_after_item_discount": _num(item.price),
+        "price_after_order_discount": _num(item.price), "product_id": item.product_id,
+        "product_name": item.product_name, "quantity": item.quantity, "shipment_id": item.shipment_id,
+        "tax": _num(item.tax), "tax_basis": _num(item.price), "tax_class_id": "standard",
+        "tax_rate": _num(item.tax_rate), **_custom(item.custom),
+    }
+
+
+def _shipment(order: SfccOrder, shipment: Shipment) -> dict[str, Any]:
+    lines = [i for i in order.product_items if i.shipment_id == shipment.shipment_id]
+    merch = sum((i.price for i in lines), Decimal("0"))
+    tax = sum((i.tax for i in lines), Decimal("0"))
+    doc: dict[str, Any] = {
+        "_type": "shipment", "adjusted_merchandize_total_tax": _num(tax),
+        "adjusted_shipping_total_tax": _num(shipment.shipping_tax), "gift": False,
+        "merchandize_total_tax": _num(tax), "product_sub_total": _num(merch), "product_total": _num(merch),
+        "shipment_id": shipment.shipment_id, "shipment_no": shipment.shipment_no,
+        "shipment_total": _num(merch + tax + shipment.shipping_total + shipment.shipping_tax),
+        "shipping_address": address(shipment.shipping_address),
+        "shipping_method": {"_type": "shipping_method", "id": shipment.shipping_method_id,
+                            "name": shipment.shipping_method_name, "price": _num(shipment.shipping_total)},
+        "shipping_status": shipment.shipping_status, "shipping_total": _num(shipment.shipping_total),
+        "shipping_total_tax": _num(shipment.shipping_tax), "tax_total": _num(tax + shipment.shipping_tax),
+    }
+    if shipment.tracking_number:
+        doc["tracking_number"] = shipment.tracking_number
+    doc.update(_custom(shipment.custom))
+    return doc
+
+
+def _payment(pi: PaymentInstrument) -> dict[str, Any]:
+    return {"_type": "order_payment_instrument", "amount": _num(pi.amount),
+            "payment_instrument_id": pi.payment_instrument_id,
+            "payment_method_id": pi.payment_method_id}
+
+
+def order_document(order: SfccOrder, version: str) -> dict[str, Any]:
+    """The OCAPI Shop ``order`` document."""
+    doc: dict[str, Any] = {
+        "_v": version, "_type": "order", "_resource_state": resource_state(order),
+        "adjusted_merchandize_total_tax": _num(order.product_tax),
+        "adjusted_shipping_total_tax": _num(order.shipping_tax),
+        "billing_address": address(order.billing_address), "channel_type": order.channel_type,
+        "confirmation_status": order.confirmation_status, "created_by": order.created_by,
+        "creation_date": _date(order.creation_date), "currency": order.currency,
+        "customer_info": {"_type": "customer_info", "customer_id": f"cust-{order.order_token[:16]}",
+                          "customer_name": order.customer_name, "email": order.customer_email},
+        "customer_name": order.customer_name, "export_status": order.export_status,
+        "last_modified": _date(order.last_modified), "merchandize_total_tax": _num(order.product_tax),
+        "notes": {"_type": "simple_link", "link": f"/orders/{order.order_no}/notes"},
+        "order_no": order.order_no, "order_token": order.order_token, "order_total": _num(order.order_total),
+        "payment_instruments": [_payment(p) for p in order.payment_instruments],
+        "payment_status": order.payment_status,
+        "product_items": [_item(i) for i in order.product_items],
+        "product_sub_total": _num(order.product_total), "product_total": _num(order.product_total),
+        "shipments": [_shipment(order, s) for s in order.shipments],
+        "shipping_items": [{"_type": "shipping_item", "adjusted_tax": _num(s.shipping_tax),
+                            "base_price": _num(s.shipping_total), "item_id": f"ship-{s.shipment_id}",
+                            "item_text": "Shipping", "price": _num(s.shipping_total), "shipment_id": s.shipment_id,
+                            "tax": _num(s.shipping_tax)} for s in order.shipments],
+        "shipping_status": order.shipping_status, "shipping_total": _num(order.shipping_total),
+        "shipping_total_tax": _num(order.shipping_tax), "site_id": order.site_id, "status": order.status,
+        "tax_total": _num(order.tax_total), "taxation": "net",
+    }
+    if order.external_order_status is not None:
+        doc["external_order_status"] = order.external_order_status
+    doc.update(_custom(order.custom))
+    return doc
+
+
+def search_result(hits: list[SfccOrder], total: int, start: int, query: Any, version: str) -> dict[str, Any]:
+    """The ``order_search_result`` document."""
+    return {
+        "_v": version, "_type": "order_search_result", "count": len(hits),
+        "hits": [{"_type": "order_search_hit", "data": order_document(o, version), "relevance": 1.0} for o in hits],
+        "query": query, "start": start, "total": total,
+    }

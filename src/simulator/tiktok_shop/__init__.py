@@ -1,0 +1,1 @@
+"""The TikTok Shop Partner API mock: backend state, gateway checks, routes, serializers and webhooks."""

@@ -1,0 +1,230 @@
+"""TikTokBackend: the TikTok Shop system of a world (catalog, tokens, webhooks) over the reference engine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from simulator.engine import EngineError, Order, Sku
+from simulator.engine.events import EngineEvent
+from simulator.tiktok_shop import errors as E
+from simulator.tiktok_shop.buyers import fake_buyer
+from simulator.tiktok_shop.catalog import Catalog, DeliveryOption, Shop, load_catalog
+from simulator.tiktok_shop.gateway import Gateway, limiter_from_config
+from simulator.tiktok_shop.serializers import Serializer
+from simulator.tiktok_shop.tokens import Token, TokenStore
+from simulator.tiktok_shop.webhooks import WebhookDispatcher
+
+if TYPE_CHECKING:
+    from flask import Response
+
+    from simulator.world import World
+
+DEFAULTS: dict[str, Any] = {
+    "timestamp_clock": "world",  # "wall" under tts-sim serve (DESIGN.md: transport freshness)
+    "webhook_dispatch": "sync",  # "thread" under tts-sim serve
+    "strict_webhooks": False,  # TikTok's HTTPS-domain-only rule for webhook addresses
+    "webhook_cancelled_status": "CANCEL",  # webhook 1 doc value (UNCERTAIN: CANCEL vs CANCELLED)
+    "cancel_status_closed": "CANCELLATION_REQUEST_CANCELLED",  # search/webhook 11 doc spelling (UNCERTAIN)
+    "business_error_http_status": 200,  # UNCERTAIN in the API doc; both SDK styles read the envelope
+    "rate_limit": None,  # {"rate": requests/s, "burst": n} per (app_key, shop_cipher)
+}
+SHIPPING_FEES = {"EXPRESS": Decimal("9.99")}
+_TIKTOK_PATH = re.compile(r"^/(?:[a-z_]+/\d{6}/|api/v2/)")
+
+
+class TikTokBackend:
+    """State and operations of the TikTok Shop mock; every method runs under ``world.lock``."""
+
+    name = "tiktok"
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.engine = world.engine
+        self.settings: dict[str, Any] = {**DEFAULTS, **world.config.get("tiktok", {})}
+        self.catalog = Catalog()
+        self.tokens = TokenStore(self.catalog.access_token_ttl, self.catalog.refresh_token_ttl)
+        self.gateway = Gateway(self.catalog, self.tokens, limiter_from_config(self.settings))
+        self.serializer = Serializer(self.catalog, self.settings["cancel_status_closed"])
+        self.webhooks = WebhookDispatcher(self, mode=self.settings["webhook_dispatch"])
+        world.add_outbox(lambda: self.webhooks.mode == "sync" and bool(self.webhooks.outbox), self.webhooks.drain)
+        self._requests = 0
+        self.engine.subscribe(self._on_event)
+
+    # -- data ------------------------------------------------------------------------------------
+    def load(self, directory: Path) -> None:
+        """Load (or reload) the seeded data; new SKUs enter the inventory, known ones are topped up."""
+        fresh = load_catalog(directory)
+        for field in ("apps", "shops", "shops_by_cipher", "delivery_options", "warehouses", "skus"):
+            getattr(self.catalog, field).update(getattr(fresh, field))
+        self.catalog.access_token_ttl = self.tokens.access_ttl = fresh.access_token_ttl
+        self.catalog.refresh_token_ttl = self.tokens.refresh_ttl = fresh.refresh_token_ttl
+        self.catalog.authorizations = fresh.authorizations
+        now = self.world.clock.now()
+        first_app = next(iter(self.catalog.apps), None)
+        for auth in fresh.authorizations:
+            if first_app is not None and auth.access_token not in self.tokens.by_access:
+                self.tokens.seed(first_app, auth, now)
+        for rec in fresh.skus.values():
+            known = self.world.inventory.skus.get(rec.id)
+            if known is None:
+                self.world.inventory.add(Sku(rec.id, rec.product_id, rec.product_name, rec.name, rec.seller_sku,
+                                             rec.price, rec.currency, rec.stock))
+            elif known.available < rec.stock:
+                self.world.inventory.restock(rec.id, rec.stock - known.available)
+
+    def reload_mocks(self) -> None:
+        """``POST /_sim/seed``: reload ``world.mocks_dir / "tiktok_shop"``."""
+        self.load(self.world.mocks_dir / "tiktok_shop")
+
+    def shop(self, shop_id: str | None = None) -> Shop:
+        """A shop by id; without one, the first shop on the ``direct`` profile (or the first shop)."""
+        if shop_id is not None:
+            try:
+                return self.catalog.shops[str(shop_id)]
+            except KeyError:
+                raise KeyError(f"unknown shop {shop_id}") from None
+        shops = list(self.catalog.shops.values())
+        if not shops:
+            raise KeyError("no shops seeded")
+        return next((s for s in shops if s.profile == "direct"), shops[0])
+
+    def delivery_option_for(self, order: Order) -> DeliveryOption | None:
+        """The order's delivery option."""
+        return self.catalog.delivery_options.get(order.delivery_option_id)
+
+    # -- buyer side (control plane) --------------------------------------------------------------
+    def place_order(
+        self,
+        shop_id: str | None = None,
+        items: list[tuple[str, int]] | None = None,
+        *,
+        paid: bool = True,
+        profile: str | None = None,
+        split_packages: bool = False,
+        delivery_option_id: str | None = None,
+    ) -> Order:
+        """A buyer places (and pays) an order in a shop; no items: one unit of the shop's first SKU in stock."""
+        shop = self.shop(shop_id)
+        if not items:
+            sku = next((s for s in self.catalog.shop_skus(shop.id)
+                        if self.world.inventory.skus[s.id].available > 0), None)
+            if sku is None:
+                raise KeyError(f"shop {shop.id} has no SKU in stock")
+            items = [(sku.id, 1)]
+        warehouse = self.catalog.default_warehouse(shop.id)
+        option_ids = warehouse.delivery_option_ids if warehouse else ()
+        option = self.catalog.delivery_options.get(delivery_option_id or (option_ids[0] if option_ids else ""))
+        buyer, address = fake_buyer(self.world.faker("en_GB" if shop.region == "UK" else "en_US"), shop.region)
+        return self.engine.place_order(
+            shop.id, items, profile=profile or shop.profile, region=shop.region, paid=paid, buyer=buyer,
+            recipient_address=address, split_packages=split_packages,
+            delivery_option_id=option.id if option else "", delivery_option_name=option.name if option else "",
+            warehouse_id=warehouse.id if warehouse else "",
+            shipping_fee=SHIPPING_FEES.get(option.type, Decimal(0)) if option else Decimal(0),
+        )
+
+    # -- helpers for routes ----------------------------------------------------------------------
+    @contextmanager
+    def engine_errors(self, module: str) -> Iterator[None]:
+        """Turn engine refusals into the module's TikTok errors."""
+        try:
+            yield
+        except EngineError as exc:
+            raise E.from_engine(exc, module) from exc
+
+    def request_id(self) -> str:
+        """A TikTok-shaped request id: virtual timestamp + a hex sequence."""
+        self._requests += 1
+        return f"{self.world.clock.now():%Y%m%d%H%M%S}{self._requests:018X}"
+
+    def transport_now(self) -> float:
+        """The clock the ``timestamp`` window is checked against (world in-process, wall under serve)."""
+        if self.settings["timestamp_clock"] == "wall":
+            from simulator.clock import wall_time
+
+            return wall_time()
+        return self.world.clock.now().timestamp()
+
+    def issue_token(self, app_key: str, app_secret: str, auth_code: str) -> Token:
+        """Get Access Token (auth host)."""
+        app = self._app(app_key, app_secret)
+        auth = next((a for a in self.catalog.authorizations if a.auth_code == auth_code), None)
+        if auth is None:
+            raise E.InvalidAuthCode()
+        return self.tokens.issue(app.app_key, auth, self.world.clock.now())
+
+    def refresh_token(self, app_key: str, app_secret: str, refresh_token: str) -> Token:
+        """Refresh Access Token (auth host): a new pair; the old access token lives until it expires."""
+        app = self._app(app_key, app_secret)
+        old = self.tokens.by_refresh.get(refresh_token)
+        if old is None or old.app_key != app.app_key:
+            raise E.AuthRecordNotFound()
+        if self.world.clock.now() >= old.refresh_expires:
+            raise E.RefreshTokenExpired()
+        return self.tokens.issue(app.app_key, old.authorization, self.world.clock.now())
+
+    def _app(self, app_key: str, app_secret: str) -> Any:
+        app = self.catalog.apps.get(app_key)
+        if app is None:
+            raise E.InvalidCredentials("Invalid credentials. Invalid 'app_key' query parameter.")
+        if app.app_secret != app_secret:
+            raise E.InvalidCredentials("Invalid credentials. Invalid 'app_secret' query parameter.")
+        return app
+
+    def _on_event(self, event: EngineEvent) -> None:
+        self.webhooks.on_event(event)
+
+    # -- System protocol -------------------------------------------------------------------------
+    def owns_path(self, path: str) -> bool:
+        """TikTok paths are ``/{module}/{yyyymm}/...`` on the API host and ``/api/v2/...`` on the auth host."""
+        return bool(_TIKTOK_PATH.match(path))
+
+    def not_found(self, method: str, path: str) -> Response:
+        """HTTP 404 code 36009009 (or 405 code 36009010 for a known path with another method)."""
+        from simulator.tiktok_shop.routes import unknown_route
+
+        return unknown_route(self, method, path)
+
+    def project_order(self, order_id: str) -> dict[str, Any] | None:
+        """TikTok's own view: the Get Order Detail shape (unmasked), packages and cancellations."""
+        order = self.engine.orders.get(order_id)
+        if order is None:
+            return None
+        packages = self.engine.packages
+        view = self.serializer.order(order, packages)
+        view["recipient_address"] = order.recipient_address  # the control plane sees through HOLD-2
+        return {
+            "order": view, "shop_id": order.shop_id, "profile": order.profile,
+            "packages": [self.serializer.package(packages[p], order) for p in order.package_ids],
+            "cancellations": [self.serializer.cancellation(self.engine.cancellations[c], order, packages)
+                              for c in order.cancellation_ids],
+        }
+
+    def credentials(self) -> dict[str, Any]:
+        """Apps, shops and seeded authorizations with their tokens."""
+        tokens = list(self.tokens.by_access.values())
+        return {
+            "apps": [{"app_key": a.app_key, "app_secret": a.app_secret, "name": a.name}
+                     for a in self.catalog.apps.values()],
+            "shops": [{"id": s.id, "name": s.name, "region": s.region, "cipher": s.cipher, "profile": s.profile}
+                      for s in self.catalog.shops.values()],
+            "authorizations": [{
+                "auth_code": a.auth_code, "seller_name": a.seller_name, "shop_ids": list(a.shop_ids),
+                "access_token": a.access_token, "refresh_token": a.refresh_token,
+                "access_token_expire_in": next((int(t.access_expires.timestamp()) for t in tokens
+                                                if t.access_token == a.access_token), None),
+            } for a in self.catalog.authorizations],
+        }
+
+
+def install(world: World) -> TikTokBackend:
+    """Create the backend, load ``world.mocks_dir / "tiktok_shop"`` and register it as ``world.systems["tiktok"]``."""
+    backend = TikTokBackend(world)
+    backend.load(world.mocks_dir / "tiktok_shop")
+    world.systems["tiktok"] = backend
+    return backend

@@ -1,0 +1,167 @@
+"""Fulfillment and logistics operations: ship, package detail/search, shipping info updates, tracking, options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from simulator.engine import Order, Package, PackageStatus
+from simulator.tiktok_shop import errors as E
+from simulator.tiktok_shop import params as P
+from simulator.tiktok_shop.catalog import Provider
+from simulator.tiktok_shop.paging import fingerprint, paginate
+
+if TYPE_CHECKING:
+    from simulator.tiktok_shop.backend import TikTokBackend
+    from simulator.tiktok_shop.catalog import Shop
+
+
+def _package(backend: TikTokBackend, shop: Shop, package_id: str) -> tuple[Package, Order]:
+    package = backend.engine.packages.get(package_id)
+    if package is None or backend.engine.orders[package.order_id].shop_id != shop.id:
+        raise E.PackageNotFound(f"Package {package_id} not found.", rule="FUL-2")
+    return package, backend.engine.orders[package.order_id]
+
+
+def _order(backend: TikTokBackend, shop: Shop, order_id: str) -> Order:
+    order = backend.engine.orders.get(order_id)
+    if order is None or order.shop_id != shop.id:
+        raise E.FulfillmentOrderNotFound(f"Order {order_id} not found.")
+    return order
+
+
+def _provider(backend: TikTokBackend, order: Order, provider_id: str) -> Provider:
+    option = backend.delivery_option_for(order)
+    provider = option.provider(provider_id) if option else None
+    if provider is None:
+        raise E.InvalidShippingProvider(
+            f"shipping_provider_id {provider_id} is not offered by delivery option {order.delivery_option_id}.",
+            rule="FUL-2",
+        )
+    return provider
+
+
+def _tracking(body: Mapping[str, Any]) -> tuple[str, str]:
+    tracking = P.optional_str(body, "tracking_number", max_length=64)
+    provider_id = P.optional_str(body, "shipping_provider_id")
+    if not tracking or not tracking.strip():
+        raise E.TrackingNumberRequired(rule="FUL-1")
+    if not provider_id:
+        raise E.ShippingProviderRequired(rule="FUL-1")
+    return tracking.strip(), provider_id
+
+
+def ship_package(backend: TikTokBackend, shop: Shop, package_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Ship Package with ``self_shipment{tracking_number, shipping_provider_id}`` (FUL-1; refusals FUL-2)."""
+    package, order = _package(backend, shop, package_id)
+    handover = P.choice(body, "handover_method", ("PICKUP", "DROP_OFF"), "DROP_OFF")
+    self_shipment = body.get("self_shipment")
+    if not isinstance(self_shipment, dict):
+        raise E.TrackingNumberRequired("self_shipment{tracking_number, shipping_provider_id} is required for "
+                                       "seller shipping.", rule="FUL-1")
+    tracking, provider_id = _tracking(self_shipment)
+    provider = _provider(backend, order, provider_id)
+    with backend.engine_errors("fulfillment"):
+        backend.engine.ship_package(package.id, tracking_number=tracking, shipping_provider_id=provider.id,
+                                    shipping_provider_name=provider.name, handover_method=handover)
+    return {}
+
+
+def package_detail(backend: TikTokBackend, shop: Shop, package_id: str) -> dict[str, Any]:
+    """Get Package Detail."""
+    package, order = _package(backend, shop, package_id)
+    return backend.serializer.package(package, order)
+
+
+def search_packages(backend: TikTokBackend, shop: Shop, query: Mapping[str, str], body: Mapping[str, Any]) -> dict[str, Any]:
+    """Search Package: ``page_size`` 1-50, time ranges and ``package_status``."""
+    size = P.page_size(query, maximum=50)
+    sort_field = P.choice(query, "sort_field", ("create_time", "update_time", "order_pay_time"), "create_time")
+    descending = P.choice(query, "sort_order", ("ASC", "DESC"), "DESC") == "DESC"
+    status = P.choice(body, "package_status", [s.value for s in PackageStatus], "")
+    created, updated = P.time_range(body, "create_time"), P.time_range(body, "update_time")
+    engine = backend.engine
+
+    def sort_time(p: Package) -> int:
+        paid = engine.orders[p.order_id].paid_time if sort_field == "order_pay_time" else None
+        when = paid or (p.update_time if sort_field == "update_time" else p.create_time)
+        return int(when.timestamp())
+
+    def keep(p: Package) -> bool:
+        c, u = int(p.create_time.timestamp()), int(p.update_time.timestamp())
+        return ((not status or p.status == status) and _within(c, created) and _within(u, updated))
+
+    matching = [p for p in engine.packages.values() if engine.orders[p.order_id].shop_id == shop.id and keep(p)]
+    page = paginate(matching, lambda p: (sort_time(p), p.id), descending=descending, size=size,
+                    token=query.get("page_token") or None,
+                    fp=fingerprint(shop.id, status, created, updated, sort_field, descending))
+    return {"packages": [backend.serializer.package_summary(p) for p in page.items],
+            "next_page_token": page.next_page_token, "total_count": page.total_count}
+
+
+def _within(value: int, bounds: tuple[int | None, int | None]) -> bool:
+    low, high = bounds
+    return (low is None or value >= low) and (high is None or value < high)
+
+
+def update_package_shipping_info(
+    backend: TikTokBackend, shop: Shop, package_id: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Update Package Shipping Info (72 h after shipping, FUL-1)."""
+    package, order = _package(backend, shop, package_id)
+    tracking, provider_id = _tracking(body)
+    provider = _provider(backend, order, provider_id)
+    if package.status in (PackageStatus.COMPLETED, PackageStatus.CANCELLED):
+        raise E.ShippingInfoLocked(rule="FUL-1")
+    with backend.engine_errors("fulfillment"):
+        backend.engine.update_shipping_info(package.id, tracking_number=tracking, shipping_provider_id=provider.id,
+                                            shipping_provider_name=provider.name)
+    return {}
+
+
+def update_order_shipping_info(
+    backend: TikTokBackend, shop: Shop, order_id: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Update Shipping Info (order level; split orders must use the package variant)."""
+    order = _order(backend, shop, order_id)
+    if len(order.package_ids) > 1:
+        raise E.MultiplePackages()
+    return update_package_shipping_info(backend, shop, order.package_ids[0], body)
+
+
+def tracking(backend: TikTokBackend, shop: Shop, order_id: str) -> dict[str, Any]:
+    """Get Tracking: carrier events of the order's packages, newest first (``update_time_millis``)."""
+    order = _order(backend, shop, order_id)
+    events: list[tuple[int, int, str]] = []
+    for package in (backend.engine.packages[p] for p in order.package_ids):
+        carrier = package.shipping_provider_name or "the carrier"
+        for stage, (when, text) in enumerate(((package.rts_time, f"Shipping label created, {carrier} awaiting item"),
+                           (package.collection_time, f"Package picked up by {carrier}, in transit"),
+                           (package.delivery_time, "Package delivered"))):
+            if when is not None:
+                events.append((int(when.timestamp() * 1000), stage, text))
+    events.sort(reverse=True)  # newest first; same-instant events by stage
+    return {"tracking": [{"description": text, "update_time_millis": ms} for ms, _, text in events]}
+
+
+def warehouses(backend: TikTokBackend, shop: Shop) -> dict[str, Any]:
+    """Get Warehouse List."""
+    return {"warehouses": [backend.serializer.warehouse(w) for w in backend.catalog.shop_warehouses(shop.id)]}
+
+
+def delivery_options(backend: TikTokBackend, shop: Shop, warehouse_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """Get Warehouse Delivery Options."""
+    P.choice(query, "scope", ("WAREHOUSE", "PRODUCT"), "WAREHOUSE")
+    warehouse = backend.catalog.warehouses.get(warehouse_id)
+    if warehouse is None or warehouse.shop_id != shop.id:
+        raise E.WarehouseNotFound(f"Warehouse {warehouse_id} not found.")
+    options = [backend.catalog.delivery_options[i] for i in warehouse.delivery_option_ids]
+    return {"delivery_options": [backend.serializer.delivery_option(o) for o in options]}
+
+
+def shipping_providers(backend: TikTokBackend, shop: Shop, option_id: str) -> dict[str, Any]:
+    """Get Shipping Providers of a delivery option (FUL-1 reads ``shipping_provider_id`` here)."""
+    option = backend.catalog.delivery_options.get(option_id)
+    if option is None or option.region != shop.region:
+        raise E.DeliveryOptionNotFound(f"Delivery option {option_id} not found.")
+    return {"shipping_providers": [{"id": p.id, "name": p.name} for p in option.providers]}

@@ -1,0 +1,80 @@
+"""Order API operations: Get Order List (filters, sort, keyset paging) and Get Order Detail, scoped to a shop."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from simulator.engine import Order, OrderStatus
+from simulator.tiktok_shop import errors as E
+from simulator.tiktok_shop import params as P
+from simulator.tiktok_shop.paging import fingerprint, paginate
+from simulator.tiktok_shop.serializers import ts
+
+if TYPE_CHECKING:
+    from simulator.tiktok_shop.backend import TikTokBackend
+    from simulator.tiktok_shop.catalog import Shop
+
+SHIPPING_TYPES = ("TIKTOK", "SELLER", "TIKTOK_DIGITAL")
+
+
+def _filters(body: Mapping[str, Any]) -> dict[str, Any]:
+    status = P.optional_str(body, "order_status")
+    if status is not None and status not in OrderStatus.__members__:
+        raise E.InvalidParameter(f"Invalid request parameter. Unknown 'order_status' {status!r}.")
+    shipping_type = P.optional_str(body, "shipping_type")
+    if shipping_type is not None and shipping_type not in SHIPPING_TYPES:
+        raise E.InvalidParameter(f"Invalid request parameter. Unknown 'shipping_type' {shipping_type!r}.")
+    return {
+        "order_status": status, "create_time": P.time_range(body, "create_time"),
+        "update_time": P.time_range(body, "update_time"), "shipping_type": shipping_type,
+        "buyer_user_id": P.optional_str(body, "buyer_user_id"),
+        "is_buyer_request_cancel": P.optional_bool(body, "is_buyer_request_cancel"),
+        "warehouse_ids": P.str_list(body, "warehouse_ids", max_items=100),
+    }
+
+
+def _in_range(value: int | None, bounds: tuple[int | None, int | None]) -> bool:
+    low, high = bounds
+    if low is None and high is None:
+        return True
+    return value is not None and (low is None or value >= low) and (high is None or value < high)
+
+
+def _matches(order: Order, f: dict[str, Any]) -> bool:
+    return (
+        (f["order_status"] is None or order.status == f["order_status"])
+        and _in_range(ts(order.create_time), f["create_time"])
+        and _in_range(ts(order.update_time), f["update_time"])
+        and (f["shipping_type"] in (None, "SELLER"))
+        and (f["buyer_user_id"] is None or order.buyer.get("user_id") == f["buyer_user_id"])
+        and (f["is_buyer_request_cancel"] is None
+             or (order.pending_cancel_id is not None) == f["is_buyer_request_cancel"])
+        and (f["warehouse_ids"] is None or order.warehouse_id in f["warehouse_ids"])
+    )
+
+
+def search_orders(backend: TikTokBackend, shop: Shop, query: Mapping[str, str], body: Mapping[str, Any]) -> dict[str, Any]:
+    """Get Order List: ``page_size`` 1-100 (required), ``sort_field``, ``sort_order``, opaque ``page_token``."""
+    size = P.page_size(query, maximum=100)
+    sort_field = P.choice(query, "sort_field", ("create_time", "update_time"), "create_time")
+    descending = P.choice(query, "sort_order", ("ASC", "DESC"), "DESC") == "DESC"
+    filters = _filters(body)
+    matching = [o for o in backend.engine.orders.values() if o.shop_id == shop.id and _matches(o, filters)]
+    page = paginate(
+        matching, lambda o: (int(getattr(o, sort_field).timestamp()), o.id), descending=descending, size=size,
+        token=query.get("page_token") or None, fp=fingerprint(shop.id, filters, sort_field, descending),
+    )
+    packages = backend.engine.packages
+    return {
+        "orders": [backend.serializer.order(o, packages, detail=False) for o in page.items],
+        "next_page_token": page.next_page_token, "total_count": page.total_count,
+    }
+
+
+def order_detail(backend: TikTokBackend, shop: Shop, query: Mapping[str, str]) -> dict[str, Any]:
+    """Get Order Detail: up to 50 ``ids``; ids unknown to this shop are left out (UNCERTAIN: no error)."""
+    ids = P.ids_param(query, "ids", max_items=50)
+    orders = [backend.engine.orders.get(i) for i in ids]
+    packages = backend.engine.packages
+    return {"orders": [backend.serializer.order(o, packages) for o in orders if o is not None and o.shop_id == shop.id]}

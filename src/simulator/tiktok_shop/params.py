@@ -1,0 +1,118 @@
+"""Request parameter parsing and validation (query strings and JSON bodies) into plain values or 36009004."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from simulator.tiktok_shop.errors import InvalidBodyFormat, InvalidParameter
+
+
+def json_body(raw: bytes) -> dict[str, Any]:
+    """The JSON object body (empty body: ``{}``); anything else is 36009022."""
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidBodyFormat() from None
+    if not isinstance(value, dict):
+        raise InvalidBodyFormat()
+    return value
+
+
+def page_size(query: Mapping[str, str], *, maximum: int, required: bool = True, default: int = 20) -> int:
+    """``page_size`` as an int in ``1..maximum``."""
+    raw = query.get("page_size")
+    if raw is None or raw == "":
+        if required:
+            raise InvalidParameter("Invalid request parameter. 'page_size' is required.")
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter("Invalid request parameter. 'page_size' must be an integer.") from None
+    if not 1 <= value <= maximum:
+        raise InvalidParameter(f"Invalid request parameter. 'page_size' must be between 1 and {maximum}.")
+    return value
+
+
+def choice(query: Mapping[str, Any], name: str, allowed: Iterable[str], default: str) -> str:
+    """A string enum parameter with a default."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    options = list(allowed)
+    if not isinstance(raw, str) or raw not in options:
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be one of {', '.join(options)}.")
+    return raw
+
+
+def optional_int(body: Mapping[str, Any], name: str) -> int | None:
+    """An optional integer (Unix seconds) field; bools and floats with fractions are refused."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be an integer.")
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be an integer.") from None
+
+
+def optional_str(body: Mapping[str, Any], name: str, *, max_length: int | None = None) -> str | None:
+    """An optional string field."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be a string.")
+    if max_length is not None and len(value) > max_length:
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be at most {max_length} characters.")
+    return value
+
+
+def required_str(body: Mapping[str, Any], name: str, *, max_length: int | None = None) -> str:
+    """A required, non-empty string field."""
+    value = optional_str(body, name, max_length=max_length)
+    if not value:
+        raise InvalidParameter(f"Invalid request parameter. '{name}' is required.")
+    return value
+
+
+def optional_bool(body: Mapping[str, Any], name: str) -> bool | None:
+    """An optional boolean field."""
+    value = body.get(name)
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidParameter(f"Invalid request parameter. '{name}' must be a boolean.")
+
+
+def str_list(body: Mapping[str, Any], name: str, *, max_items: int | None = None) -> list[str] | None:
+    """An optional list of strings (numbers are accepted as their string form)."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be an array of strings.")
+    if max_items is not None and len(value) > max_items:
+        raise InvalidParameter(f"Invalid request parameter. '{name}' accepts at most {max_items} items.")
+    return [str(v) for v in value]
+
+
+def ids_param(query: Mapping[str, str], name: str, *, max_items: int) -> list[str]:
+    """A required comma-separated id list in the query (``ids=1,2,3``)."""
+    raw = query.get(name, "")
+    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    if not ids:
+        raise InvalidParameter(f"Invalid request parameter. '{name}' is required.")
+    if len(ids) > max_items:
+        raise InvalidParameter(f"Invalid request parameter. '{name}' accepts at most {max_items} ids.")
+    return list(dict.fromkeys(ids))
+
+
+def time_range(body: Mapping[str, Any], prefix: str) -> tuple[int | None, int | None]:
+    """``{prefix}_ge`` / ``{prefix}_lt`` bounds in Unix seconds."""
+    return optional_int(body, f"{prefix}_ge"), optional_int(body, f"{prefix}_lt")

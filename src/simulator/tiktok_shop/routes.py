@@ -1,0 +1,304 @@
+"""Flask blueprint of the TikTok Shop API and auth host: parse -> gateway -> backend -> envelope."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from simulator.tiktok_shop import cancellations as can
+from simulator.tiktok_shop import errors as E
+from simulator.tiktok_shop import fulfillment as ful
+from simulator.tiktok_shop import orders
+from simulator.tiktok_shop import params as P
+from simulator.tiktok_shop.catalog import Shop
+from simulator.tiktok_shop.gateway import Caller, RawRequest
+from simulator.tiktok_shop.tokens import Token
+from simulator.web import current_world
+
+if TYPE_CHECKING:
+    from simulator.tiktok_shop.backend import TikTokBackend
+
+bp = Blueprint("tiktok", __name__)
+View = Callable[..., dict[str, Any]]
+
+
+@dataclass
+class Call:
+    """One authenticated call as the views see it."""
+
+    backend: TikTokBackend
+    caller: Caller | None
+    raw: RawRequest
+
+    @property
+    def shop(self) -> Shop:
+        """The shop named by ``shop_cipher`` (shop-scoped endpoints only)."""
+        assert self.caller is not None and self.caller.shop is not None
+        return self.caller.shop
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Decoded query parameters (first value of each)."""
+        return self.raw.query
+
+    @cached_property
+    def body(self) -> dict[str, Any]:
+        """The JSON object body (36009022 when malformed)."""
+        return P.json_body(self.raw.body)
+
+
+def render(code: int, message: str, request_id: str, data: Any, status: int) -> Response:
+    """The TikTok envelope ``{code, message, request_id, data}``."""
+    payload = {"code": code, "message": message, "request_id": request_id, "data": data}
+    return Response(json.dumps(payload, separators=(",", ":")), status=status, mimetype="application/json")
+
+
+def _error(backend: TikTokBackend, exc: E.TikTokError, request_id: str) -> Response:
+    status = exc.http_status
+    if status == 200 and exc.code >= 20000000:  # business errors (module codes): configurable HTTP status
+        status = int(backend.settings["business_error_http_status"])
+    return render(exc.code, exc.message, request_id, exc.data, status)
+
+
+def _raw() -> RawRequest:
+    return RawRequest(
+        method=request.method, path=request.path, query=request.args.to_dict(flat=True),
+        body=request.get_data(cache=True), access_token=request.headers.get("x-tts-access-token"),
+        multipart=request.mimetype == "multipart/form-data",
+    )
+
+
+def _dispatch(view: View, module: str, shop: bool, signed: bool, kwargs: dict[str, Any]) -> Response:
+    world = current_world()
+    backend: TikTokBackend = world.systems["tiktok"]
+    raw = _raw()
+    try:
+        with world.lock:
+            request_id = backend.request_id()
+            try:
+                caller = backend.gateway.authenticate(
+                    raw, shop_scoped=shop, now=world.clock.now(), transport_now=backend.transport_now()
+                ) if signed else None
+                with backend.engine_errors(module):
+                    data = view(Call(backend, caller, raw), **kwargs)
+                response = render(0, "Success", request_id, data, 200)
+                code, rule = 0, None
+            except E.TikTokError as exc:
+                response, code, rule = _error(backend, exc, request_id), exc.code, exc.rule
+            except Exception as exc:  # a simulator bug: still the envelope, and journaled loudly
+                error = E.InternalError(f"Internal error: {type(exc).__name__}: {exc}")
+                world.journal.record("tiktok.internal_error", path=raw.path, traceback=traceback.format_exc())
+                response, code, rule = _error(backend, error, request_id), error.code, None
+            world.journal.record("tiktok.request", method=raw.method, path=raw.path, code=code,
+                                 status=response.status_code, request_id=request_id, rule=rule)
+    finally:
+        backend.webhooks.drain()
+    return response
+
+
+def api(*paths: str, methods: tuple[str, ...] = ("GET",), module: str = "*", shop: bool = True,
+        signed: bool = True) -> Callable[[View], View]:
+    """Register ``view`` on every path (API versions share handlers) behind the gateway."""
+
+    def decorate(view: View) -> View:
+        def endpoint(**kwargs: Any) -> Response:
+            return _dispatch(view, module, shop, signed, kwargs)
+
+        for index, path in enumerate(paths):
+            bp.add_url_rule(path, f"{view.__name__}_{index}", endpoint, methods=list(methods))
+        return view
+
+    return decorate
+
+
+def unknown_route(backend: TikTokBackend, method: str, path: str) -> Response:
+    """36009010 for a known path with another method, else 36009009 (HTTP 404)."""
+    from flask import current_app
+
+    adapter = current_app.url_map.bind("localhost")
+    exc: E.TikTokError = E.InvalidPath(f"Invalid path. {method} {path} is not a TikTok Shop API.")
+    try:
+        adapter.match(path, method=method)
+    except MethodNotAllowed:
+        exc = E.InvalidMethod(f"Invalid method. {path} does not accept {method}.")
+    except NotFound:
+        pass
+    with backend.world.lock:
+        request_id = backend.request_id()
+    return render(exc.code, exc.message, request_id, None, exc.http_status)
+
+
+def _token_data(token: Token) -> dict[str, Any]:
+    auth = token.authorization
+    return {"access_token": token.access_token, "access_token_expire_in": int(token.access_expires.timestamp()),
+            "refresh_token": token.refresh_token, "refresh_token_expire_in": int(token.refresh_expires.timestamp()),
+            "open_id": auth.open_id, "seller_name": auth.seller_name, "seller_base_region": auth.seller_base_region,
+            "user_type": 0, "granted_scopes": ["seller.order.info", "seller.fulfillment.basic",
+                                               "seller.return_refund.basic", "seller.logistics"]}
+
+
+# -- auth host ------------------------------------------------------------------------------------
+@api("/api/v2/token/get", signed=False, shop=False)
+def get_access_token(call: Call) -> dict[str, Any]:
+    """Get Access Token (``grant_type=authorized_code``)."""
+    q = call.query
+    P.choice(q, "grant_type", ("authorized_code",), "authorized_code")
+    token = call.backend.issue_token(q.get("app_key", ""), q.get("app_secret", ""), q.get("auth_code", ""))
+    return _token_data(token)
+
+
+@api("/api/v2/token/refresh", signed=False, shop=False)
+def refresh_access_token(call: Call) -> dict[str, Any]:
+    """Refresh Access Token (``grant_type=refresh_token``)."""
+    q = call.query
+    P.choice(q, "grant_type", ("refresh_token",), "refresh_token")
+    token = call.backend.refresh_token(q.get("app_key", ""), q.get("app_secret", ""), q.get("refresh_token", ""))
+    return _token_data(token)
+
+
+@api("/authorization/202309/shops", shop=False)
+def get_authorized_shops(call: Call) -> dict[str, Any]:
+    """Get Authorized Shops (no ``shop_cipher``)."""
+    assert call.caller is not None
+    shops = [call.backend.catalog.shops[i] for i in call.caller.token.authorization.shop_ids
+             if i in call.backend.catalog.shops]
+    return {"shops": [{"id": s.id, "name": s.name, "region": s.region, "seller_type": s.seller_type,
+                       "cipher": s.cipher, "code": s.code} for s in shops]}
+
+
+# -- orders ---------------------------------------------------------------------------------------
+@api("/order/202309/orders/search", methods=("POST",))
+def get_order_list(call: Call) -> dict[str, Any]:
+    """Get Order List."""
+    return orders.search_orders(call.backend, call.shop, call.query, call.body)
+
+
+@api("/order/202309/orders", "/order/202507/orders")
+def get_order_detail(call: Call) -> dict[str, Any]:
+    """Get Order Detail (202309 and 202507 share the response)."""
+    return orders.order_detail(call.backend, call.shop, call.query)
+
+
+# -- logistics ------------------------------------------------------------------------------------
+@api("/logistics/202309/warehouses")
+def get_warehouse_list(call: Call) -> dict[str, Any]:
+    """Get Warehouse List."""
+    return ful.warehouses(call.backend, call.shop)
+
+
+@api("/logistics/202309/warehouses/<warehouse_id>/delivery_options")
+def get_warehouse_delivery_options(call: Call, warehouse_id: str) -> dict[str, Any]:
+    """Get Warehouse Delivery Options."""
+    return ful.delivery_options(call.backend, call.shop, warehouse_id, call.query)
+
+
+@api("/logistics/202309/delivery_options/<option_id>/shipping_providers")
+def get_shipping_providers(call: Call, option_id: str) -> dict[str, Any]:
+    """Get Shipping Providers."""
+    return ful.shipping_providers(call.backend, call.shop, option_id)
+
+
+# -- fulfillment ----------------------------------------------------------------------------------
+@api("/fulfillment/202309/packages/<package_id>/ship", methods=("POST",), module="fulfillment")
+def ship_package(call: Call, package_id: str) -> dict[str, Any]:
+    """Ship Package."""
+    return ful.ship_package(call.backend, call.shop, package_id, call.body)
+
+
+@api("/fulfillment/202309/packages/<package_id>", module="fulfillment")
+def get_package_detail(call: Call, package_id: str) -> dict[str, Any]:
+    """Get Package Detail."""
+    return ful.package_detail(call.backend, call.shop, package_id)
+
+
+@api("/fulfillment/202309/packages/search", methods=("POST",), module="fulfillment")
+def search_package(call: Call) -> dict[str, Any]:
+    """Search Package."""
+    return ful.search_packages(call.backend, call.shop, call.query, call.body)
+
+
+@api("/fulfillment/202309/packages/<package_id>/shipping_info/update", methods=("POST",), module="fulfillment")
+def update_package_shipping_info(call: Call, package_id: str) -> dict[str, Any]:
+    """Update Package Shipping Info."""
+    return ful.update_package_shipping_info(call.backend, call.shop, package_id, call.body)
+
+
+@api("/fulfillment/202309/orders/<order_id>/shipping_info/update", methods=("POST",), module="fulfillment")
+def update_shipping_info(call: Call, order_id: str) -> dict[str, Any]:
+    """Update Shipping Info (order level)."""
+    return ful.update_order_shipping_info(call.backend, call.shop, order_id, call.body)
+
+
+@api("/fulfillment/202309/orders/<order_id>/tracking", module="fulfillment")
+def get_tracking(call: Call, order_id: str) -> dict[str, Any]:
+    """Get Tracking."""
+    return ful.tracking(call.backend, call.shop, order_id)
+
+
+# -- cancellations --------------------------------------------------------------------------------
+@api("/return_refund/202309/cancellations", "/return_refund/202602/cancellations", methods=("POST",),
+     module="return_refund")
+def cancel_order(call: Call) -> dict[str, Any]:
+    """Cancel Order (seller)."""
+    return can.cancel_order(call.backend, call.shop, call.body)
+
+
+@api("/return_refund/202309/cancellations/search", "/return_refund/202602/cancellations/search",
+     methods=("POST",), module="return_refund")
+def search_cancellations(call: Call) -> dict[str, Any]:
+    """Search Cancellations."""
+    return can.search_cancellations(call.backend, call.shop, call.query, call.body)
+
+
+@api("/return_refund/202309/cancellations/<cancel_id>/approve", methods=("POST",), module="return_refund")
+def approve_cancellation(call: Call, cancel_id: str) -> dict[str, Any]:
+    """Approve Cancellation."""
+    return can.approve(call.backend, call.shop, cancel_id, call.query)
+
+
+@api("/return_refund/202309/cancellations/<cancel_id>/reject", methods=("POST",), module="return_refund")
+def reject_cancellation(call: Call, cancel_id: str) -> dict[str, Any]:
+    """Reject Cancellation."""
+    return can.reject(call.backend, call.shop, cancel_id, call.query, call.body)
+
+
+@api("/return_refund/202309/reject_reasons", module="return_refund")
+def get_reject_reasons(call: Call) -> dict[str, Any]:
+    """Get Reject Reasons."""
+    return can.reject_reasons(call.backend, call.shop, call.query)
+
+
+# -- webhooks -------------------------------------------------------------------------------------
+@api("/event/202309/webhooks")
+def get_shop_webhooks(call: Call) -> dict[str, Any]:
+    """Get Shop Webhooks."""
+    assert call.caller is not None
+    subs = call.backend.webhooks.listed(call.caller.app.app_key, call.shop.id)
+    return {"webhooks": [{"event_type": s.event_type, "address": s.address, "create_time":
+                          int(s.create_time.timestamp()), "update_time": int(s.update_time.timestamp())}
+                         for s in subs], "total_count": len(subs)}
+
+
+@api("/event/202309/webhooks", methods=("PUT",))
+def update_shop_webhook(call: Call) -> dict[str, Any]:
+    """Update Shop Webhook."""
+    assert call.caller is not None
+    address = P.required_str(call.body, "address", max_length=255)
+    call.backend.webhooks.subscribe(call.caller.app.app_key, call.shop.id, P.required_str(call.body, "event_type"),
+                                    address, strict=bool(call.backend.settings["strict_webhooks"]))
+    return {}
+
+
+@api("/event/202309/webhooks", methods=("DELETE",))
+def delete_shop_webhook(call: Call) -> dict[str, Any]:
+    """Delete Shop Webhook (always succeeds)."""
+    assert call.caller is not None
+    call.backend.webhooks.unsubscribe(call.caller.app.app_key, call.shop.id, P.required_str(call.body, "event_type"))
+    return {}

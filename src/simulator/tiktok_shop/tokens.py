@@ -1,0 +1,50 @@
+"""Access and refresh tokens of the auth host (``/api/v2/token/get``, ``/api/v2/token/refresh``), on world time."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from simulator.tiktok_shop.catalog import Authorization
+
+
+@dataclass
+class Token:
+    """One issued token pair; expiry instants are virtual (business) time."""
+
+    app_key: str
+    authorization: Authorization
+    access_token: str
+    access_expires: datetime
+    refresh_token: str
+    refresh_expires: datetime
+
+
+class TokenStore:
+    """Issues, refreshes and looks up tokens; old access tokens stay valid until they expire."""
+
+    def __init__(self, access_ttl: timedelta, refresh_ttl: timedelta) -> None:
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+        self.by_access: dict[str, Token] = {}
+        self.by_refresh: dict[str, Token] = {}
+        self._issued = 0
+
+    def add(self, token: Token) -> Token:
+        """Register a token pair."""
+        self.by_access[token.access_token] = token
+        self.by_refresh[token.refresh_token] = token
+        return token
+
+    def seed(self, app_key: str, auth: Authorization, now: datetime) -> Token:
+        """The seeded pair of an authorization (known in advance, listed by ``/_sim/credentials``)."""
+        return self.add(Token(app_key, auth, auth.access_token, now + self.access_ttl,
+                              auth.refresh_token, now + self.refresh_ttl))
+
+    def issue(self, app_key: str, auth: Authorization, now: datetime) -> Token:
+        """A fresh pair (deterministic strings: derived from the auth record and a counter)."""
+        self._issued += 1
+        digest = hashlib.sha256(f"{auth.open_id}:{app_key}:{self._issued}".encode()).hexdigest()
+        return self.add(Token(app_key, auth, f"TTP_{digest[:40]}", now + self.access_ttl,
+                              f"TTP_r{digest[40:64]}{self._issued:016d}", now + self.refresh_ttl))

@@ -1,0 +1,83 @@
+"""Scenario replay: actions, expectations with reasons, expected refusals, reports and the CLI."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.scenarios.loader import discover, load_scenario
+from simulator.scenarios.runner import run_scenario
+
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _scenario(tmp_path: Path, steps: str, name: str = "s") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"name: {name}\nrules: [HOLD-1]\nsteps:\n{steps}", encoding="utf-8")
+    return path
+
+
+def test_failed_expectations_name_every_mismatch_with_wanted_and_got(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, "  - buyer.place: {as: o, profile: direct}\n"
+                               "  - expect: {order: o, status: AWAITING_SHIPMENT, notifications: [shipped]}\n")
+    result = run_scenario(load_scenario(path))
+    assert not result.passed
+    (failure,) = result.failures
+    assert failure.line == 5 and failure.action == "expect"
+    assert "status: wanted 'AWAITING_SHIPMENT', got 'ON_HOLD'" in failure.message
+    assert "notifications: wanted ['shipped'], got []" in failure.message
+
+
+def test_an_unexpected_refusal_stops_the_scenario_and_an_expected_one_passes(tmp_path: Path) -> None:
+    refused = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - seller.ship: o\n  - clock.advance: 1h\n")
+    result = run_scenario(load_scenario(refused))
+    assert [f.line for f in result.failures] == [5] and result.steps_run == 2
+    assert "refused" in result.failures[0].message and "HOLD-2" in result.failures[0].message
+    wrong = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - seller.ship: o\n    expect_error: {reason: nope}\n",
+                      "wrong")
+    assert "wanted {'reason': 'nope'}" in run_scenario(load_scenario(wrong)).failures[0].message
+    missing = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - clock.advance: 1h\n  - seller.ship: o\n"
+                                  "    expect_error: {reason: order_on_hold}\n", "missing")
+    assert "succeeded, wanted a refusal" in run_scenario(load_scenario(missing)).failures[0].message
+
+
+def test_unknown_order_alias_is_a_step_failure(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, "  - buyer.cancel: ghost\n")
+    assert "no order named 'ghost'" in run_scenario(load_scenario(path)).failures[0].message
+
+
+def test_same_seed_replays_the_same_timeline(tmp_path: Path) -> None:
+    path = LIBRARY / "fulfillment" / "full-lifecycle-direct.yaml"
+    first, second = run_scenario(load_scenario(path)), run_scenario(load_scenario(path))
+    assert first.timeline == second.timeline and first.orders == second.orders
+
+
+def test_cli_run_writes_junit_and_html_and_exits_by_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - clock.advance: 1h\n"
+                               "  - expect: {order: o, status: AWAITING_SHIPMENT}\n", "good")
+    bad = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - expect: {order: o, status: CANCELLED}\n", "bad")
+    junit, html = tmp_path / "out" / "junit.xml", tmp_path / "out" / "report.html"
+    assert main(["run", str(good), "--junit", str(junit), "--html", str(html)]) == 0
+    assert main(["run", str(good), str(bad), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("1 passed, 1 failed")
+    assert f"{bad}:5: expect: status: wanted 'CANCELLED'" in out
+    suite = ET.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("1", "0")
+    assert "ON_HOLD" in html.read_text(encoding="utf-8") and "AWAITING_SHIPMENT" in html.read_text(encoding="utf-8")
+    assert main(["validate", str(good)]) == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nrules: [A]\nsteps:\n  - fly: away\n", encoding="utf-8")
+    assert main(["run", str(broken)]) == 2
+    assert main(["validate", str(broken)]) == 1
+    assert f"{broken}:4: unknown action 'fly'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", discover([LIBRARY]), ids=lambda p: p.relative_to(LIBRARY).as_posix())
+def test_scenario_library_replays_green(path: Path) -> None:
+    """Every scenario in scenarios/ passes against the built-in mocks (the main job's content)."""
+    result = run_scenario(load_scenario(path))
+    assert result.passed, "\n".join(f"{path}:{f.line}: {f.action}: {f.message}" for f in result.failures)
