@@ -91,7 +91,7 @@ def serve(args: argparse.Namespace) -> int:
         os.environ[ENV["mocks"]] = str(Path(args.mocks).resolve())
     print(banner(args.host, args.port, args), flush=True)  # noqa: T201
     server = Granian("simulator.server:build_app", address=args.host, port=args.port, interface=Interfaces.WSGI,
-                     workers=1, factory=True, blocking_threads=args.threads or 8, log_access=False)
+                     workers=1, factory=True, blocking_threads=args.threads or 1, log_access=False)
     try:
         server.serve()
     except KeyboardInterrupt:
@@ -109,5 +109,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--clock", choices=("manual", "realtime"), default="manual")
     p.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second (realtime)")
     p.add_argument("--strict-webhooks", action="store_true", help="only HTTPS domain webhook addresses")
-    p.add_argument("--threads", type=int, default=None, help="granian blocking threads (default 8)")
+    p.add_argument("--threads", type=int, default=None, help="granian blocking threads (default 1: the world is one process's memory behind one lock, "
+                        "so more threads only contend; measured in benchmarks/tiktok_http.py)")
     p.set_defaults(func=serve)

@@ -173,8 +173,9 @@ def get_fulfillment(key: str) -> Response:
 
     def run(backend: ChannelAdvisorBackend, grant: Grant) -> Response:
         query = parse_query(request.args, FULFILLMENT, collection=False)
-        _, fulfillment = backend.fulfillment(grant, _key(key))
-        return jsonify(shape(fulfillment_row(fulfillment), FULFILLMENT, query.select, query.expand))
+        order, fulfillment = backend.fulfillment(grant, _key(key))
+        products = {item.id: item.product_id for item in order.items}
+        return jsonify(shape(fulfillment_row(fulfillment, products), FULFILLMENT, query.select, query.expand))
 
     return _run(run)  # type: ignore[no-any-return]
 

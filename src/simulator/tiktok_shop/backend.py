@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.clock import wall_time
 from simulator.engine import EngineError, Order, Sku
 from simulator.engine.events import EngineEvent
 from simulator.tiktok_shop import errors as E
@@ -53,6 +55,8 @@ class TikTokBackend:
         self.webhooks = WebhookDispatcher(self, mode=self.settings["webhook_dispatch"])
         world.add_outbox(lambda: self.webhooks.mode == "sync" and bool(self.webhooks.outbox), self.webhooks.drain)
         self._requests = 0
+        self._stamp_at: datetime | None = None
+        self._stamp = ""
         self.engine.subscribe(self._on_event)
 
     # -- data ------------------------------------------------------------------------------------
@@ -140,13 +144,14 @@ class TikTokBackend:
     def request_id(self) -> str:
         """A TikTok-shaped request id: virtual timestamp + a hex sequence."""
         self._requests += 1
-        return f"{self.world.clock.now():%Y%m%d%H%M%S}{self._requests:018X}"
+        now = self.world.clock.now()
+        if now != self._stamp_at:  # strftime is a measurable share of a cheap request: once per instant
+            self._stamp_at, self._stamp = now, f"{now:%Y%m%d%H%M%S}"
+        return f"{self._stamp}{self._requests:018X}"
 
     def transport_now(self) -> float:
         """The clock the ``timestamp`` window is checked against (world in-process, wall under serve)."""
         if self.settings["timestamp_clock"] == "wall":
-            from simulator.clock import wall_time
-
             return wall_time()
         return self.world.clock.now().timestamp()
 

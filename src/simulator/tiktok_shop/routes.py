@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
@@ -57,7 +57,8 @@ class Call:
 def render(code: int, message: str, request_id: str, data: Any, status: int) -> Response:
     """The TikTok envelope ``{code, message, request_id, data}``."""
     payload = {"code": code, "message": message, "request_id": request_id, "data": data}
-    return Response(json.dumps(payload, separators=(",", ":")), status=status, mimetype="application/json")
+    # orjson: the envelope is rendered on every call; stdlib json was a fifth of Get Order Detail's cost.
+    return Response(orjson.dumps(payload), status=status, mimetype="application/json")
 
 
 def _error(backend: TikTokBackend, exc: E.TikTokError, request_id: str) -> Response:

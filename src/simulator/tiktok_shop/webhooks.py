@@ -168,8 +168,8 @@ class WebhookDispatcher:
     # -- sending (outside the lock) --------------------------------------------------------------
     def drain(self) -> int:
         """Send every queued delivery now (sync mode); a no-op inside the world lock or in thread mode."""
-        if self.mode != "sync" or _owned(self.world.lock):
-            return 0
+        if not self.outbox or self.mode != "sync" or _owned(self.world.lock):
+            return 0  # the unlocked emptiness check is only a fast path; the loop re-checks under the lock
         sent = 0
         while True:
             with self.world.lock:
