@@ -59,10 +59,16 @@ def test_ful3_feed_file_written_parsed_and_applied_to_tiktok(world: World, sfcc:
     assert Notice.SHIPPED.value in [n.kind for n in world.engine.notifications_for(order.id)]
     doc = sfcc.get(no, sfcc.bm_token()).json()
     assert doc["c_externalExportStatus"] == 1  # marked exported
-    world.advance(seconds=15 * 60)  # next run: nothing ready -> an empty file, no notification
+    written = len(world.journal.entries(kind="sfcc.feed.written"))
+    world.advance(seconds=15 * 60)  # next run: nothing ready -> journaled, no file, no notification
+    assert len(world.journal.entries(kind="sfcc.feed.written")) == written
+    assert world.journal.entries(kind="sfcc.feed.empty")[-1].at == world.clock.now()
+    assert len(world.journal.entries(kind="sfcc.feed.notified")) == 2  # creation run + shipment run
+    world.systems["sfcc"].config.jobs["TikTok-ExportOrderStatus"]["write_empty"] = True  # cartridge behaviour
+    world.advance(seconds=15 * 60)
     last = world.systems["sfcc"].impex_root / world.journal.entries(kind="sfcc.feed.written")[-1].data["file"]
     assert ET.parse(last).getroot().findall("o:order", NS) == []
-    assert len(world.journal.entries(kind="sfcc.feed.notified")) == 2  # creation run + shipment run
+    assert len(world.journal.entries(kind="sfcc.feed.notified")) == 2
 
 
 def test_ful3_delivery_status_through_the_feed(world: World, sfcc: Sfcc) -> None:
@@ -159,10 +165,11 @@ def test_feed_job_cadence_is_configurable() -> None:
     try:
         ensure_sku(world)
         released(world)
-        world.advance(seconds=5 * 60)
-        times = [e.at.strftime("%H:%M") for e in world.journal.entries(kind="sfcc.feed.written")]
-        assert times == ["10:00", "10:05"]
-        assert len(_feed_files(world)) == 2
+        world.advance(seconds=10 * 60)
+        runs = [(e.kind, e.at.strftime("%H:%M")) for e in world.journal.entries(kind="sfcc.feed")
+                if e.kind in ("sfcc.feed.written", "sfcc.feed.empty")]
+        assert runs == [("sfcc.feed.written", "10:00"), ("sfcc.feed.empty", "10:05"), ("sfcc.feed.empty", "10:10")]
+        assert len(_feed_files(world)) == 1
         root = world.systems["sfcc"].impex_root
     finally:
         world.close()

@@ -38,24 +38,27 @@ class EntityType:
         return next((p for p in (*self.properties, *self.navigation) if p.lower() == lowered), None)
 
 
+ADDRESS_FIELDS = (
+    "Title",
+    "FirstName",
+    "LastName",
+    "Suffix",
+    "CompanyName",
+    "CompanyJobTitle",
+    "DaytimePhone",
+    "EveningPhone",
+    "AddressLine1",
+    "AddressLine2",
+    "City",
+    "StateOrProvince",
+    "StateOrProvinceName",
+    "PostalCode",
+    "Country",
+)
+
+
 def _address(prefix: str) -> dict[str, PropType]:
-    names = (
-        "Title",
-        "FirstName",
-        "LastName",
-        "Suffix",
-        "CompanyName",
-        "CompanyJobTitle",
-        "DaytimePhone",
-        "EveningPhone",
-        "AddressLine1",
-        "AddressLine2",
-        "City",
-        "StateOrProvince",
-        "StateOrProvinceName",
-        "PostalCode",
-        "Country",
-    )
+    names = ADDRESS_FIELDS
     return {f"{prefix}{n}": STRING for n in names}
 
 

@@ -10,25 +10,9 @@ from typing import Any
 from simulator.channeladvisor.enums import DistributionCenterTypeRollup, OrderTaxType
 from simulator.channeladvisor.models import ZERO, CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.odata import Expand, Row
-from simulator.channeladvisor.schema import TYPES, EntityType
+from simulator.channeladvisor.schema import ADDRESS_FIELDS, TYPES, EntityType
 
-ADDRESS_KEYS = (
-    "Title",
-    "FirstName",
-    "LastName",
-    "Suffix",
-    "CompanyName",
-    "CompanyJobTitle",
-    "DaytimePhone",
-    "EveningPhone",
-    "AddressLine1",
-    "AddressLine2",
-    "City",
-    "StateOrProvince",
-    "StateOrProvinceName",
-    "PostalCode",
-    "Country",
-)
+ADDRESS_KEYS = ADDRESS_FIELDS
 
 
 def order_row(order: CaOrder) -> Row:

@@ -66,11 +66,17 @@ def export_order_status(backend: SfccBackend) -> dict[str, Any]:
         return {"file": None, "orders": []}
     ready = sorted((o for o in tiktok if o.custom.get("externalExportStatus") == EXPORT_READY),
                    key=lambda o: o.order_no, reverse=True)
+    if not ready and not job.get("write_empty", False):
+        # The cartridge writes a file on every run, even empty; by default the simulator only
+        # journals an empty run, so an advance over weeks costs no disk I/O (write_empty: true
+        # restores the cartridge's behaviour).
+        backend.journal.record("sfcc.feed.empty", job=EXPORT_JOB, rule="FUL-3")
+        return {"file": None, "orders": []}
     folder = str(job.get("folder", "src/feeds/export/social/tiktok/order")).strip("/")
     name = f"{job.get('file_name', 'TikTokOrderStatusUpdate')}_{now:%Y-%m-%dT%H:%M:%SZ}.xml"
     path = backend.impex_dir(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orders_xml(ready))  # always written, even empty (cartridge behaviour for TikTok)
+    path.write_bytes(orders_xml(ready))
     for order in ready:
         book.mark_exported(order.order_no)
     numbers = [o.order_no for o in ready]

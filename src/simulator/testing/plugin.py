@@ -51,6 +51,6 @@ def sim_requests(sim_app: Any) -> Iterator[Interceptor]:
 
 @pytest.fixture
 def sim_frozen_time(sim_world: World) -> Iterator[World]:
-    """freezegun follows the world clock: ``datetime.now()`` in code under test agrees with the simulation."""
+    """freezegun follows the world clock: wall-clock reads in code under test agree with the simulation."""
     with freezegun_bridge(sim_world.clock):
         yield sim_world
