@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time as _perf
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,9 +12,14 @@ from typing import Any
 from simulator.clock import parse_instant
 from simulator.engine import EngineError, Order
 from simulator.rules import parse_duration
+from simulator.scenarios import channels
+from simulator.scenarios.clients import Clients, Refused
 from simulator.scenarios.expect import check
 from simulator.scenarios.loader import Scenario, Step
 from simulator.world import World
+
+DEFAULT_VIA = "tiktok_api"  # seller actions go through the Partner API unless a scenario says otherwise
+_RULE = re.compile(r"\(([A-Z]+-[A-Z0-9]+)\)")  # vendor messages quote the engine's rule ID, e.g. "(HOLD-2)"
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Context:
     def __init__(self, world: World) -> None:
         self.world = world
         self.aliases: dict[str, str] = {}
+        self.clients: Clients | None = None  # partner-side API clients, built on first use
 
     @property
     def tiktok(self) -> Any:
@@ -69,9 +76,9 @@ class Context:
             raise StepFailed(f"no order named {alias!r} (name it with buyer.place: {{as: {alias}}})")
         return self.world.engine.orders[self.aliases[alias]]
 
-    def package(self, args: Any) -> str:
+    def package(self, args: Any, order: Order | None = None) -> str:
         """The package id an action targets (``package`` index, default the first)."""
-        order = self.order(args)
+        order = order or self.order(args)
         index = args.get("package", 0) if isinstance(args, dict) else 0
         if index >= len(order.package_ids):
             raise StepFailed(f"order has {len(order.package_ids)} package(s), no package {index}")
@@ -123,11 +130,16 @@ def _place(ctx: Context, args: dict[str, Any]) -> None:
     ctx.aliases[args["as"]] = order.id
 
 
-def _ship(ctx: Context, args: Any) -> None:
-    package_id = ctx.package(args)
-    extra = args if isinstance(args, dict) else {}
-    ctx.world.engine.ship_package(package_id, tracking_number=extra.get("tracking_number", f"SIM{package_id[-10:]}"),
-                                  shipping_provider_id=extra.get("provider", "scenario-provider"))
+def _seller(action: Callable[[Context, Order, dict[str, Any], str], None]) -> Callable[[Context, Any], None]:
+    # seller.* actions take an alias or {order, via, ...}; `via` picks the integration path.
+    def run(ctx: Context, args: Any) -> None:
+        options = args if isinstance(args, dict) else {}
+        order = ctx.order(args)
+        if options.get("package", 0) >= len(order.package_ids):
+            raise StepFailed(f"order has {len(order.package_ids)} package(s), no package {options['package']}")
+        action(ctx, order, options, options.get("via", DEFAULT_VIA))
+
+    return run
 
 
 def _pending(ctx: Context, args: Any) -> str:
@@ -147,11 +159,11 @@ ACTORS: dict[str, Callable[[Context, Any], Any]] = {
     "buyer.pay": lambda ctx, a: ctx.world.engine.pay(ctx.order(a).id),
     "buyer.cancel": lambda ctx, a: ctx.world.engine.buyer_cancel(ctx.order(a).id, _opt(a, "reason")),
     "buyer.withdraw": lambda ctx, a: ctx.world.engine.withdraw_cancellation(_pending(ctx, a)),
-    "seller.ship": _ship,
-    "seller.cancel": lambda ctx, a: ctx.world.engine.seller_cancel(ctx.order(a).id, _opt(a, "reason") or ""),
-    "seller.approve": lambda ctx, a: ctx.world.engine.approve_cancellation(_pending(ctx, a)),
-    "seller.reject": lambda ctx, a: ctx.world.engine.reject_cancellation(
-        _pending(ctx, a), _opt(a, "reason") or "", comment=_opt(a, "comment")),
+    "seller.ship": _seller(channels.ship),
+    "seller.cancel": _seller(channels.cancel),
+    "seller.approve": _seller(channels.approve),
+    "seller.reject": _seller(channels.reject),
+    "seller.export": _seller(channels.export),
     "platform.cancel": lambda ctx, a: ctx.world.engine.platform_cancel(ctx.order(a).id, _opt(a, "reason") or "fraud"),
     "carrier.collected": lambda ctx, a: ctx.world.engine.carrier_collected(ctx.package(a)),
     "carrier.delivered": lambda ctx, a: ctx.world.engine.carrier_delivered(ctx.package(a)),
@@ -215,6 +227,16 @@ def _run_step(ctx: Context, step: Step) -> Failure | None:
         mismatched = {k: v for k, v in wanted.items() if got.get(k) != v}
         if mismatched:
             return Failure(step.line, step.action, f"refused with {got}, wanted {wanted}")
+        return None
+    except Refused as exc:
+        wanted = step.expect_error
+        if wanted is None:
+            return Failure(step.line, step.action, str(exc))
+        rule = _RULE.search(exc.message)
+        got = {"via": exc.via, "code": exc.code, "rule": rule.group(1) if rule else None}
+        mismatched = {k: v for k, v in wanted.items() if got.get(k) != v}
+        if mismatched:
+            return Failure(step.line, step.action, f"refused with {got} ({exc.message}), wanted {wanted}")
         return None
     except (KeyError, ValueError) as exc:
         return Failure(step.line, step.action, f"error: {exc}")

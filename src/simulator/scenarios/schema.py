@@ -8,6 +8,7 @@ import jsonschema
 
 _ORDER = {"type": "string", "minLength": 1}
 _INT0 = {"type": "integer", "minimum": 0}
+_VIA = {"enum": ["engine", "tiktok_api", "channeladvisor", "sfcc"]}
 _TARGET = {  # an order alias, or {order: alias, ...}
     "oneOf": [_ORDER, {"type": "object", "required": ["order"], "properties": {"order": _ORDER}}]
 }
@@ -65,10 +66,12 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "buyer.pay": _TARGET,
     "buyer.cancel": _order_args(reason={"type": "string"}),
     "buyer.withdraw": _TARGET,
-    "seller.ship": _order_args(package=_INT0, tracking_number={"type": "string"}, provider={"type": "string"}),
-    "seller.cancel": _order_args(reason={"type": "string"}),
-    "seller.approve": _TARGET,
-    "seller.reject": _order_args(reason={"type": "string"}, comment={"type": "string"}),
+    "seller.ship": _order_args(package=_INT0, tracking_number={"type": "string"}, provider={"type": "string"},
+                               carrier={"type": "string"}, **{"class": {"type": "string"}}, via=_VIA),
+    "seller.cancel": _order_args(reason={"type": "string"}, via=_VIA),
+    "seller.approve": _order_args(via=_VIA),
+    "seller.reject": _order_args(reason={"type": "string"}, comment={"type": "string"}, via=_VIA),
+    "seller.export": _order_args(via={"const": "channeladvisor"}),
     "platform.cancel": _order_args(reason={"type": "string"}),
     "carrier.collected": _order_args(package=_INT0),
     "carrier.delivered": _order_args(package=_INT0),

@@ -27,6 +27,15 @@ OPTIONS = [  # (name, type, description, days, share of the region's approved ca
 ]
 
 
+STYLES = {  # a style word per kind of good: faker's random words read as nonsense in a catalogue
+    "Mug": ("Stoneware", "Ceramic", "Enamel"), "Tote Bag": ("Canvas", "Recycled", "Organic Cotton"),
+    "Candle": ("Hand-Poured", "Soy Wax", "Scented"), "Notebook": ("Dotted", "Linen-Bound", "Recycled Paper"),
+    "Scarf": ("Wool-Blend", "Cashmere-Feel", "Silk"), "Water Bottle": ("Insulated", "Stainless", "Glass"),
+    "Phone Case": ("Slim", "Shockproof", "Leather"), "Hoodie": ("Heavyweight", "Organic Cotton", "Vintage-Wash"),
+    "Beanie": ("Ribbed", "Merino", "Cable-Knit"), "Lamp": ("Ceramic", "Rattan", "Brass"),
+}
+
+
 def _numeric_id(fake: Faker, prefix: str, digits: int = 19) -> str:
     return prefix + fake.numerify("#" * (digits - len(prefix)))
 
@@ -82,7 +91,7 @@ def generate(seed: int, shops: list[dict[str, Any]], rules: RuleBook) -> dict[st
             })
         for number in range(4):
             good = GOODS[(number + int(str(shop["id"])[-1])) % len(GOODS)]
-            title = f"{fake.safe_color_name().title()} {fake.word().title()} {good}"
+            title = f"{fake.safe_color_name().title()} {fake.random_element(STYLES[good])} {good}"
             product_id = _numeric_id(fake, "173")
             skus = []
             for variant in VARIANTS[number % len(VARIANTS)]:
