@@ -129,9 +129,11 @@ def oms_token(sfcc: Sfcc, no: str) -> str:
 
 
 def place(world: World, qty: int = 1) -> Order:
+    """A buyer order in the SFCC shop, placed as the control plane does (buyer, address, delivery option)."""
     sku = ensure_sku(world)
     with world.lock:
-        return world.engine.place_order(SFCC_SHOP, [(sku.sku_id, qty)], profile="sfcc")
+        order: Order = world.systems["tiktok"].place_order(SFCC_SHOP, [(sku.sku_id, qty)])
+        return order
 
 
 def released(world: World, qty: int = 1) -> Order:

@@ -55,7 +55,8 @@ def test_ful3_feed_file_written_parsed_and_applied_to_tiktok(world: World, sfcc:
     assert path.name.startswith("TikTokOrderStatusUpdate_") and path.name.endswith("Z.xml")
     package = world.engine.packages[order.package_ids[0]]
     assert order.status == OrderStatus.AWAITING_COLLECTION and package.tracking_number == TRACKING
-    assert package.shipping_provider_id == "usps"
+    option = world.systems["tiktok"].delivery_option_for(order)  # the OMS's "USPS" is the option's USPS provider
+    assert option.provider(package.shipping_provider_id).name == package.shipping_provider_name == "USPS"
     assert Notice.SHIPPED.value in [n.kind for n in world.engine.notifications_for(order.id)]
     doc = sfcc.get(no, sfcc.bm_token()).json()
     assert doc["c_externalExportStatus"] == 1  # marked exported
@@ -155,7 +156,7 @@ def test_ful4_sfcc_pulls_status_from_the_oms(world: World, sfcc: Sfcc, oms_app: 
     assert doc["c_externalChannelOrderStatus"] == 6 and doc["status"] == "new"
     world.advance(seconds=15 * 60)
     assert order.status == OrderStatus.AWAITING_COLLECTION
-    assert world.engine.packages[order.package_ids[0]].shipping_provider_id == "fedex"
+    assert world.engine.packages[order.package_ids[0]].shipping_provider_name == "FedEx"  # the option's provider
     assert other.status == OrderStatus.CANCELLED
 
 

@@ -94,12 +94,12 @@ def _deliver(world: World, order: Order) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _provider(world: World, order: Order, carrier: str) -> tuple[str, str]:
-    # TikTok's approved carriers for the market (display name -> code); unknown names pass through.
-    carriers = world.engine.profile(order).approved_carriers(order.region)
-    for name, code in carriers.items():
-        if carrier.lower() in (name.lower(), code.lower()):
-            return code, name
-    return (carrier or "OTHER"), (carrier or "Other")
+    # The order's delivery-option provider for the OMS's carrier, as Ship Package would record it.
+    tiktok = world.systems.get("tiktok")
+    if tiktok is None:
+        return (carrier or "OTHER"), (carrier or "Other")
+    provider_id, name = tiktok.provider_for(order, carrier)
+    return str(provider_id), str(name)
 
 
 def _seller_reason(world: World, order: Order, feed: FeedOrder) -> str:

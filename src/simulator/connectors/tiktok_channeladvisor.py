@@ -125,12 +125,15 @@ class TikTokChannelAdvisorSync:
         engine = self.world.engine
         order = engine.order(ca.site_order_id)
         to_ship = [p for p in order.package_ids if engine.packages[p].status == PackageStatus.TO_FULFILL]
+        tiktok = self.world.systems.get("tiktok")  # absent in engine-plus-CA worlds: keep the approved code
+        provider_id, provider_name = (tiktok.provider_for(order, fulfillment.tiktok_carrier or "") if tiktok
+                                      else (fulfillment.tiktok_carrier or "", fulfillment.tiktok_carrier_name or ""))
         for package_id in to_ship or order.package_ids[:1]:  # nothing left to ship: let the engine say why
             engine.ship_package(
                 package_id,
                 tracking_number=fulfillment.tracking_number or "",
-                shipping_provider_id=fulfillment.tiktok_carrier or "",
-                shipping_provider_name=fulfillment.tiktok_carrier_name or "",
+                shipping_provider_id=provider_id,
+                shipping_provider_name=provider_name or fulfillment.tiktok_carrier_name or "",
             )
         fulfillment.relayed = True
 

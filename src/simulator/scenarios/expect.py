@@ -20,9 +20,10 @@ def check(world: World, order: Order, spec: dict[str, Any], sku_of: Any) -> list
     for field in ("status", "cancellation_initiator", "cancel_reason", "cancel_after_shipped", "dispatch_missed"):
         if field in spec:
             compare(field, spec[field], getattr(order, field))
-    if "tracking_number" in spec:
-        tracking = [engine.packages[p].tracking_number for p in order.package_ids]
-        compare("tracking_number", spec["tracking_number"], tracking[0] if len(tracking) == 1 else tracking)
+    for field, attr in (("tracking_number", "tracking_number"), ("shipping_provider", "shipping_provider_name")):
+        if field in spec:
+            values = [getattr(engine.packages[p], attr) for p in order.package_ids]
+            compare(field, spec[field], values[0] if len(values) == 1 else values)
     if "notifications" in spec:
         compare("notifications", spec["notifications"], [n.kind for n in engine.notifications_for(order.id)])
     if "cancellation" in spec:

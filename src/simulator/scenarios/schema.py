@@ -28,6 +28,7 @@ _STATE_CHECKS = {
     "cancel_after_shipped": {"type": "boolean"},
     "dispatch_missed": {"type": "boolean"},
     "tracking_number": {"type": ["string", "null"]},
+    "shipping_provider": {"type": ["string", "null"]},
     "notifications": {"type": "array", "items": {"type": "string"}},
     "cancellation": {
         "type": "object", "additionalProperties": False,

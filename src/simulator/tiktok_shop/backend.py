@@ -101,6 +101,22 @@ class TikTokBackend:
         """The order's delivery option."""
         return self.catalog.delivery_options.get(order.delivery_option_id)
 
+    def provider_for(self, order: Order, carrier: str) -> tuple[str, str]:
+        """TikTok's ``(shipping_provider_id, name)`` for a carrier named by a connector (FUL-3, FUL-5).
+
+        Connectors carry carrier names or TikTok-approved codes (``usps``, ``Royal Mail``); the order
+        must show the shipping provider of its delivery option, as Ship Package through the API would.
+        A carrier the option does not offer keeps its approved code as the id.
+        """
+        approved = self.world.engine.profile(order).approved_carriers(order.region)
+        names = {carrier.lower()} | {n.lower() for n, code in approved.items() if carrier.lower() in (n.lower(), code.lower())}
+        option = self.delivery_option_for(order)
+        for provider in option.providers if option else ():
+            if provider.name.lower() in names:
+                return provider.id, provider.name
+        name = next((n for n, code in approved.items() if carrier.lower() in (n.lower(), code.lower())), carrier)
+        return approved.get(name, carrier) or "OTHER", name or "Other"
+
     # -- buyer side (control plane) --------------------------------------------------------------
     def place_order(
         self,
