@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -59,11 +59,17 @@ class Entry:
 
 
 class Journal:
-    """Entries in the order they happened; queries filter by sequence, time, kind prefix and order."""
+    """Entries in the order they happened; queries filter by sequence, time, kind prefix and order.
+
+    An entry's sequence number is its position. Engine events are stored as they arrive (the engine
+    emits a dozen per order lifecycle) and become :class:`Entry` objects the first time they are read.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._entries: list[Entry] = []
+        self._entries: list[Entry | Payload] = []
+        self.record_event: Callable[[Payload], None] = self._entries.append
+        """Append an engine event (the engine's journal subscriber; a bound ``list.append``)."""
 
     def record(self, kind: str, /, **data: Any) -> Entry:
         """Append an entry stamped with the world clock."""
@@ -71,18 +77,19 @@ class Journal:
         self._entries.append(entry)
         return entry
 
-    def record_event(self, event: Payload) -> Entry:
-        """Append an engine event; its data dict is built only when read."""
-        entries = self._entries
-        entry = Entry(len(entries) + 1, event.at, event.topic, None, event)
-        entries.append(entry)
+    def _entry(self, index: int) -> Entry:
+        item = self._entries[index]
+        if isinstance(item, Entry):
+            return item
+        entry = Entry(index + 1, item.at, item.topic, None, item)
+        self._entries[index] = entry
         return entry
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def __iter__(self) -> Iterator[Entry]:
-        return iter(self._entries)
+        return (self._entry(i) for i in range(len(self._entries)))
 
     def entries(
         self,
@@ -95,7 +102,8 @@ class Journal:
         """Entries after sequence ``since`` / at or after ``since_time``, whose kind starts with ``kind``."""
         start = since or 0
         result = []
-        for entry in self._entries[start:]:
+        for index in range(start, len(self._entries)):
+            entry = self._entry(index)
             if since_time is not None and entry.at < since_time:
                 continue
             if kind is not None and not (entry.kind == kind or entry.kind.startswith(kind.rstrip(".") + ".")):

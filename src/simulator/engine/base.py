@@ -1,0 +1,278 @@
+"""Engine plumbing and shared internals: state, lookups, event dispatch, status changes, cancellation records."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from simulator.calendar import BusinessCalendar
+from simulator.clock import Clock
+from simulator.engine import transitions as T
+from simulator.engine.errors import InvalidRequest, NotFound, TransitionNotAllowed
+from simulator.engine.events import (
+    BuyerNotified,
+    CancellationChanged,
+    EngineEvent,
+    OrderStatusChanged,
+    PackageStatusChanged,
+    StockChanged,
+)
+from simulator.engine.inventory import Inventory
+from simulator.engine.models import Cancellation, LineItem, Notification, Order, Package
+from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, PackageStatus, Role
+from simulator.ids import IdFactory
+from simulator.rules import Profile, RuleBook
+
+Subscriber = Callable[[EngineEvent], object]
+ApprovalGuard = Callable[[Order, Cancellation], str | None]
+_LINE_FOLLOWS_ORDER = frozenset({OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT})
+
+
+class EngineBase:
+    """State, event dispatch and the internals both operation groups share.
+
+    Every public operation validates first and mutates after, so a refused operation changes
+    nothing. Events produced by an operation are delivered to subscribers after it completes
+    (run-to-completion); subscribers may call back into the engine.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        rules: RuleBook,
+        calendars: Mapping[str, BusinessCalendar],
+        ids: IdFactory,
+        inventory: Inventory | None = None,
+    ) -> None:
+        self.clock = clock
+        self.rules = rules
+        self.calendars = dict(calendars)
+        self.ids = ids
+        self.inventory = inventory or Inventory()
+        self.orders: dict[str, Order] = {}
+        self.packages: dict[str, Package] = {}
+        self.cancellations: dict[str, Cancellation] = {}
+        self.notifications: list[Notification] = []
+        self.approval_guards: list[ApprovalGuard] = []
+        self._subscribers: list[Subscriber] = []
+        self._queue: deque[EngineEvent] = deque()
+        self._dispatching = False
+        # Bound once: the engine emits a dozen events per order lifecycle (see benchmarks/engine.py).
+        self._emit: Callable[[EngineEvent], None] = self._queue.append
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Receive every engine event after the operation that produced it."""
+        self._subscribers.append(subscriber)
+
+    def _flush(self) -> None:
+        if self._dispatching:
+            return
+        self._dispatching = True
+        queue, subscribers = self._queue, self._subscribers
+        try:
+            while queue:
+                event = queue.popleft()
+                for subscriber in subscribers:
+                    subscriber(event)
+        finally:
+            self._dispatching = False
+
+    def profile(self, order: Order) -> Profile:
+        """The rule profile governing ``order``."""
+        return self.rules[order.profile]
+
+    def calendar(self, region: str) -> BusinessCalendar:
+        """The business calendar of a market (falls back to ``default``)."""
+        return self.calendars.get(region) or self.calendars["default"]
+
+    def order(self, order_id: str) -> Order:
+        """The order, or :class:`NotFound`."""
+        try:
+            return self.orders[order_id]
+        except KeyError:
+            raise NotFound("order", order_id) from None
+
+    def package(self, package_id: str) -> Package:
+        """The package, or :class:`NotFound`."""
+        try:
+            return self.packages[package_id]
+        except KeyError:
+            raise NotFound("package", package_id) from None
+
+    def cancellation(self, cancel_id: str) -> Cancellation:
+        """The cancellation, or :class:`NotFound`."""
+        try:
+            return self.cancellations[cancel_id]
+        except KeyError:
+            raise NotFound("cancellation", cancel_id) from None
+
+    def notifications_for(self, order_id: str) -> list[Notification]:
+        """NOTE-1 record for one order, oldest first."""
+        return [n for n in self.notifications if n.order_id == order_id]
+
+    def _refuse_if_pending(self, order: Order, event: str) -> None:
+        if order.pending_cancel_id:
+            raise TransitionNotAllowed(
+                machine="order",
+                event=event,
+                state=order.status,
+                reason="cancel_pending",
+                rule="CAN-X1",
+                entity_id=order.id,
+            )
+
+    def _check_reason(
+        self, profile: Profile, who: str, order: Order, reason: str | None, *, required: bool = False
+    ) -> str:
+        allowed = profile.cancel_reasons(who, order.status)
+        if not reason:
+            if required:
+                raise InvalidRequest("cancel_reason is required", reason="reason_required", rule="CAN-S2")
+            return allowed[0]
+        if base_reason(reason) not in allowed:
+            raise InvalidRequest(
+                f"cancel reason {reason!r} does not match order status {order.status}",
+                reason="reason_mismatch",
+                rule="CAN-S2",
+            )
+        return reason
+
+    def _new_cancellation(
+        self, order: Order, cancel_type: CancelType, role: Role, reason: str, status: CancelStatus
+    ) -> Cancellation:
+        now = self.clock.now()
+        paid = order.paid_time is not None
+        cancellation = Cancellation(
+            id=self.ids.next("cancel"),
+            order_id=order.id,
+            cancel_type=cancel_type,
+            role=role,
+            status=status,
+            reason=reason,
+            create_time=now,
+            update_time=now,
+            line_item_ids=[li.id for li in order.line_items],
+            refund_total=order.total_amount if paid else Decimal("0"),
+        )
+        self.cancellations[cancellation.id] = cancellation
+        order.cancellation_ids.append(cancellation.id)
+        self._emit(
+            CancellationChanged(
+                now, order.id, cancel_id=cancellation.id, old=None, new=status, role=role, cancel_type=cancel_type
+            )
+        )
+        return cancellation
+
+    def _move_cancellation(self, cancellation: Cancellation, event: str) -> None:
+        target, _ = T.CANCELLATION.resolve(event, cancellation.status, cancellation.id)
+        old = cancellation.status
+        cancellation.status = target  # type: ignore[assignment]
+        cancellation.update_time = self.clock.now()
+        self._emit(
+            CancellationChanged(
+                cancellation.update_time,
+                cancellation.order_id,
+                cancel_id=cancellation.id,
+                old=old,
+                new=target,
+                role=cancellation.role,
+                cancel_type=cancellation.cancel_type,
+            )
+        )
+
+    def _close_request(
+        self, cancellation: Cancellation, event: str, role: Role, *, reason: str | None, notice: Notice | None
+    ) -> None:
+        order = self.orders[cancellation.order_id]
+        self._move_cancellation(cancellation, event)
+        cancellation.resolved_by = role
+        if event != "approve":
+            cancellation.reject_reason = reason
+        if order.pending_cancel_id == cancellation.id:
+            order.pending_cancel_id = None
+            self.clock.cancel(order.timers.pop("cancel_request", None))
+        order.update_time = self.clock.now()
+        if notice is not None:
+            self._notify(order, notice, cancel_id=cancellation.id, reason=reason)
+
+    def _cancel_order(
+        self, order: Order, event: str, initiator: Role, reason: str, notice: Notice, cancellation: Cancellation
+    ) -> None:
+        now = self.clock.now()
+        unshipped = [li for li in order.line_items if self.packages[li.package_id].status == PackageStatus.TO_FULFILL]
+        if order.paid_time is not None:
+            for sku_id, qty in self._units(unshipped).items():
+                self.inventory.release(sku_id, qty)
+                self._emit(StockChanged(now, order.id, sku_id=sku_id, action="release", quantity=qty))
+        for package_id in order.package_ids:
+            package = self.packages[package_id]
+            if T.PACKAGE.allows("cancel", package.status):
+                self._set_package(package, PackageStatus.CANCELLED)
+        for li in order.line_items:
+            li.status = OrderStatus.CANCELLED
+            li.cancel_reason = reason
+            li.cancel_user = initiator
+        for key in list(order.timers):
+            self.clock.cancel(order.timers.pop(key))
+        order.cancel_time = now
+        order.cancel_reason = reason
+        order.cancellation_initiator = initiator
+        self._set_status(order, OrderStatus.CANCELLED, event)
+        if order.paid_time is not None:
+            self._notify(
+                order,
+                notice,
+                cancel_id=cancellation.id,
+                reason=reason,
+                refund_amount=str(cancellation.refund_total),
+                currency=order.currency,
+            )
+            if cancellation.status == CancelStatus.SUCCESS:
+                self._move_cancellation(cancellation, "refund")
+        elif cancellation.status == CancelStatus.SUCCESS:
+            self._move_cancellation(cancellation, "refund")  # nothing to refund: closes at once
+
+    def _set_status(self, order: Order, new: OrderStatus, event: str) -> None:
+        old = order.status
+        now = self.clock.now()
+        order.update_time = now
+        if old == new:
+            return
+        order.status = new
+        if new in _LINE_FOLLOWS_ORDER:
+            for li in order.line_items:
+                li.status = new
+        self._emit(OrderStatusChanged(now, order.id, old=old, new=new, event=event))
+
+    def _set_package(self, package: Package, new: PackageStatus) -> None:
+        old = package.status
+        package.status = new
+        package.update_time = self.clock.now()
+        self._emit(PackageStatusChanged(package.update_time, package.order_id, package_id=package.id, old=old, new=new))
+
+    def _notify(self, order: Order, kind: Notice, **details: Any) -> None:
+        now = self.clock.now()
+        note = Notification(order.id, kind.value, now, {k: v for k, v in details.items() if v is not None})
+        self.notifications.append(note)
+        self._emit(BuyerNotified(now, order.id, kind=kind.value, details=note.details))
+
+    @staticmethod
+    def _units(items: Iterable[LineItem]) -> dict[str, int]:
+        units: dict[str, int] = {}
+        for li in items:
+            units[li.sku_id] = units.get(li.sku_id, 0) + 1
+        return units
+
+    # -- timer callbacks implemented by the operation groups ---------------------------------------
+    def _auto_cancel(self, order_id: str) -> None:
+        raise NotImplementedError  # CancellationOps
+
+    def _dispatch_deadline(self, order_id: str) -> None:
+        raise NotImplementedError  # LifecycleOps
+
+
+def base_reason(reason: str) -> str:
+    """A reason key without the UK market's ``_uk`` suffix (API doc cancel-reasons)."""
+    return reason[:-3] if reason.endswith("_uk") else reason

@@ -1,0 +1,152 @@
+"""Cancellation operations: buyer (direct or request), seller, platform, approve/reject/withdraw, auto timers."""
+
+from __future__ import annotations
+
+from simulator.engine import transitions as T
+from simulator.engine.base import EngineBase, base_reason
+from simulator.engine.errors import InvalidRequest
+from simulator.engine.models import Cancellation
+from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, Role
+
+
+class CancellationOps(EngineBase):
+    """HOLD-3, CAN-B2..B4, CAN-S2, CAN-P1/P2, CAN-X1, SLA-5."""
+
+    def buyer_cancel(self, order_id: str, reason: str | None = None) -> Cancellation:
+        """Buyer cancels: directly while UNPAID/ON_HOLD (HOLD-3), as a request needing review after (CAN-B4)."""
+        order = self.order(order_id)
+        profile = self.profile(order)
+        if T.ORDER.allows("buyer_cancel", order.status):
+            reason = self._check_reason(profile, "buyer", order, reason)
+            T.ORDER.resolve("buyer_cancel", order.status, order.id)
+            cancellation = self._new_cancellation(order, CancelType.CANCEL, Role.BUYER, reason, CancelStatus.SUCCESS)
+            self._cancel_order(order, "buyer_cancel", Role.BUYER, reason, Notice.ORDER_CANCELLED, cancellation)
+            self._flush()
+            return cancellation
+        T.ORDER.resolve("buyer_request_cancel", order.status, order.id)
+        self._refuse_if_pending(order, "buyer_request_cancel")
+        reason = self._check_reason(profile, "buyer", order, reason)
+        now = self.clock.now()
+        cancellation = self._new_cancellation(order, CancelType.BUYER_CANCEL, Role.BUYER, reason, CancelStatus.PENDING)
+        cancellation.respond_deadline = now + profile.cancel_request_window
+        order.pending_cancel_id = cancellation.id
+        order.request_cancel_time = now
+        order.update_time = now
+        order.timers["cancel_request"] = self.clock.schedule(
+            cancellation.respond_deadline,
+            lambda: self._auto_approve(cancellation.id),
+            kind="cancel.auto_approve",
+            key=cancellation.id,
+        )
+        self._flush()
+        return cancellation
+
+    def seller_cancel(self, order_id: str, reason: str) -> Cancellation:
+        """Seller cancels through the API with a reason that fits the status (CAN-S2); done at once."""
+        order = self.order(order_id)
+        T.ORDER.resolve("seller_cancel", order.status, order.id)
+        self._refuse_if_pending(order, "seller_cancel")
+        reason = self._check_reason(self.profile(order), "seller", order, reason, required=True)
+        cancellation = self._new_cancellation(order, CancelType.CANCEL, Role.SELLER, reason, CancelStatus.SUCCESS)
+        self._cancel_order(order, "seller_cancel", Role.SELLER, reason, Notice.ORDER_CANCELLED, cancellation)
+        self._flush()
+        return cancellation
+
+    def platform_cancel(self, order_id: str, cause: str = "fraud", *, event: str = "platform_cancel") -> Cancellation:
+        """TikTok cancels (fraud, shipping timeout...): allowed after shipping too, tagged (CAN-P1, CAN-P2)."""
+        order = self.order(order_id)
+        T.ORDER.resolve(event, order.status, order.id)
+        try:
+            reason = self.profile(order).system_reason(cause)
+        except KeyError:
+            raise InvalidRequest(f"unknown platform cancel cause {cause!r}", reason="unknown_cause") from None
+        if order.pending_cancel_id:  # the platform's cancellation supersedes the buyer's request
+            self._close_request(
+                self.cancellations[order.pending_cancel_id], "withdraw", Role.SYSTEM, reason="superseded", notice=None
+            )
+        order.cancel_after_shipped = order.status not in (
+            OrderStatus.UNPAID,
+            OrderStatus.ON_HOLD,
+            OrderStatus.AWAITING_SHIPMENT,
+        )
+        cancellation = self._new_cancellation(order, CancelType.CANCEL, Role.SYSTEM, reason, CancelStatus.SUCCESS)
+        self._cancel_order(order, event, Role.SYSTEM, reason, Notice.ORDER_CANCELLED, cancellation)
+        self._flush()
+        return cancellation
+
+    def approve_cancellation(
+        self, cancel_id: str, *, role: Role = Role.SELLER, idempotency_key: str | None = None
+    ) -> Cancellation:
+        """Seller (or the system at the deadline) approves a buyer request (CAN-B3, CAN-B4).
+
+        Approval guards (e.g. the SFCC connector's GetOrder check, CAN-B2) may veto: the request is
+        then closed as rejected and the order continues.
+        """
+        cancellation = self.cancellation(cancel_id)
+        if idempotency_key and idempotency_key in cancellation.idempotency_keys:
+            return cancellation
+        order = self.orders[cancellation.order_id]
+        T.CANCELLATION.resolve("approve", cancellation.status, cancellation.id)
+        T.ORDER.resolve("approve_cancel", order.status, order.id)
+        if idempotency_key:
+            cancellation.idempotency_keys.add(idempotency_key)
+        for guard in self.approval_guards:
+            veto = guard(order, cancellation)
+            if veto:
+                self._close_request(
+                    cancellation, "reject", Role.SYSTEM, reason=veto, notice=Notice.CANCELLATION_REJECTED
+                )
+                self._flush()
+                return cancellation
+        self._close_request(cancellation, "approve", role, reason=None, notice=None)
+        self._cancel_order(order, "approve_cancel", Role.BUYER, cancellation.reason, Notice.ORDER_REFUND, cancellation)
+        self._flush()
+        return cancellation
+
+    def reject_cancellation(
+        self,
+        cancel_id: str,
+        reason: str,
+        *,
+        comment: str | None = None,
+        role: Role = Role.SELLER,
+        idempotency_key: str | None = None,
+    ) -> Cancellation:
+        """Seller rejects a buyer request with a documented reject reason (CAN-B3, CAN-B4)."""
+        cancellation = self.cancellation(cancel_id)
+        if idempotency_key and idempotency_key in cancellation.idempotency_keys:
+            return cancellation
+        order = self.orders[cancellation.order_id]
+        T.CANCELLATION.resolve("reject", cancellation.status, cancellation.id)
+        allowed = self.profile(order).cancel_reasons("seller_reject")
+        if not reason:
+            raise InvalidRequest("reject_reason is required", reason="reject_reason_required", rule="CAN-B4")
+        if base_reason(reason) not in allowed:
+            raise InvalidRequest(f"unknown reject reason {reason!r}", reason="reject_reason_invalid", rule="CAN-B4")
+        if idempotency_key:
+            cancellation.idempotency_keys.add(idempotency_key)
+        cancellation.reject_comment = comment
+        self._close_request(cancellation, "reject", role, reason=reason, notice=Notice.CANCELLATION_REJECTED)
+        self._flush()
+        return cancellation
+
+    def withdraw_cancellation(self, cancel_id: str) -> Cancellation:
+        """The buyer withdraws a pending request; the order continues."""
+        cancellation = self.cancellation(cancel_id)
+        T.CANCELLATION.resolve("withdraw", cancellation.status, cancellation.id)
+        self._close_request(cancellation, "withdraw", Role.BUYER, reason="buyer_withdrew", notice=None)
+        self._flush()
+        return cancellation
+
+    def _auto_approve(self, cancel_id: str) -> None:
+        cancellation = self.cancellations[cancel_id]
+        order = self.orders[cancellation.order_id]
+        order.timers.pop("cancel_request", None)
+        if cancellation.status == CancelStatus.PENDING and T.ORDER.allows("approve_cancel", order.status):
+            self.approve_cancellation(cancel_id, role=Role.SYSTEM)
+
+    def _auto_cancel(self, order_id: str) -> None:
+        order = self.orders[order_id]
+        order.timers.pop("auto_cancel", None)
+        if T.ORDER.allows("auto_cancel", order.status):
+            self.platform_cancel(order_id, "shipping_timeout", event="auto_cancel")

@@ -1,0 +1,338 @@
+"""Order lifecycle operations: placing, paying, the hold, shipping, carrier scans, completion, SLA timers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from simulator.engine import transitions as T
+from simulator.engine.base import EngineBase
+from simulator.engine.errors import InvalidRequest, TransitionNotAllowed
+from simulator.engine.events import DispatchDeadlinePassed, OrderPlaced, StockChanged
+from simulator.engine.models import LineItem, Order, Package
+from simulator.engine.states import Notice, OrderStatus, PackageStatus, Role
+
+_DONE_PACKAGE = frozenset({PackageStatus.FULFILLING, PackageStatus.COMPLETED, PackageStatus.CANCELLED})
+
+
+class LifecycleOps(EngineBase):
+    """HOLD-1..4, LIFE-1, FUL-1/2, SLA-1/3/4: from placement to completion."""
+
+    def place_order(
+        self,
+        shop_id: str,
+        items: Sequence[tuple[str, int]],
+        *,
+        profile: str,
+        region: str = "US",
+        paid: bool = True,
+        buyer: Mapping[str, Any] | None = None,
+        recipient_address: Mapping[str, Any] | None = None,
+        split_packages: bool = False,
+        delivery_option_id: str = "",
+        delivery_option_name: str = "",
+        warehouse_id: str = "",
+        shipping_fee: Decimal = Decimal("0"),
+        buyer_message: str = "",
+        handling_days: int | None = None,
+        shipping_days: int | None = None,
+    ) -> Order:
+        """A buyer places an order (and pays it unless ``paid=False``); returns it in UNPAID or ON_HOLD.
+
+        ``handling_days`` and ``shipping_days`` are the seller's Estimated Delivery Time settings
+        (SLA-4); when given, the order carries ``estimated_delivery_time``.
+        """
+        self.rules[profile]  # unknown profile -> ProfileError before anything changes
+        if not items:
+            raise InvalidRequest("an order needs at least one item", reason="no_items")
+        for label, days in (("handling_days", handling_days), ("shipping_days", shipping_days)):
+            if days is not None and days < 0:
+                raise InvalidRequest(f"{label} must not be negative", reason="bad_edt", rule="SLA-4")
+        wanted: dict[str, int] = {}
+        for sku_id, qty in items:
+            wanted[sku_id] = wanted.get(sku_id, 0) + int(qty)
+        if paid:
+            self.inventory.check_available(wanted)
+        else:
+            for sku_id, qty in wanted.items():
+                self.inventory.get(sku_id)
+                if qty <= 0:
+                    raise InvalidRequest(f"quantity for {sku_id} must be positive", reason="bad_quantity")
+        now = self.clock.now()
+        order_id = self.ids.next("order")
+        skus = [self.inventory.get(s) for s in wanted]
+        package_ids = [self.ids.next("package") for _ in (skus if split_packages else skus[:1])]
+        line_items: list[LineItem] = []
+        for index, sku in enumerate(skus):
+            package_id = package_ids[index if split_packages else 0]
+            for _ in range(wanted[sku.sku_id]):
+                line_items.append(
+                    LineItem(
+                        id=self.ids.next("line_item"),
+                        sku_id=sku.sku_id,
+                        product_id=sku.product_id,
+                        product_name=sku.product_name,
+                        sku_name=sku.sku_name,
+                        seller_sku=sku.seller_sku,
+                        sale_price=sku.price,
+                        original_price=sku.price,
+                        package_id=package_id,
+                        status=OrderStatus.UNPAID,
+                    )
+                )
+        order = Order(
+            id=order_id,
+            shop_id=shop_id,
+            profile=profile,
+            region=region.upper(),
+            currency=skus[0].currency,
+            status=OrderStatus.UNPAID,
+            buyer=dict(buyer or {}),
+            recipient_address=dict(recipient_address or {}),
+            line_items=line_items,
+            package_ids=package_ids,
+            create_time=now,
+            update_time=now,
+            delivery_option_id=delivery_option_id,
+            delivery_option_name=delivery_option_name,
+            warehouse_id=warehouse_id,
+            shipping_fee=shipping_fee,
+            buyer_message=buyer_message,
+            presale_dispatch_days=max((s.presale_dispatch_days or 0 for s in skus), default=0) or None,
+            handling_days=handling_days,
+            shipping_days=shipping_days,
+        )
+        if handling_days is not None or shipping_days is not None:
+            # SLA-4: EDT = handling time + shipping time, in business days from placement.
+            order.estimated_delivery_time = self.calendar(order.region).add_business_days(
+                now, (handling_days or 0) + (shipping_days or 0)
+            )
+        for package_id in package_ids:
+            self.packages[package_id] = Package(
+                id=package_id,
+                order_id=order_id,
+                status=PackageStatus.TO_FULFILL,
+                create_time=now,
+                update_time=now,
+                line_item_ids=[li.id for li in line_items if li.package_id == package_id],
+            )
+        self.orders[order_id] = order
+        self._emit(OrderPlaced(now, order_id, shop_id=shop_id, profile=profile))
+        if paid:
+            self._pay(order)
+        self._flush()
+        return order
+
+    def pay(self, order_id: str) -> Order:
+        """The buyer pays an UNPAID order: stock is reserved and the hold starts (HOLD-1, HOLD-4)."""
+        order = self.order(order_id)
+        T.ORDER.resolve("pay", order.status, order.id)
+        self.inventory.check_available(self._units(order.line_items))
+        self._pay(order)
+        self._flush()
+        return order
+
+    def _pay(self, order: Order) -> None:
+        now = self.clock.now()
+        for sku_id, qty in self._units(order.line_items).items():
+            self.inventory.reserve(sku_id, qty)
+            self._emit(StockChanged(now, order.id, sku_id=sku_id, action="reserve", quantity=qty))
+        order.paid_time = now
+        order.hold_until = now + self.profile(order).hold
+        self._set_status(order, OrderStatus.ON_HOLD, "pay")
+        order.timers["hold"] = self.clock.schedule(
+            order.hold_until, lambda: self._release_hold(order.id), kind="hold.release", key=order.id
+        )
+
+    def _release_hold(self, order_id: str) -> None:
+        order = self.orders[order_id]
+        order.timers.pop("hold", None)
+        T.ORDER.resolve("release_hold", order.status, order.id)
+        profile = self.profile(order)
+        cal = self.calendar(order.region)
+        now = self.clock.now()
+        order.released_time = now
+        if order.presale_dispatch_days:
+            order.rts_sla_time = cal.add_business_days(now, order.presale_dispatch_days)
+        else:
+            order.rts_sla_time = profile.dispatch_deadline(now, order.create_time, cal)
+            campaign = cal.campaign_at(order.create_time) if cal.campaigns else None
+            order.campaign = campaign.name if campaign else None
+        order.cancel_order_sla_time = profile.auto_cancel.deadline(now, cal)
+        self._set_status(order, OrderStatus.AWAITING_SHIPMENT, "release_hold")
+        order.timers["dispatch"] = self.clock.schedule(
+            order.rts_sla_time, lambda: self._dispatch_deadline(order.id), kind="sla.dispatch", key=order.id
+        )
+        order.timers["auto_cancel"] = self.clock.schedule(
+            order.cancel_order_sla_time, lambda: self._auto_cancel(order.id), kind="sla.auto_cancel", key=order.id
+        )
+        self._flush()
+
+    def ship_package(
+        self,
+        package_id: str,
+        *,
+        tracking_number: str,
+        shipping_provider_id: str,
+        shipping_provider_name: str = "",
+        handover_method: str = "DROP_OFF",
+    ) -> Package:
+        """Seller ships a package (FUL-1, FUL-2, LIFE-1); a pending buyer request counts as rejected (CAN-B4)."""
+        package = self.package(package_id)
+        order = self.orders[package.order_id]
+        others_done = all(
+            self.packages[p].status != PackageStatus.TO_FULFILL for p in order.package_ids if p != package_id
+        )
+        target, _ = T.ORDER.resolve("ship", order.status, order.id, {"last_package": others_done})
+        pkg_target, _ = T.PACKAGE.resolve("ship", package.status, package.id)
+        if not tracking_number or not str(tracking_number).strip():
+            raise InvalidRequest("tracking_number is required to ship", reason="tracking_required", rule="FUL-1")
+        if not shipping_provider_id:
+            raise InvalidRequest("shipping_provider_id is required", reason="provider_required", rule="FUL-1")
+        now = self.clock.now()
+        if order.pending_cancel_id:
+            self._close_request(
+                self.cancellations[order.pending_cancel_id],
+                "reject",
+                Role.SELLER,
+                reason="shipped",
+                notice=Notice.CANCELLATION_REJECTED,
+            )
+        items = [li for li in order.line_items if li.package_id == package_id]
+        for sku_id, qty in self._units(items).items():
+            self.inventory.consume(sku_id, qty)
+            self._emit(StockChanged(now, order.id, sku_id=sku_id, action="consume", quantity=qty))
+        package.tracking_number = str(tracking_number).strip()
+        package.shipping_provider_id = shipping_provider_id
+        package.shipping_provider_name = shipping_provider_name
+        package.handover_method = handover_method
+        package.rts_time = now
+        self._set_package(package, pkg_target)  # type: ignore[arg-type]
+        for li in items:
+            li.status = OrderStatus.AWAITING_COLLECTION
+        self.clock.cancel(order.timers.pop("auto_cancel", None))
+        if target == OrderStatus.AWAITING_COLLECTION:
+            order.rts_time = now
+            self.clock.cancel(order.timers.pop("dispatch", None))
+        self._set_status(order, target, "ship")  # type: ignore[arg-type]
+        self._notify(
+            order,
+            Notice.SHIPPED,
+            tracking_number=package.tracking_number,
+            package_id=package.id,
+            shipping_provider=shipping_provider_name or shipping_provider_id,
+        )
+        self._flush()
+        return package
+
+    def update_shipping_info(
+        self, package_id: str, *, tracking_number: str, shipping_provider_id: str, shipping_provider_name: str = ""
+    ) -> Package:
+        """Correct tracking on a shipped package within the profile's window (API doc: 72 h)."""
+        package = self.package(package_id)
+        order = self.orders[package.order_id]
+        if package.status not in (PackageStatus.PROCESSING, PackageStatus.FULFILLING) or package.rts_time is None:
+            raise TransitionNotAllowed(
+                machine="package",
+                event="update_shipping_info",
+                state=package.status,
+                reason="not_shipped" if package.status == PackageStatus.TO_FULFILL else "shipping_info_locked",
+                rule="FUL-1",
+                entity_id=package.id,
+            )
+        if self.clock.now() > package.rts_time + self.profile(order).update_shipping_info_window:
+            raise TransitionNotAllowed(
+                machine="package",
+                event="update_shipping_info",
+                state=package.status,
+                reason="window_expired",
+                rule="FUL-1",
+                entity_id=package.id,
+            )
+        if not tracking_number or not shipping_provider_id:
+            raise InvalidRequest("tracking_number and shipping_provider_id are required", reason="tracking_required")
+        package.tracking_number = tracking_number
+        package.shipping_provider_id = shipping_provider_id
+        package.shipping_provider_name = shipping_provider_name
+        package.shipping_info_updates += 1
+        package.update_time = order.update_time = self.clock.now()
+        self._flush()
+        return package
+
+    def carrier_collected(self, package_id: str) -> Package:
+        """The carrier scans the package (LIFE-1: IN_TRANSIT once every package is collected)."""
+        package = self.package(package_id)
+        order = self.orders[package.order_id]
+        others = all(self.packages[p].status in _DONE_PACKAGE for p in order.package_ids if p != package_id)
+        target, _ = T.ORDER.resolve("collect", order.status, order.id, {"last_package": others})
+        pkg_target, _ = T.PACKAGE.resolve("collect", package.status, package.id)
+        now = self.clock.now()
+        package.collection_time = now
+        self._set_package(package, pkg_target)  # type: ignore[arg-type]
+        for li in order.line_items:
+            if li.package_id == package_id:
+                li.status = OrderStatus.IN_TRANSIT
+        if target == OrderStatus.IN_TRANSIT:
+            order.collection_time = now
+        self._set_status(order, target, "collect")  # type: ignore[arg-type]
+        self._flush()
+        return package
+
+    def carrier_delivered(self, package_id: str) -> Package:
+        """The carrier delivers the package (LIFE-1: DELIVERED once every package is delivered)."""
+        package = self.package(package_id)
+        order = self.orders[package.order_id]
+        others = all(
+            self.packages[p].status in (PackageStatus.COMPLETED, PackageStatus.CANCELLED)
+            for p in order.package_ids
+            if p != package_id
+        )
+        target, _ = T.ORDER.resolve("deliver", order.status, order.id, {"last_package": others})
+        pkg_target, _ = T.PACKAGE.resolve("deliver", package.status, package.id)
+        now = self.clock.now()
+        package.delivery_time = now
+        if package.collection_time is None:
+            package.collection_time = now
+        self._set_package(package, pkg_target)  # type: ignore[arg-type]
+        for li in order.line_items:
+            if li.package_id == package_id:
+                li.status = OrderStatus.DELIVERED
+        self._notify(order, Notice.DELIVERED, package_id=package.id)
+        if target == OrderStatus.DELIVERED:
+            order.delivery_time = now
+            order.collection_time = order.collection_time or now
+            order.timers["complete"] = self.clock.schedule(
+                now + self.profile(order).completion_after_delivery,
+                lambda: self._complete(order.id),
+                kind="order.complete",
+                key=order.id,
+            )
+        self._set_status(order, target, "deliver")  # type: ignore[arg-type]
+        self._flush()
+        return package
+
+    def complete(self, order_id: str) -> Order:
+        """Close a delivered order now (normally a timer after the return window, LIFE-1)."""
+        order = self.order(order_id)
+        T.ORDER.resolve("complete", order.status, order.id)
+        self._complete(order_id)
+        return order
+
+    def _complete(self, order_id: str) -> None:
+        order = self.orders[order_id]
+        self.clock.cancel(order.timers.pop("complete", None))
+        T.ORDER.resolve("complete", order.status, order.id)
+        order.completed_time = self.clock.now()
+        for li in order.line_items:
+            li.status = OrderStatus.COMPLETED
+        self._set_status(order, OrderStatus.COMPLETED, "complete")
+        self._flush()
+
+    def _dispatch_deadline(self, order_id: str) -> None:
+        order = self.orders[order_id]
+        order.timers.pop("dispatch", None)
+        if order.status in (OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPING):
+            order.dispatch_missed = True
+            self._emit(DispatchDeadlinePassed(self.clock.now(), order.id, deadline=order.rts_sla_time))
+            self._flush()
