@@ -12,15 +12,23 @@ from simulator.web import WorldHolder, current_world
 from simulator.world import World
 
 
-def create_app(world: World | None = None, *, names: list[str] | None = None, **world_kwargs: Any) -> Flask:
+def create_app(
+    world: World | None = None,
+    *,
+    names: list[str] | None = None,
+    holder: WorldHolder | None = None,
+    **world_kwargs: Any,
+) -> Flask:
     """Build the app serving ``world`` (or a new world from ``world_kwargs``).
 
     All systems share one URL space (their paths do not collide, DESIGN.md); ``names`` limits the
-    app to some systems, for one-port-per-system serving.
+    app to some systems, for one-port-per-system serving, where the apps share one ``holder`` so a
+    reset on any port resets the world behind every port.
     """
     app = Flask("tts_sim")
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    holder = WorldHolder(world or World.create(**world_kwargs), factory_kwargs=dict(world_kwargs))
+    if holder is None:
+        holder = WorldHolder(world or World.create(**world_kwargs), factory_kwargs=dict(world_kwargs))
     app.extensions["tts_sim"] = holder
     app.config["TTS_SIM_SYSTEMS"] = names
     for blueprint in systems.blueprints(names):
@@ -40,7 +48,8 @@ def create_app(world: World | None = None, *, names: list[str] | None = None, **
             return resp
         world = current_world()
         fallback = None
-        for system in world.systems.values():
+        served = [s for n, s in world.systems.items() if names is None or n in names]
+        for system in served:
             if fallback is None:
                 fallback = system
             if system.owns_path(path):
