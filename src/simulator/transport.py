@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPHeaderDict, HTTPResponse
 from werkzeug.test import Client
 
 
@@ -37,10 +39,17 @@ class WSGIAdapter(BaseAdapter):
             path=url.path or "/", method=request.method or "GET", query_string=url.query, headers=headers,
             data=body or b"", base_url=f"{url.scheme}://{url.netloc}",
         )
+        data = answer.get_data()
         response = requests.Response()
         response.status_code = answer.status_code
         response.headers = CaseInsensitiveDict(dict(answer.headers))
-        response._content = answer.get_data()
+        response._content = data
+        # Like requests' own HTTPAdapter, keep a urllib3 response as ``raw``: some clients (schemathesis,
+        # multi-valued headers such as Set-Cookie) read headers from it rather than ``headers``.
+        response.raw = HTTPResponse(
+            body=BytesIO(data), headers=HTTPHeaderDict(list(answer.headers.items())), status=answer.status_code,
+            reason=answer.status.split(" ", 1)[-1], preload_content=False, decode_content=False, version=11,
+        )
         response.url = request.url or ""
         response.reason = answer.status.split(" ", 1)[1] if " " in answer.status else ""
         response.request = request
