@@ -9,6 +9,7 @@ import pytest
 
 from simulator.cli import main
 from simulator.scenarios.loader import discover, load_scenario
+from simulator.scenarios.report import junit, terminal
 from simulator.scenarios.runner import run_scenario
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
@@ -81,3 +82,21 @@ def test_scenario_library_replays_green(path: Path) -> None:
     """Every scenario in scenarios/ passes against the built-in mocks (the main job's content)."""
     result = run_scenario(load_scenario(path))
     assert result.passed, "\n".join(f"{path}:{f.line}: {f.action}: {f.message}" for f in result.failures)
+
+
+def test_sfcc3_the_report_flags_what_a_safeguarded_environment_let_out(tmp_path: Path) -> None:
+    """SFCC-3: a staging instance with capture on is flagged in the terminal and JUnit reports; a clean one is not."""
+    leaky = load_scenario(LIBRARY / "sfcc" / "staging-safeguards-flag-leaks.yaml")
+    clean = load_scenario(LIBRARY / "sfcc" / "created-in-sfcc-at-one-hour.yaml")
+    results = [run_scenario(leaky), run_scenario(clean)]
+    assert results[0].passed and results[1].passed
+    assert results[0].warnings == ["SFCC-3: a staging instance let out payment_capture for SFCC order 00000001",
+                                   "SFCC-3: staging site RefArch has payment_capture unsafe"]
+    assert results[1].warnings == []
+    text = terminal(results)
+    assert "WARNING SFCC-3: a staging instance let out payment_capture" in text
+    assert "1 scenario(s) flagged" in text and text.endswith("2 passed, 0 failed")
+    junit(results, tmp_path / "junit.xml")
+    errors = [e.text for e in ET.parse(tmp_path / "junit.xml").getroot().iter("system-err")]
+    assert errors == ["WARNING SFCC-3: a staging instance let out payment_capture for SFCC order 00000001\n"
+                      "WARNING SFCC-3: staging site RefArch has payment_capture unsafe"]

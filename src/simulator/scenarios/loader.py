@@ -37,6 +37,7 @@ class Scenario:
     seed: int = 0
     start: str | None = None
     profile_overrides: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -67,7 +68,7 @@ def load_scenario(path: Path) -> Scenario:
     for required in ("name", "rules", "steps"):
         if required not in fields:
             raise ScenarioError(f"{path}:{root.start_mark.line + 1}: missing '{required}'")
-    unknown = set(fields) - {"name", "rules", "steps", "description", "seed", "start", "profile_overrides"}
+    unknown = set(fields) - {"name", "rules", "steps", "description", "seed", "start", "profile_overrides", "config"}
     if unknown:
         key_node = next(k for k, _ in root.value if k.value in unknown)
         raise ScenarioError(f"{path}:{key_node.start_mark.line + 1}: unknown key '{key_node.value}'")
@@ -83,8 +84,18 @@ def load_scenario(path: Path) -> Scenario:
         description=str(_plain(fields["description"])) if "description" in fields else "",
         seed=int(_plain(fields["seed"])) if "seed" in fields else 0,
         start=str(_plain(fields["start"])) if "start" in fields else None,
-        profile_overrides=_plain(fields["profile_overrides"]) if "profile_overrides" in fields else {},
+        profile_overrides=_mapping(path, fields, "profile_overrides"),
+        config=_mapping(path, fields, "config"),
     )
+
+
+def _mapping(path: Path, fields: dict[str, yaml.Node], key: str) -> dict[str, Any]:
+    if key not in fields:
+        return {}
+    value = _plain(fields[key])
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{path}:{fields[key].start_mark.line + 1}: '{key}' is a mapping")
+    return value
 
 
 def _step(path: Path, node: yaml.Node) -> Step:

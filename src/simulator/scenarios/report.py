@@ -37,10 +37,15 @@ def terminal(results: Sequence[ScenarioResult]) -> str:
                      f"{r.steps_run}/{len(r.scenario.steps)} steps, {_span(r)} virtual, {r.wall_seconds * 1000:.0f} ms")
         for f in r.failures:
             lines.append(f"      {r.scenario.location}:{f.line}: {f.action}: {f.message}")
+        for warning in r.warnings:
+            lines.append(f"      WARNING {warning}")
     matrix = coverage(results)
     if matrix:
         lines.append("")
         lines.append("rules proven: " + ", ".join(f"{rule} ({len(names)})" for rule, names in matrix.items()))
+    flagged = sum(bool(r.warnings) for r in results)
+    if flagged:
+        lines.append(f"{flagged} scenario(s) flagged: a safeguarded environment would have let something out (SFCC-3)")
     passed = sum(r.passed for r in results)
     lines.append("")
     lines.append(f"{passed} passed, {len(results) - passed} failed")
@@ -60,12 +65,14 @@ def junit(results: Sequence[ScenarioResult], path: Path) -> None:
         for f in r.failures:
             failure = ET.SubElement(case, "failure", message=f"{f.action}: {f.message}", type="ScenarioFailure")
             failure.text = f"{r.scenario.location}:{f.line}: {f.action}: {f.message}"
+        if r.warnings:
+            ET.SubElement(case, "system-err").text = "\n".join(f"WARNING {w}" for w in r.warnings)
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.4rem}
-.pass{color:#1a7f37}.fail{color:#cf222e}details{margin:.6rem 0;border:1px solid #ddd;border-radius:6px;padding:.5rem}
+.pass{color:#1a7f37}.fail{color:#cf222e}.warn{color:#9a6700}details{margin:.6rem 0;border:1px solid #ddd;border-radius:6px;padding:.5rem}
 summary{cursor:pointer;font-weight:600}table{border-collapse:collapse;font-size:.85rem;margin-top:.5rem}
 td,th{border-bottom:1px solid #eee;padding:2px 8px;text-align:left;vertical-align:top}code{font-size:.8rem}"""
 
@@ -85,6 +92,8 @@ def html_report(results: Sequence[ScenarioResult], path: Path) -> None:
             parts.append(f"<p>{esc(r.scenario.description)}</p>")
         for f in r.failures:
             parts.append(f"<p class=fail>{esc(r.scenario.location)}:{f.line}: {esc(f.action)}: {esc(f.message)}</p>")
+        for warning in r.warnings:
+            parts.append(f"<p class=warn>WARNING {esc(warning)}</p>")
         aliases = {v: k for k, v in r.orders.items()}
         parts.append("<table><tr><th>#</th><th>virtual time</th><th>kind</th><th>order</th><th>data</th></tr>")
         for e in r.timeline:

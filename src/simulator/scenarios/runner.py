@@ -43,6 +43,7 @@ class ScenarioResult:
     wall_seconds: float = 0.0
     timeline: list[dict[str, Any]] = field(default_factory=list)
     orders: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -186,6 +187,8 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, world_kwargs: d
         kwargs["start"] = parse_instant(scenario.start)
     if scenario.profile_overrides:
         kwargs["profile_overrides"] = scenario.profile_overrides
+    if scenario.config:
+        kwargs["config"] = scenario.config
     world = World.create(**kwargs)
     result = ScenarioResult(scenario, virtual_start=world.clock.now())
     ctx = Context(world)
@@ -203,8 +206,22 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, world_kwargs: d
         result.virtual_end = world.clock.now()
         result.timeline = [e.as_dict() for e in world.journal]
         result.orders = dict(ctx.aliases)
+        result.warnings = safeguard_warnings(world)
         world.close()
     return result
+
+
+def safeguard_warnings(world: World) -> list[str]:
+    """SFCC-3: captures and emails a safeguarded (non-production) instance let out, and unsafe settings."""
+    sfcc = world.systems.get("sfcc")
+    if sfcc is None:
+        return []
+    report = sfcc.safeguard_report()
+    env = report["environment"]
+    warnings = [f"SFCC-3: a {env} instance let out {r['kind']} for SFCC order {r['order_no']}"
+                for r in report["violations"]]
+    warnings += [f"SFCC-3: {env} site {i['site_id']} has {i['setting']} unsafe" for i in report["config_issues"]]
+    return warnings
 
 
 def _run_step(ctx: Context, step: Step) -> Failure | None:
