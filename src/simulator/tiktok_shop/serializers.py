@@ -56,6 +56,11 @@ class Serializer:
     def __init__(self, catalog: Catalog, closed_status: str = "CANCELLATION_REQUEST_CANCELLED") -> None:
         self.catalog = catalog
         self.closed_status = closed_status
+        # Parts fixed once an order is placed (prices, catalogue fields) or released (SLA deadlines):
+        # rendered once, reused on every Get Order Detail / Search (the hot read path of an OMS).
+        self._payments: dict[str, dict[str, Any]] = {}
+        self._lines: dict[str, dict[str, Any]] = {}
+        self._slas: dict[tuple[str, Any, Any], dict[str, Any]] = {}
 
     def cancel_status(self, status: CancelStatus) -> str:
         """The cancellation status as this world spells it."""
@@ -107,6 +112,14 @@ class Serializer:
         # delivered after the option's delivery days.
         if order.rts_sla_time is None:
             return {}
+        key = (order.id, order.rts_sla_time, order.cancel_order_sla_time)
+        cached = self._slas.get(key)
+        if cached is None:
+            cached = self._slas[key] = self._render_sla(order, option)
+        return cached
+
+    def _render_sla(self, order: Order, option: DeliveryOption | None) -> dict[str, Any]:
+        assert order.rts_sla_time is not None
         days = option.delivery_days if option else 7
         return {
             "rts_sla_time": ts(order.rts_sla_time),
@@ -117,6 +130,12 @@ class Serializer:
         }
 
     def _payment(self, order: Order) -> dict[str, Any]:
+        cached = self._payments.get(order.id)
+        if cached is None:
+            cached = self._payments[order.id] = self._render_payment(order)
+        return cached
+
+    def _render_payment(self, order: Order) -> dict[str, Any]:
         sub_total = order.sub_total
         return {
             "currency": order.currency, "sub_total": money(sub_total), "shipping_fee": money(order.shipping_fee),
@@ -132,19 +151,25 @@ class Serializer:
         status = li.status.value
         if status == OrderStatus.ON_HOLD:
             status = OrderStatus.AWAITING_SHIPMENT.value  # display_status has no ON_HOLD (API doc)
-        return _compact({
-            "id": li.id, "sku_id": li.sku_id, "product_id": li.product_id, "product_name": li.product_name,
-            "sku_name": li.sku_name, "seller_sku": li.seller_sku, "sku_type": "NORMAL",
-            "sku_image": f"https://p16-oec-va.ibyteimg.com/tos-maliva-i-o3syd03w52-us/{li.sku_id}~tplv-o3syd03w52-origin-jpeg.jpeg",
+        static = self._lines.get(li.id)
+        if static is None:
+            static = self._lines[li.id] = {
+                "id": li.id, "sku_id": li.sku_id, "product_id": li.product_id, "product_name": li.product_name,
+                "sku_name": li.sku_name, "seller_sku": li.seller_sku, "sku_type": "NORMAL",
+                "sku_image": f"https://p16-oec-va.ibyteimg.com/tos-maliva-i-o3syd03w52-us/{li.sku_id}"
+                             "~tplv-o3syd03w52-origin-jpeg.jpeg",
+                "currency": order.currency, "original_price": money(li.original_price),
+                "sale_price": money(li.sale_price), "seller_discount": ZERO, "platform_discount": ZERO,
+                "is_gift": False, "is_dangerous_good": False,
+            }
+        return {**static, **_compact({
             "display_status": status,
             # API doc: for US/UK local sellers the line's package_id is not returned before shipping.
             "package_id": li.package_id if shipped else None, "package_status": package.status.value,
             "tracking_number": package.tracking_number, "shipping_provider_id": package.shipping_provider_id,
             "shipping_provider_name": package.shipping_provider_name, "rts_time": ts(package.rts_time),
-            "cancel_reason": li.cancel_reason, "cancel_user": li.cancel_user, "currency": order.currency,
-            "original_price": money(li.original_price), "sale_price": money(li.sale_price),
-            "seller_discount": ZERO, "platform_discount": ZERO, "is_gift": False, "is_dangerous_good": False,
-        })
+            "cancel_reason": li.cancel_reason, "cancel_user": li.cancel_user,
+        })}
 
     # -- packages --------------------------------------------------------------------------------
     def package(self, package: Package, order: Order) -> dict[str, Any]:
