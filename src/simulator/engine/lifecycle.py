@@ -179,13 +179,7 @@ class LifecycleOps(EngineBase):
         handover_method: str = "DROP_OFF",
     ) -> Package:
         """Seller ships a package (FUL-1, FUL-2, LIFE-1); a pending buyer request counts as rejected (CAN-B4)."""
-        package = self.package(package_id)
-        order = self.orders[package.order_id]
-        others_done = all(
-            self.packages[p].status != PackageStatus.TO_FULFILL for p in order.package_ids if p != package_id
-        )
-        target, _ = T.ORDER.resolve("ship", order.status, order.id, {"last_package": others_done})
-        pkg_target, _ = T.PACKAGE.resolve("ship", package.status, package.id)
+        package, order, target, pkg_target = self._ship_targets(package_id)
         if not tracking_number or not str(tracking_number).strip():
             raise InvalidRequest("tracking_number is required to ship", reason="tracking_required", rule="FUL-1")
         if not shipping_provider_id:
@@ -208,14 +202,14 @@ class LifecycleOps(EngineBase):
         package.shipping_provider_name = shipping_provider_name
         package.handover_method = handover_method
         package.rts_time = now
-        self._set_package(package, pkg_target)  # type: ignore[arg-type]
+        self._set_package(package, pkg_target)
         for li in items:
             li.status = OrderStatus.AWAITING_COLLECTION
         self.clock.cancel(order.timers.pop("auto_cancel", None))
         if target == OrderStatus.AWAITING_COLLECTION:
             order.rts_time = now
             self.clock.cancel(order.timers.pop("dispatch", None))
-        self._set_status(order, target, "ship")  # type: ignore[arg-type]
+        self._set_status(order, target, "ship")
         self._notify(
             order,
             Notice.SHIPPED,
@@ -225,6 +219,24 @@ class LifecycleOps(EngineBase):
         )
         self._flush()
         return package
+
+    def check_ship(self, package_id: str) -> None:
+        """Refuse (changing nothing) when the package's order or the package itself cannot ship now.
+
+        Vendor layers call this before validating a ship request's body, so a state refusal (HOLD-2:
+        the order is on hold; FUL-2: cancelled, already shipped) wins over input errors.
+        """
+        self._ship_targets(package_id)
+
+    def _ship_targets(self, package_id: str) -> tuple[Package, Order, OrderStatus, PackageStatus]:
+        package = self.package(package_id)
+        order = self.orders[package.order_id]
+        others_done = all(
+            self.packages[p].status != PackageStatus.TO_FULFILL for p in order.package_ids if p != package_id
+        )
+        target, _ = T.ORDER.resolve("ship", order.status, order.id, {"last_package": others_done})
+        pkg_target, _ = T.PACKAGE.resolve("ship", package.status, package.id)
+        return package, order, target, pkg_target  # type: ignore[return-value]
 
     def update_shipping_info(
         self, package_id: str, *, tracking_number: str, shipping_provider_id: str, shipping_provider_name: str = ""

@@ -54,6 +54,8 @@ def _tracking(body: Mapping[str, Any]) -> tuple[str, str]:
 def ship_package(backend: TikTokBackend, shop: Shop, package_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """Ship Package with ``self_shipment{tracking_number, shipping_provider_id}`` (FUL-1; refusals FUL-2)."""
     package, order = _package(backend, shop, package_id)
+    with backend.engine_errors("fulfillment"):
+        backend.engine.check_ship(package.id)  # HOLD-2 / FUL-2 state refusals before input errors
     handover = P.choice(body, "handover_method", ("PICKUP", "DROP_OFF"), "DROP_OFF")
     self_shipment = body.get("self_shipment")
     if not isinstance(self_shipment, dict):
