@@ -46,16 +46,11 @@ def create_app(
             resp = jsonify(error="not_found", message=f"{request.method} {path} is not a control-plane call")
             resp.status_code = 404
             return resp
-        world = current_world()
-        fallback = None
-        served = [s for n, s in world.systems.items() if names is None or n in names]
-        for system in served:
-            if fallback is None:
-                fallback = system
-            if system.owns_path(path):
-                return system.not_found(request.method, path)  # type: ignore[no-any-return]
-        if fallback is not None:
-            return fallback.not_found(request.method, path)  # type: ignore[no-any-return]
+        served = [s for n, s in current_world().systems.items() if names is None or n in names]
+        # The vendor whose URL space the path is in answers; else the first served system.
+        owner = next((s for s in served if s.owns_path(path)), served[0] if served else None)
+        if owner is not None:
+            return owner.not_found(request.method, path)  # type: ignore[no-any-return]
         resp = jsonify(error="not_emulated", message=f"{request.method} {path} is not emulated")
         resp.status_code = 404
         return resp

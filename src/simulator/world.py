@@ -23,11 +23,6 @@ if TYPE_CHECKING:
     from simulator.control.api import ControlAPI
 
 
-def _held(lock: Any) -> bool:
-    # threading.RLock is _thread.RLock, whose _is_owned() tells whether this thread holds it.
-    return bool(lock._is_owned())
-
-
 def default_mocks_dir() -> Path:
     """The packaged mocks (wheel installs) or the repository's ``mocks/`` (source checkouts)."""
     packaged = Path(__file__).parent / "_mocks"
@@ -115,7 +110,7 @@ class World:
         if target < self.clock.now():
             raise ClockError(f"cannot move the clock backwards from {self.clock.now().isoformat()} "
                              f"to {target.isoformat()}")
-        if not self._outboxes or _held(self.lock):
+        if not self._outboxes or self.holds_lock():
             with self.lock:  # nested in a caller's operation: its own exit delivers the outboxes
                 return self.clock.advance_to(target)
         fired: list[Fired] = []
@@ -130,11 +125,16 @@ class World:
     @contextmanager
     def operation(self) -> Iterator[World]:
         """Hold the world lock for a group of changes; out-of-lock work (webhooks) runs after it."""
-        outermost = not _held(self.lock)
+        outermost = not self.holds_lock()
         with self.lock:
             yield self
         if outermost:
             self.drain_outboxes()
+
+    def holds_lock(self) -> bool:
+        """True when the calling thread holds ``lock`` (out-of-lock work must then wait)."""
+        # threading.RLock is _thread.RLock, whose _is_owned() answers for the calling thread.
+        return bool(self.lock._is_owned())  # type: ignore[attr-defined]
 
     # -- out-of-lock work ------------------------------------------------------------------------
     def add_outbox(self, pending: Callable[[], bool], drain: Callable[[], object]) -> None:
@@ -146,7 +146,7 @@ class World:
 
     def drain_outboxes(self) -> None:
         """Run every system's out-of-lock work now (a no-op while this thread holds the lock)."""
-        if _held(self.lock):
+        if self.holds_lock():
             return
         for _, drain in self._outboxes:
             drain()

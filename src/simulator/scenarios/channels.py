@@ -31,8 +31,8 @@ def ship(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
     index = int(args.get("package", 0))
     tracking = str(args.get("tracking_number") or f"SIM{order.package_ids[min(index, len(order.package_ids) - 1)][-10:]}")
     if via == "engine":
-        ctx.world.engine.ship_package(ctx.package({"order": "", "package": index}, order),
-                                      tracking_number=tracking, shipping_provider_id=args.get("provider", "engine"))
+        ctx.world.engine.ship_package(order.package_ids[index], tracking_number=tracking,
+                                      shipping_provider_id=args.get("provider", "engine"))
         return
     clients = _clients(ctx)
     if via == "tiktok_api":  # Get Order Detail -> Get Shipping Providers -> Ship Package (FUL-1)

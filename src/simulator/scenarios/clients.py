@@ -41,15 +41,22 @@ class Clients:
         self._tiktok_tokens: dict[str, str] = {}
         self._ca_token: str | None = None
         self._sfcc_token: str | None = None
+        self._credentials: dict[str, Any] | None = None
+
+    def credentials(self, system: str) -> Any:
+        """The world's seeded credentials for ``system`` (fixed for a world's life: read once)."""
+        if self._credentials is None:
+            self._credentials = self.world.control.credentials()
+        return self._credentials[system]
 
     # -- TikTok Shop Partner API (API doc: sign-your-api-request) --------------------------------
     def _tiktok_app(self) -> tuple[str, str]:
-        app = self.world.control.credentials()["tiktok"]["apps"][0]
+        app = self.credentials("tiktok")["apps"][0]
         return str(app["app_key"]), str(app["app_secret"])
 
     def _tiktok_token(self, shop_id: str) -> str:
         if shop_id not in self._tiktok_tokens:
-            creds = self.world.control.credentials()["tiktok"]
+            creds = self.credentials("tiktok")
             auth = next(a for a in creds["authorizations"] if shop_id in a["shop_ids"])
             app_key, secret = self._tiktok_app()
             answer = self.session.get(f"{BASE}/api/v2/token/get", params={
@@ -61,7 +68,7 @@ class Clients:
     def tiktok(self, method: str, path: str, shop_id: str, *, query: dict[str, str] | None = None,
                body: dict[str, Any] | None = None) -> Any:
         """A signed call; returns ``data`` or raises :class:`Refused` with the envelope's code."""
-        creds = self.world.control.credentials()["tiktok"]
+        creds = self.credentials("tiktok")
         cipher = next(s["cipher"] for s in creds["shops"] if s["id"] == shop_id)
         app_key, secret = self._tiktok_app()
         params = {"app_key": app_key, "timestamp": str(self.world.clock.timestamp()), "shop_cipher": cipher,
@@ -80,7 +87,7 @@ class Clients:
         """A call with a fresh-enough access token (re-authenticates on 401, as CA clients must)."""
         for attempt in (1, 2):
             if self._ca_token is None or attempt == 2:
-                app = self.world.control.credentials()["channeladvisor"]["applications"][0]
+                app = self.credentials("channeladvisor")["applications"][0]
                 answer = self.session.post(f"{BASE}/oauth2/token", auth=(app["application_id"], app["shared_secret"]),
                                            data={"grant_type": "refresh_token",
                                                  "refresh_token": app["refresh_tokens"][0]["refresh_token"]})
@@ -106,7 +113,7 @@ class Clients:
     # -- SFCC OCAPI (Business Manager user grant, OCAPI Shop API) -------------------------------
     def sfcc(self, method: str, path: str, *, json_body: Any = None) -> requests.Response:
         """An OCAPI Shop call as the partner OMS (BM user grant; re-authenticates on 401)."""
-        creds = self.world.control.credentials()["sfcc"]
+        creds = self.credentials("sfcc")
         client = next(c for c in creds["api_clients"] if "OMS" in c["name"])
         user = next(u for u in creds["bm_users"] if u["login"].startswith("oms"))
         for attempt in (1, 2):

@@ -77,9 +77,9 @@ class Context:
             raise StepFailed(f"no order named {alias!r} (name it with buyer.place: {{as: {alias}}})")
         return self.world.engine.orders[self.aliases[alias]]
 
-    def package(self, args: Any, order: Order | None = None) -> str:
+    def package(self, args: Any) -> str:
         """The package id an action targets (``package`` index, default the first)."""
-        order = order or self.order(args)
+        order = self.order(args)
         index = args.get("package", 0) if isinstance(args, dict) else 0
         if index >= len(order.package_ids):
             raise StepFailed(f"order has {len(order.package_ids)} package(s), no package {index}")

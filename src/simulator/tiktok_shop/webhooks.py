@@ -168,7 +168,7 @@ class WebhookDispatcher:
     # -- sending (outside the lock) --------------------------------------------------------------
     def drain(self) -> int:
         """Send every queued delivery now (sync mode); a no-op inside the world lock or in thread mode."""
-        if not self.outbox or self.mode != "sync" or _owned(self.world.lock):
+        if not self.outbox or self.mode != "sync" or self.world.holds_lock():
             return 0  # the unlocked emptiness check is only a fast path; the loop re-checks under the lock
         sent = 0
         while True:
@@ -234,7 +234,3 @@ class WebhookDispatcher:
             self._thread.join(timeout=5)
         self.session.close()
 
-
-def _owned(lock: Any) -> bool:
-    # threading.RLock is _thread.RLock, whose _is_owned() tells whether this thread holds it.
-    return bool(getattr(lock, "_is_owned", lambda: False)())
