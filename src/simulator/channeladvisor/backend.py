@@ -42,6 +42,7 @@ class ChannelAdvisorBackend:
             for kind, start in (("order", 100001), ("item", 200001), ("fulfillment", 300001), ("adjustment", 400001))
         }
         self._products: dict[str, int] = {}
+        self.sync: Any = None  # the TikTok <-> ChannelAdvisor sync job, set by install()
 
     def next_id(self, kind: str) -> int:
         """The next integer ID of ``order``, ``item``, ``fulfillment`` or ``adjustment`` (deterministic)."""
@@ -150,10 +151,26 @@ class ChannelAdvisorBackend:
 
     # -- accounts --------------------------------------------------------------------------------
     def account_for(self, order: Order) -> Account | None:
-        """The CA profile of a TikTok order's shop (falls back to the region's first profile)."""
-        return self.seed.account_for_shop(order.shop_id) or next(
-            (a for a in self.seed.accounts if a.region == order.region), None
-        )
+        """The CA profile wired to a TikTok order's shop (None: the shop has no ChannelAdvisor profile)."""
+        return self.seed.account_for_shop(order.shop_id)
+
+    def serves_shop(self, shop_id: str) -> bool:
+        """True when a seeded profile is wired to the TikTok shop (only its orders are imported)."""
+        return self.seed.account_for_shop(shop_id) is not None
+
+    def holds_order(self, order_id: str) -> bool:
+        """True when the TikTok order was imported."""
+        return order_id in self.by_site_order
+
+    def order_for(self, order_id: str) -> CaOrder | None:
+        """The CA order imported from a TikTok order, if any."""
+        ca_id = self.by_site_order.get(order_id)
+        return self.orders[ca_id] if ca_id is not None else None
+
+    @staticmethod
+    def in_flight(order: CaOrder) -> bool:
+        """True while the OMS's action on the order (a shipment, an answer, a cancel) waits for the next sync."""
+        return order.open_action() is not None or any(_unrelayed(f) for f in order.fulfillments)
 
     def account(self, order: CaOrder) -> Account:
         """The profile a CA order belongs to."""
@@ -190,5 +207,6 @@ def install(world: World) -> ChannelAdvisorBackend:
 
     backend = ChannelAdvisorBackend(world)
     world.systems[backend.name] = backend
-    TikTokChannelAdvisorSync(world, backend).start()
+    backend.sync = TikTokChannelAdvisorSync(world, backend)
+    backend.sync.start()
     return backend

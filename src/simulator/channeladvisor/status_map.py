@@ -29,6 +29,20 @@ CANCEL_TO_REQUEST: dict[CancelStatus, RequestStatus] = {
     CancelStatus.CANCEL: RequestStatus.REJECTION_COMPLETED,
 }
 
+
+
+def request_status_for(status: CancelStatus, close_reason: str | None = None) -> RequestStatus:
+    """A TikTok cancellation's state as the RequestStatus of its CA adjustment (CAN-B3, CAN-S3, CAN-P2).
+
+    A buyer request closed because the platform cancelled the order itself (``superseded``) was
+    neither rejected nor refunded through it: it is informational, and the platform's own
+    adjustment carries the cancellation and the refund.
+    """
+    if status == CancelStatus.CANCEL and close_reason == "superseded":
+        return RequestStatus.INFORMATION_ONLY
+    return CANCEL_TO_REQUEST[status]
+
+
 # The OMS's answer while it travels to TikTok (until the next sync).
 IN_FLIGHT: dict[str, RequestStatus] = {
     "approve": RequestStatus.PROCESSING_APPROVAL,

@@ -43,11 +43,10 @@ class SfccClient:
         self._token: str | None = None
         self._expires: datetime | None = None
 
-    @property
-    def shop_base(self) -> str:
-        """``{base}/s/{site}/dw/shop/{version}``."""
+    def shop_base(self, site_id: str | None = None) -> str:
+        """``{base}/s/{site}/dw/shop/{version}`` (the configured site unless one is given)."""
         s = self.settings
-        return f"{s.base_url.rstrip('/')}/s/{s.site_id}/dw/shop/{s.ocapi_version}"
+        return f"{s.base_url.rstrip('/')}/s/{site_id or s.site_id}/dw/shop/{s.ocapi_version}"
 
     def token(self) -> str:
         """A BM user grant token, re-requested when the cached one is due to expire (world clock)."""
@@ -80,31 +79,31 @@ class SfccClient:
             self._token = None
         raise AssertionError("unreachable")
 
-    def create_order(self, body: dict[str, Any]) -> requests.Response:
+    def create_order(self, site_id: str, body: dict[str, Any]) -> requests.Response:
         """``POST /s/{site}/CreateExternalOrder``; the token goes in ``x-is-authorization`` (storefront Basic in Authorization)."""
         s = self.settings
         headers = {"x-is-authorization": f"Bearer {self.token()}", "Content-Type": "application/json"}
         if s.storefront_user:
             headers["Authorization"] = _basic(s.storefront_user, s.storefront_password)
         return self.session.post(
-            f"{s.base_url.rstrip('/')}/s/{s.site_id}/CreateExternalOrder",
+            f"{s.base_url.rstrip('/')}/s/{site_id}/CreateExternalOrder",
             json=body,
             headers=headers,
             timeout=self.timeout,
         )
 
-    def get_order(self, order_no: str) -> requests.Response:
+    def get_order(self, site_id: str, order_no: str) -> requests.Response:
         """OCAPI Shop GetOrder."""
-        return self._ocapi("GET", f"{self.shop_base}/orders/{order_no}")
+        return self._ocapi("GET", f"{self.shop_base(site_id)}/orders/{order_no}")
 
-    def patch_order(self, order_no: str, body: dict[str, Any]) -> requests.Response:
+    def patch_order(self, site_id: str, order_no: str, body: dict[str, Any]) -> requests.Response:
         """OCAPI Shop ``PATCH /orders/{no}``."""
-        return self._ocapi("PATCH", f"{self.shop_base}/orders/{order_no}", json=body)
+        return self._ocapi("PATCH", f"{self.shop_base(site_id)}/orders/{order_no}", json=body)
 
-    def find_by_external_id(self, external_id: str) -> requests.Response:
+    def find_by_external_id(self, site_id: str, external_id: str) -> requests.Response:
         """OCAPI Shop ``order_search`` on ``c_externalOrderId``."""
         query = {"term_query": {"fields": ["c_externalOrderId"], "operator": "is", "values": [external_id]}}
-        return self._ocapi("POST", f"{self.shop_base}/order_search", json={"query": query, "count": 1})
+        return self._ocapi("POST", f"{self.shop_base(site_id)}/order_search", json={"query": query, "count": 1})
 
     def download(self, url: str) -> bytes:
         """WebDAV GET of a feed file; the path of ``url`` is resolved against the configured base URL."""

@@ -1,4 +1,11 @@
-"""TikTok's side of the SFCC order feed: apply shipment, delivery and seller cancels to orders (FUL-3, CAN-S1)."""
+"""TikTok's side of the SFCC order feed: apply shipment, delivery and seller cancels to orders (FUL-3, CAN-S1).
+
+Every order in a file ends in journaled outcomes, never silently: ``feed_applied`` (what changed),
+``feed_refused`` (TikTok refused the change, e.g. an unapproved carrier or a cancel after shipping;
+TikTok unchanged) or ``feed_skipped`` (a state the simulator does not apply: partial cancels,
+returns). After each order the connector reconciles SFCC with TikTok, so a refused change is rolled
+back in SFCC and both systems tell one story.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +13,16 @@ import json
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
+from simulator.connectors import sfcc_shipments as S
 from simulator.engine import EngineError, Order, OrderStatus, PackageStatus
 from simulator.sfcc.feed import FeedOrder, read_orders_xml
+from simulator.sfcc.models import CHANNEL_STATUS_CANCELLED, CHANNEL_STATUS_CANCELLED_PARTIAL, CHANNEL_STATUS_COMPLETED
 
 if TYPE_CHECKING:
     from simulator.world import World
 
 DEFAULT_SELLER_REASON = "seller_cancel_reason_out_of_stock"
+Outcome = tuple[str, str, dict[str, Any]]  # (journal kind suffix, action, details)
 
 
 def apply_feed(world: World, data: bytes, source: str) -> dict[str, Any]:
@@ -22,90 +32,87 @@ def apply_feed(world: World, data: bytes, source: str) -> dict[str, Any]:
     except ET.ParseError as exc:
         world.journal.record("connector.sfcc.feed_rejected", file=source, error=str(exc), rule="FUL-3")
         return {"applied": [], "error": str(exc)}
-    applied = []
+    applied: list[dict[str, Any]] = []
+    connector = world.systems["sfcc"].connector
     for feed_order in orders:
         order = world.engine.orders.get(feed_order.custom.get("externalOrderId", ""))
         if order is None or order.profile != "sfcc":
-            world.journal.record("connector.sfcc.feed_skipped", order_no=feed_order.order_no, reason="unknown_order")
+            world.journal.record("connector.sfcc.feed_skipped", order_no=feed_order.order_no, file=source,
+                                 reason="unknown_order", rule="FUL-3")
             continue
-        for action, detail in _apply(world, order, feed_order):
-            world.journal.record(
-                "connector.sfcc.feed_applied",
-                order_id=order.id,
-                order_no=feed_order.order_no,
-                action=action,
-                file=source,
-                rule="CAN-S1" if action == "seller_cancel" else "FUL-3",
-                **detail,
-            )
-            applied.append({"order_id": order.id, "action": action, **detail})
+        for kind, action, detail in _apply(world, order, feed_order):
+            rule = detail.pop("rule", "CAN-S1" if action == "seller_cancel" else "FUL-3")
+            world.journal.record(f"connector.sfcc.feed_{kind}", order_id=order.id, order_no=feed_order.order_no,
+                                 action=action, file=source, rule=rule, **detail)
+            if kind == "applied":
+                applied.append({"order_id": order.id, "action": action, **detail})
+        if connector is not None:
+            connector.reconcile(order.id, "FUL-3")
     return {"applied": applied}
 
 
-def _apply(world: World, order: Order, feed: FeedOrder) -> list[tuple[str, dict[str, Any]]]:
-    done: list[tuple[str, dict[str, Any]]] = []
-    try:
-        if feed.order_status == "CANCELLED" or feed.custom.get("externalChannelOrderStatus") == "6":
-            if order.status != OrderStatus.CANCELLED:
-                reason = _seller_reason(world, order, feed)
-                world.engine.seller_cancel(order.id, reason)
-                done.append(("seller_cancel", {"reason": reason}))
-            return done
-        shipped = feed.shipping_status in ("SHIPPED", "PART_SHIPPED") or any(
-            s.shipping_status == "SHIPPED" for s in feed.shipments
-        )
-        if shipped:
-            done.extend(_ship(world, order, feed))
-        if feed.order_status == "COMPLETED" or feed.custom.get("externalChannelOrderStatus") == "5":
-            done.extend(_deliver(world, order))
-    except EngineError as exc:
-        done.append(("refused", {"reason": exc.reason, "message": exc.message}))
+def _apply(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
+    done: list[Outcome] = []
+    channel = _int(feed.custom.get("externalChannelOrderStatus"))
+    if channel == CHANNEL_STATUS_CANCELLED_PARTIAL:
+        done.append(("skipped", "partial_cancel", {"reason": "partial cancellation is not simulated",
+                                                   "rule": "CAN-S1"}))
+    if feed.custom.get("externalReturnStatus"):
+        done.append(("skipped", "return", {"reason": "returns are not simulated",
+                                           "return_status": feed.custom["externalReturnStatus"]}))
+    shipping = S.from_feed(feed)
+    plan = S.plan(world, order, shipping)
+    if plan.refusal:
+        done.append(("refused", "ship", {"reason": plan.refusal, "rule": plan.rule, **plan.details}))
+    elif plan.shipments:
+        done.append(_engine(lambda: S.apply(world, plan), "ship", lambda packages: {
+            "packages": packages, "tracking_number": plan.shipments[0].tracking,
+            "shipping_provider": plan.shipments[0].provider_name}))
+    if feed.order_status == "CANCELLED" or channel == CHANNEL_STATUS_CANCELLED:
+        if order.status != OrderStatus.CANCELLED:
+            reason = _seller_reason(world, order, feed)
+            done.append(_engine(lambda: world.engine.seller_cancel(order.id, reason), "seller_cancel",
+                                lambda _: {"reason": reason, "rule": "CAN-S1"}))
+        return done
+    if feed.order_status == "COMPLETED" or channel == CHANNEL_STATUS_COMPLETED:
+        delivered = _deliver(world, order)
+        if delivered:
+            done.append(("applied", "deliver", {"packages": delivered}))
     return done
 
 
-def _ship(world: World, order: Order, feed: FeedOrder) -> list[tuple[str, dict[str, Any]]]:
-    tracking = next((s.tracking_number for s in feed.shipments if s.tracking_number), None) or next(
-        (li.get("trackingNumber") for li in feed.lines if li.get("trackingNumber")), None
-    )
-    carrier = next((li.get("carrier") for li in feed.lines if li.get("carrier")), "") or ""
-    todo = [p for p in order.package_ids if world.engine.packages[p].status == PackageStatus.TO_FULFILL]
-    if not todo:
-        return []
-    if not tracking:
-        return [("ship_skipped", {"reason": "tracking_missing"})]
-    provider_id, provider_name = _provider(world, order, carrier)
-    for package_id in todo:
-        world.engine.ship_package(
-            package_id, tracking_number=tracking, shipping_provider_id=provider_id, shipping_provider_name=provider_name
-        )
-    return [("ship", {"tracking_number": tracking, "shipping_provider": provider_name, "packages": todo})]
+def _engine(call: Any, action: str, details: Any) -> Outcome:
+    """Run one engine change; a refusal is journaled as ``feed_refused`` with the engine's reason and rule."""
+    try:
+        result = call()
+    except EngineError as exc:
+        return "refused", action, {"reason": exc.reason, "message": exc.message, "rule": exc.rule or "FUL-3"}
+    return "applied", action, details(result)
 
 
-def _deliver(world: World, order: Order) -> list[tuple[str, dict[str, Any]]]:
-    done: list[tuple[str, dict[str, Any]]] = []
+def _deliver(world: World, order: Order) -> list[str]:
+    delivered = []
     for package_id in order.package_ids:
         package = world.engine.packages[package_id]
         if package.status == PackageStatus.PROCESSING:
             world.engine.carrier_collected(package_id)
-        if world.engine.packages[package_id].status in (PackageStatus.PROCESSING, PackageStatus.FULFILLING):
+        if world.engine.packages[package_id].status == PackageStatus.FULFILLING:
             world.engine.carrier_delivered(package_id)
-            done.append(("deliver", {"package_id": package_id}))
-    return done
+            delivered.append(package_id)
+    return delivered
 
 
-def _provider(world: World, order: Order, carrier: str) -> tuple[str, str]:
-    # The order's delivery-option provider for the OMS's carrier, as Ship Package would record it.
-    tiktok = world.systems.get("tiktok")
-    if tiktok is None:
-        return (carrier or "OTHER"), (carrier or "Other")
-    provider_id, name = tiktok.provider_for(order, carrier)
-    return str(provider_id), str(name)
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _seller_reason(world: World, order: Order, feed: FeedOrder) -> str:
     allowed = world.engine.profile(order).cancel_reasons("seller", order.status)
     try:
         code = json.loads(feed.custom.get("cancelInfo") or "{}").get("reasonCode")
-    except ValueError:
+    except (ValueError, AttributeError):
         code = None
     return code if code in allowed else DEFAULT_SELLER_REASON

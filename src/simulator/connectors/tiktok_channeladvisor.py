@@ -15,6 +15,8 @@ ahead, the tick only one interval ahead, and equal due times fire in scheduling 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -27,8 +29,8 @@ from simulator.channeladvisor.enums import (
     ShippingStatus,
 )
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
-from simulator.channeladvisor.status_map import CANCEL_TO_REQUEST, to_ca
-from simulator.engine import EngineError, Order, PackageStatus, Role
+from simulator.channeladvisor.status_map import request_status_for, to_ca
+from simulator.engine import CancelStatus, EngineError, Order, PackageStatus, Role
 from simulator.engine.events import EngineEvent, OrderPlaced
 from simulator.engine.states import CancelType
 
@@ -38,6 +40,15 @@ if TYPE_CHECKING:
 
 PROFILE = "rithum"
 _PLATFORM_REASONS = {"system_cancel_order_reason_shipping_timeout": AdjustmentReason.COULD_NOT_SHIP}
+_DONE = frozenset({CancelStatus.SUCCESS, CancelStatus.COMPLETE})
+
+
+@dataclass(frozen=True)
+class Tick:
+    """When the last sync run happened and how far into the journal it had seen (the invariants' "as of")."""
+
+    at: datetime
+    seq: int
 
 
 class TikTokChannelAdvisorSync:
@@ -54,6 +65,7 @@ class TikTokChannelAdvisorSync:
         self.dirty: set[str] = set()
         self._rithum: set[str] = set()
         self.ticks = 0
+        self.last_tick: Tick | None = None
 
     def start(self) -> None:
         """Subscribe to engine events and schedule the first tick."""
@@ -89,6 +101,7 @@ class TikTokChannelAdvisorSync:
         dirty, self.dirty = sorted(self.dirty), set()
         for order_id in dirty:
             self._reflect(self.world.engine.orders[order_id], self.backend.orders[self.backend.by_site_order[order_id]])
+        self.last_tick = Tick(self.world.clock.now(), len(self.world.journal))
 
     # -- CA -> TikTok ----------------------------------------------------------------------------
     def _relay(self, ca: CaOrder) -> None:
@@ -97,7 +110,11 @@ class TikTokChannelAdvisorSync:
                 self._attempt(ca, "ship", partial(self._ship, ca, fulfillment), partial(_ship_failed, fulfillment))
         for adj in [a for a in ca.adjustments if a.action]:
             action, adj.action = adj.action or "", None
-            self._attempt(ca, action, partial(self._answer, ca, adj, action), partial(_adj_error, adj))
+            # An OMS cancel TikTok refuses has no TikTok cancellation behind it: the adjustment is in Error.
+            # A refused answer to a buyer request keeps mirroring that request's TikTok state (the
+            # next reflect), with the refusal in its comment.
+            failed = _adj_error if action == "cancel" else _answer_refused
+            self._attempt(ca, action, partial(self._answer, ca, adj, action), partial(failed, adj))
 
     def _answer(self, ca: CaOrder, adj: CaAdjustment, action: str) -> None:
         engine = self.world.engine
@@ -105,6 +122,8 @@ class TikTokChannelAdvisorSync:
             reason = self.backend.seed.cancel_reason_mapping.get(adj.reason.value, "seller_cancel_reason_out_of_stock")
             adj.cancel_id = engine.seller_cancel(ca.site_order_id, reason).id
         elif action == "approve" and adj.cancel_id:
+            if engine.cancellation(adj.cancel_id).status in _DONE:
+                return  # auto-approved before the answer arrived: what the OMS asked for already happened
             engine.approve_cancellation(adj.cancel_id, idempotency_key=f"ca-{adj.id}")
         elif action == "reject" and adj.cancel_id:
             engine.reject_cancellation(
@@ -204,7 +223,7 @@ class TikTokChannelAdvisorSync:
                     ca, cancellation.cancel_type, cancellation.role, cancellation.reason, cancel_id
                 )
             if adj.action is None and adj.request_status != RequestStatus.ERROR:
-                adj.request_status = CANCEL_TO_REQUEST[cancellation.status]
+                adj.request_status = request_status_for(cancellation.status, cancellation.reject_reason)
                 auto = cancellation.resolved_by == Role.SYSTEM and cancellation.cancel_type == CancelType.BUYER_CANCEL
                 auto = auto and adj.request_status == RequestStatus.POST_PROCESSING_COMPLETE
                 if auto and "Auto-approved" not in (adj.comment or ""):
@@ -281,6 +300,10 @@ def _ship_failed(fulfillment: CaFulfillment, message: str) -> None:
 def _adj_error(adj: CaAdjustment, message: str) -> None:
     adj.request_status = RequestStatus.ERROR
     adj.comment = f"TikTok Shop refused: {message}"
+
+
+def _answer_refused(adj: CaAdjustment, message: str) -> None:
+    adj.comment = f"{adj.comment or ''} (TikTok Shop refused the answer: {message})".strip()
 
 
 def _items(backend: ChannelAdvisorBackend, ca: CaOrder, order: Order) -> list[CaItem]:

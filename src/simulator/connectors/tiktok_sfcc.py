@@ -1,7 +1,16 @@
-"""TikTok -> SFCC connector: CreateExternalOrder at hold end, GetOrder+PATCH on cancels (SFCC-1/2, CAN-B2, CAN-P1).
+"""TikTok -> SFCC connector: CreateExternalOrder at hold end, then SFCC kept showing TikTok's truth (SFCC-1/2, CAN-B2, CAN-P1).
 
 Every call goes over the SFCC HTTP API (:class:`SfccClient`): in-process to this world's own mock by
-default, or to ``world.config["sfcc"]["base_url"]`` (any SFCC instance) with the credentials configured there.
+default, or to ``world.config["sfcc"]["base_url"]`` (any SFCC instance) with the credentials configured
+there. An order goes only to the SFCC site wired to its shop (``tiktok_shop_id``).
+
+One mechanism keeps SFCC in step, :meth:`TikTokSfccConnector.reconcile`: GetOrder, compare with what
+TikTok shows (the ``status_mappings.sfcc`` table, shipping status, the cancel-after-shipped tag, line
+tracking), PATCH only what differs. It runs after every TikTok status change of an order (a seller
+cancel on the API, platform cancels, shipments, delivery, completion) and after every order the feed
+brings back, so a feed change TikTok refused is rolled back in SFCC. Changes the OMS made in SFCC that
+TikTok has not exported yet are never overwritten: the reconcile then waits for the feed. Every failed
+call is retried on the world clock with backoff; each attempt is journaled (``connector.sfcc.*``).
 """
 
 from __future__ import annotations
@@ -13,10 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from simulator.connectors import sfcc_shipments as S
 from simulator.connectors.sfcc_client import SfccClient, SfccSettings
-from simulator.engine import Cancellation, Order, OrderStatus
+from simulator.engine import Cancellation, CancelStatus, Order, OrderStatus
+from simulator.engine.base import Defer
 from simulator.engine.events import EngineEvent, OrderStatusChanged
 from simulator.rules import parse_duration
+from simulator.sfcc.models import (
+    CHANNEL_STATUS_CANCELLED,
+    EXPORT_READY,
+    LINE_NOTSHIPPED,
+    LINE_PARTSHIPPED,
+    LINE_SHIPPED,
+)
 from simulator.transport import in_process_session
 
 if TYPE_CHECKING:
@@ -26,13 +44,15 @@ if TYPE_CHECKING:
 
 CANCEL_AFTER_SHIPPED_TAG = "cancel_after_shipped"  # UNCERTAIN name (sfcc-ocapi.md section 1): sent as c_orderTag
 SHIPPING_METHODS = {"economy": "TTS002", "express": "TTS003"}
+# Cancel events -> the rule the SFCC update proves (seller cancels through the feed are CAN-S1).
+CANCEL_RULES = {"approve_cancel": "CAN-B2", "platform_cancel": "CAN-P1", "auto_cancel": "CAN-P1",
+                "seller_cancel": "CAN-S2"}
 
 
 def _shipped(doc: dict[str, Any]) -> bool:
     """An SFCC order document shows shipment (order status, or a shipped/part-shipped line)."""
     return doc.get("shipping_status") in ("shipped", "part_shipped") or any(
-        i.get("c_externalLineItemStatus") in (1, 2) for i in doc.get("product_items", [])
-    )
+        i.get("c_externalLineItemStatus") in (LINE_PARTSHIPPED, LINE_SHIPPED) for i in doc.get("product_items", []))
 
 
 class TikTokSfccConnector:
@@ -41,7 +61,9 @@ class TikTokSfccConnector:
     def __init__(self, world: World, backend: SfccBackend) -> None:
         self.world, self.backend = world, backend
         self.order_nos: dict[str, str] = {}
-        self._timers: dict[tuple[str, str], Timer] = {}
+        self._timers: dict[tuple[str, str], tuple[Timer, int]] = {}
+        self._abandoned: set[str] = set()
+        self._approval_attempts: dict[str, int] = {}
         self._client: SfccClient | None = None
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
@@ -49,9 +71,10 @@ class TikTokSfccConnector:
 
     # -- wiring ------------------------------------------------------------------------------------
     def install(self) -> None:
-        """Subscribe to the engine and register the CAN-B2 approval guard."""
+        """Subscribe to the engine; register the CAN-B2 approval guard and the read-before-cancel hook."""
         self.world.engine.subscribe(self.on_event)
         self.world.engine.approval_guards.append(self.approval_guard)
+        self.world.engine.cancel_hooks.append(self.before_cancel)
 
     @property
     def client(self) -> SfccClient:
@@ -88,34 +111,61 @@ class TikTokSfccConnector:
             return requests.Session()
         return in_process_session(self.backend.wsgi_app(), f"https://{self.backend.config.host}")
 
+    def site_for(self, order: Order) -> str | None:
+        """The SFCC site an order goes to: the one wired to its shop (a configured ``site_id`` for a real server)."""
+        over = self.world.config.get("sfcc") or {}
+        if order.profile != "sfcc" or not self.backend.serves_shop(order.shop_id):
+            return None
+        if over.get("base_url") and over.get("site_id"):
+            return str(over["site_id"])
+        return self.backend.site_for_shop(order.shop_id)
+
     def _journal(self, kind: str, order_id: str, **data: Any) -> None:
         self.world.journal.record(f"connector.sfcc.{kind}", order_id=order_id, **data)
 
+    # -- what the invariants and the control plane see -----------------------------------------------
+    def pending(self, order_id: str) -> bool:
+        """True while a call for the order is scheduled for retry (SFCC may lag TikTok until it runs)."""
+        return any(key[1] == order_id for key in self._timers)
+
+    def abandoned(self, order_id: str) -> bool:
+        """True when the order was cancelled while its create was still being retried (never sent)."""
+        return order_id in self._abandoned
+
+    def pending_work(self, order_id: str) -> list[dict[str, Any]]:
+        """The scheduled retries of an order: kind, next attempt number, due time."""
+        return [{"kind": kind, "attempt": attempt, "due": timer.due.isoformat()}
+                for (kind, oid), (timer, attempt) in sorted(self._timers.items()) if oid == order_id]
+
     # -- events ------------------------------------------------------------------------------------
     def on_event(self, event: EngineEvent) -> None:
-        """React to order status changes of ``profile: sfcc`` orders."""
+        """React to status changes of orders of the shops wired to SFCC."""
         if not isinstance(event, OrderStatusChanged):
             return
         order = self.world.engine.orders.get(event.order_id)
-        if order is None or order.profile != "sfcc":
+        if order is None or self.site_for(order) is None:
             return
         if event.old == OrderStatus.ON_HOLD and event.new == OrderStatus.AWAITING_SHIPMENT:
             self.create(order.id, 1)
-        elif event.new == OrderStatus.CANCELLED:
+            return
+        if event.new == OrderStatus.CANCELLED:
             pending = self._timers.pop(("create", order.id), None)
             if pending is not None:
-                self.world.clock.cancel(pending)
+                self.world.clock.cancel(pending[0])
+                self._abandoned.add(order.id)
                 self._journal("create_abandoned", order.id, reason="order_cancelled", rule="SFCC-2")
-            if event.event == "approve_cancel":
-                self.cancel_in_sfcc(order.id, "CAN-B2", 1)
-            elif event.event in ("platform_cancel", "auto_cancel"):
-                self.cancel_in_sfcc(order.id, "CAN-P1", 1)
+        if order.id in self.order_nos or order.released_time is not None:
+            self.reconcile(order.id, CANCEL_RULES.get(event.event, "LIFE-1"))
 
     def _retry(self, kind: str, order_id: str, attempt: int, action: Callable[[str, int], None]) -> None:
         delay = self.retry[min(attempt - 1, len(self.retry) - 1)] if self.retry else timedelta(hours=1)
-        self._timers[(kind, order_id)] = self.world.clock.schedule_in(
+        old = self._timers.pop((kind, order_id), None)
+        if old is not None:
+            self.world.clock.cancel(old[0])
+        timer = self.world.clock.schedule_in(
             delay, lambda: self._fire(kind, order_id, attempt + 1, action), kind=f"connector.sfcc.{kind}", key=order_id
         )
+        self._timers[(kind, order_id)] = (timer, attempt + 1)
         self._journal(f"{kind}_retry_scheduled", order_id, attempt=attempt + 1, after_seconds=delay.total_seconds())
 
     def _fire(self, kind: str, order_id: str, attempt: int, action: Callable[[str, int], None]) -> None:
@@ -126,11 +176,13 @@ class TikTokSfccConnector:
     def create(self, order_id: str, attempt: int) -> None:
         """CreateExternalOrder; a refused or failed create is retried on the world clock, never dropped."""
         order = self.world.engine.orders[order_id]
-        if order.status == OrderStatus.CANCELLED:  # HOLD-5 / cancelled while retrying: never sent
+        site = self.site_for(order)
+        if order.status == OrderStatus.CANCELLED or site is None:  # HOLD-5 / cancelled while retrying: never sent
+            self._abandoned.add(order_id)
             self._journal("create_abandoned", order_id, reason="order_cancelled", attempt=attempt, rule="SFCC-2")
             return
         try:
-            answer = self.client.create_order(self.order_body(order, retry=attempt > 1))
+            answer = self.client.create_order(site, self.order_body(order, retry=attempt > 1))
             status, body = answer.status_code, _json(answer)
         except requests.RequestException as exc:
             status, body = 0, {"error": True, "msg": f"{type(exc).__name__}: {exc}"}
@@ -138,15 +190,10 @@ class TikTokSfccConnector:
         exists = status == 400 and body.get("msg") == "Order already exists" and order_no
         if (status == 200 and not body.get("error") and order_no) or exists:
             self.order_nos[order_id] = str(order_no)
-            self._journal(
-                "created",
-                order_id,
-                order_no=order_no,
-                attempt=attempt,
-                http_status=status,
-                already_existed=bool(exists),
-                rule="SFCC-1",
-            )
+            self._journal("created", order_id, order_no=order_no, site_id=site, attempt=attempt, http_status=status,
+                          already_existed=bool(exists), rule="SFCC-1")
+            if order.status != OrderStatus.AWAITING_SHIPMENT:  # TikTok moved on while the create was retried
+                self.reconcile(order_id, "SFCC-1")
             return
         self._journal("create_failed", order_id, attempt=attempt, http_status=status, response=body, rule="SFCC-2")
         self._retry("create", order_id, attempt, self.create)
@@ -199,91 +246,181 @@ class TikTokSfccConnector:
             body["c_buyerNote"] = order.buyer_message
         return body
 
-    def sfcc_order_no(self, order_id: str) -> str | None:
+    def sfcc_order_no(self, order: Order) -> str | None:
         """The SFCC order number of a TikTok order (searched by ``c_externalOrderId`` if not remembered)."""
-        if order_id not in self.order_nos:
-            answer = self.client.find_by_external_id(order_id)
+        site = self.site_for(order)
+        if order.id not in self.order_nos and site is not None:
+            answer = self.client.find_by_external_id(site, order.id)
             hits = _json(answer).get("hits") or [] if answer.status_code == 200 else []
             if hits:
-                self.order_nos[order_id] = str(hits[0]["data"]["order_no"])
-        return self.order_nos.get(order_id)
+                self.order_nos[order.id] = str(hits[0]["data"]["order_no"])
+        return self.order_nos.get(order.id)
 
-    # -- CAN-B2 / CAN-P1 ---------------------------------------------------------------------------
-    def approval_guard(self, order: Order, cancellation: Cancellation) -> str | None:
-        """CAN-B2: before a buyer request is approved, GetOrder; veto when SFCC shows the order shipped."""
-        if order.profile != "sfcc":
-            return None
+    def _get(self, order: Order, rule: str) -> tuple[str | None, dict[str, Any] | None]:
+        """GetOrder: (order_no, document); document None when SFCC could not be read (journaled)."""
+        site = self.site_for(order)
         try:
-            order_no = self.sfcc_order_no(order.id)
-            if order_no is None:
-                return None  # never reached SFCC (create still retrying): nothing there to protect
-            answer = self.client.get_order(order_no)
+            order_no = self.sfcc_order_no(order)
+            if order_no is None or site is None:
+                return None, None
+            answer = self.client.get_order(site, order_no)
         except requests.RequestException as exc:
-            self._journal("get_order", order.id, error=str(exc), rule="CAN-B2")
-            return "sfcc_get_order_failed"
+            self._journal("get_order", order.id, error=f"{type(exc).__name__}: {exc}", rule=rule)
+            return self.order_nos.get(order.id), None
         doc = _json(answer)
-        self._journal(
-            "get_order",
-            order.id,
-            order_no=order_no,
-            http_status=answer.status_code,
-            shipping_status=doc.get("shipping_status"),
-            rule="CAN-B2",
-        )
-        if answer.status_code != 200:
-            return "sfcc_get_order_failed"
+        self._journal("get_order", order.id, order_no=order_no, http_status=answer.status_code,
+                      shipping_status=doc.get("shipping_status"), rule=rule)
+        return order_no, doc if answer.status_code == 200 else None
+
+    # -- CAN-B2: the approval guard ----------------------------------------------------------------
+    def approval_guard(self, order: Order, cancellation: Cancellation) -> str | Defer | None:
+        """CAN-B2: before a buyer request is approved, GetOrder; veto when SFCC shows the order shipped.
+
+        SFCC unreachable (or the token refused) is not an answer: the approval is deferred and retried
+        on the world clock with backoff, never turned into a rejection.
+        """
+        if self.site_for(order) is None:
+            return None
+        order_no, doc = self._get(order, "CAN-B2")
+        if doc is None and order.id not in self.order_nos:
+            return None  # never reached SFCC (create still retrying): nothing there to protect
+        if doc is None:
+            attempt = self._approval_attempts.get(order.id, 1)
+            self._journal("approval_deferred", order.id, cancel_id=cancellation.id, attempt=attempt, rule="CAN-B2")
+            self._retry("approve", order.id, attempt, self._approve_again)
+            return Defer("sfcc_unreachable")
+        self._approval_attempts.pop(order.id, None)
         return "shipped_in_sfcc" if _shipped(doc) else None
 
-    def cancel_in_sfcc(self, order_id: str, rule: str, attempt: int) -> None:
-        """GetOrder, then PATCH ``c_externalOrderStatus='CANCELLED'`` (tagged when already shipped, CAN-P1)."""
+    def _approve_again(self, order_id: str, attempt: int) -> None:
         order = self.world.engine.orders[order_id]
+        cancellation = self.world.engine.cancellations.get(order.pending_cancel_id or "")
+        if cancellation is None or cancellation.status != CancelStatus.PENDING or cancellation.deferred_approval is None:
+            self._approval_attempts.pop(order_id, None)
+            self._journal("approval_dropped", order_id, reason="request_no_longer_pending", attempt=attempt,
+                          rule="CAN-B2")
+            return
+        self._approval_attempts[order_id] = attempt
+        self._journal("approval_retry", order_id, cancel_id=cancellation.id, attempt=attempt, rule="CAN-B2")
+        self.world.engine.approve_cancellation(cancellation.id, role=cancellation.deferred_approval)
+
+    # -- CAN-P1: read the order before TikTok cancels it ---------------------------------------------
+    def before_cancel(self, order: Order, event: str) -> None:
+        """GetOrder before a seller or platform cancel; a shipment SFCC knows and TikTok not yet is relayed first.
+
+        So goods that left are never put back on sale: an auto-cancel of an order the OMS shipped in
+        SFCC minutes ago finds it shipped (and does not fire); a fraud cancel becomes cancel-after-shipped.
+        """
+        if self.site_for(order) is None or order.released_time is None or order.status == OrderStatus.CANCELLED:
+            return
+        _, doc = self._get(order, CANCEL_RULES.get(event, "CAN-P1"))
+        if doc is None:
+            return
+        plan = S.plan(self.world, order, S.from_document(doc))
+        if plan.refusal or not plan.shipments:
+            return
+        packages = S.apply(self.world, plan)
+        self._journal("shipment_relayed", order.id, packages=packages, before=event,
+                      tracking_number=plan.shipments[0].tracking, rule="CAN-P1")
+
+    # -- one reconcile for every TikTok-side change ---------------------------------------------------
+    def reconcile(self, order_id: str, rule: str, attempt: int = 1) -> None:
+        """GetOrder, then PATCH what SFCC shows differently from TikTok (see the module docstring)."""
+        order = self.world.engine.orders[order_id]
+        if self.site_for(order) is None:
+            return
+        site = self.site_for(order)
         try:
-            order_no = self.sfcc_order_no(order_id)
-            if order_no is None:
-                self._journal("cancel_skipped", order_id, reason="not_in_sfcc", rule=rule)
+            order_no, doc = self._get(order, rule)
+            if order_no is None and order_id not in self.order_nos:
+                self._journal("sync_skipped", order_id, reason="not_in_sfcc", rule=rule)
                 return
-            got = self.client.get_order(order_no)
-            doc = _json(got)
-            self._journal(
-                "get_order",
-                order_id,
-                order_no=order_no,
-                http_status=got.status_code,
-                shipping_status=doc.get("shipping_status"),
-                rule=rule,
-            )
-            shipped = order.cancel_after_shipped or (got.status_code == 200 and _shipped(doc))
-            body: dict[str, Any] = {
-                "c_orderAction": "cancel_order",
-                "c_externalOrderStatus": "CANCELLED",
-                "c_cancelInfo": json.dumps({"cancelItems": {}, "reasonCode": order.cancel_reason or ""}),
-            }
-            if rule == "CAN-P1" and shipped:
-                body["c_orderTag"] = CANCEL_AFTER_SHIPPED_TAG
-            answer = self.client.patch_order(order_no, body)
+            if doc is None:
+                raise requests.ConnectionError("GetOrder failed")
+            if doc.get("c_externalExportStatus") == EXPORT_READY and order.status != OrderStatus.CANCELLED:
+                # The OMS changed the order in SFCC and the feed has not brought it to TikTok yet: never
+                # overwrite it; the feed's pickup reconciles once TikTok has applied (or refused) it.
+                self._journal("sync_waits_for_feed", order_id, order_no=order_no, rule=rule)
+                return
+            body = self._patch_body(order, doc)
+            if not body:
+                return
+            assert site is not None and order_no is not None
+            answer = self.client.patch_order(site, order_no, body)
             status = answer.status_code
         except requests.RequestException as exc:
-            status, order_no = 0, self.order_nos.get(order_id)
+            status, body = 0, {}
             self._journal("patch_failed", order_id, error=str(exc), attempt=attempt, rule=rule)
         if status == 200:
-            self._journal(
-                "cancelled",
-                order_id,
-                order_no=order_no,
-                tagged=bool(body.get("c_orderTag")),
-                attempt=attempt,
-                rule=rule,
-            )
+            self._timers.pop(("sync", order_id), None)
+            kind = "cancelled" if body.get("c_orderAction") == "cancel_order" else "patched"
+            self._journal(kind, order_id, order_no=order_no, fields=sorted(body), tagged=bool(body.get("c_orderTag")),
+                          attempt=attempt, rule=rule)
             return
-        self._journal("cancel_failed", order_id, http_status=status, attempt=attempt, rule=rule)
-        self._retry("cancel", order_id, attempt, lambda oid, n: self.cancel_in_sfcc(oid, rule, n))
+        self._journal("sync_failed", order_id, http_status=status, attempt=attempt, rule=rule)
+        self._retry("sync", order_id, attempt, lambda oid, n: self.reconcile(oid, rule, n))
+
+    def _patch_body(self, order: Order, doc: dict[str, Any]) -> dict[str, Any]:
+        """The fields TikTok's truth changes in the SFCC document (empty: SFCC already agrees)."""
+        engine = self.world.engine
+        wanted = self.world.rules["sfcc"].status_mapping("sfcc")[order.status.value] or {}
+        body: dict[str, Any] = {}
+        cancelled = order.status == OrderStatus.CANCELLED
+        if cancelled and doc.get("c_externalChannelOrderStatus") != CHANNEL_STATUS_CANCELLED:
+            body.update({"c_orderAction": "cancel_order", "c_externalOrderStatus": "CANCELLED",
+                         "c_cancelInfo": json.dumps({"cancelItems": {}, "reasonCode": order.cancel_reason or ""})})
+        elif not cancelled and wanted and doc.get("c_externalOrderStatus") != wanted["c_externalOrderStatus"]:
+            body["c_externalOrderStatus"] = wanted["c_externalOrderStatus"]
+        if order.cancel_after_shipped and doc.get("c_orderTag") != CANCEL_AFTER_SHIPPED_TAG:
+            body["c_orderTag"] = CANCEL_AFTER_SHIPPED_TAG
+        left = [engine.packages[p].rts_time is not None for p in order.package_ids]
+        shipping = "shipped" if all(left) else "part_shipped" if any(left) else "not_shipped"
+        if doc.get("shipping_status") != shipping:
+            body["shipping_status"] = shipping
+        if not cancelled:
+            items = self._line_patch(order, doc)
+            if items:
+                body["product_items"] = items
+                body.setdefault("c_orderAction", "update")  # the cartridge copies line tracking onto the shipment
+        if body and doc.get("c_externalExportStatus") is not None:
+            # TikTok's own write leaves the export status as it found it: the feed carries the OMS's
+            # changes to TikTok, not TikTok's back to itself (simulator choice, docs/sfcc.md).
+            body["c_externalExportStatus"] = doc.get("c_externalExportStatus")
+        return body
+
+    def _line_patch(self, order: Order, doc: dict[str, Any]) -> list[dict[str, Any]]:
+        engine = self.world.engine
+        units: dict[str, list[Any]] = {}
+        for li in order.line_items:
+            units.setdefault(li.seller_sku or li.sku_id, []).append(engine.packages[li.package_id])
+        items = []
+        for item in doc.get("product_items") or []:
+            packages = units.get(str(item.get("product_id")), [])
+            shipped = [p for p in packages if p.rts_time is not None]
+            status = LINE_SHIPPED if packages and len(shipped) == len(packages) else (
+                LINE_PARTSHIPPED if shipped else LINE_NOTSHIPPED)
+            change: dict[str, Any] = {}
+            if item.get("c_externalLineItemStatus") != status:
+                change["c_externalLineItemStatus"] = status
+            if shipped and not item.get("c_trackingNumber"):
+                change["c_trackingNumber"] = shipped[0].tracking_number
+                change["c_carrier"] = shipped[0].shipping_provider_name or shipped[0].shipping_provider_id
+            if change:
+                items.append({"product_id": item.get("product_id"), **change})
+        return items
 
     # -- FUL-3 / CAN-S1 feed pickup --------------------------------------------------------------
     def pickup(self, url: str) -> dict[str, Any]:
         """TikTok downloads a notified feed file and applies it (see :mod:`simulator.connectors.sfcc_feed`)."""
         from simulator.connectors.sfcc_feed import apply_feed
 
-        data = self.client.download(url)
+        try:
+            data = self.client.download(url)
+        except requests.RequestException as exc:
+            # Not applied: the notification fails, so the export job keeps the orders ready for its next run.
+            self.world.journal.record("connector.sfcc.feed_download_failed", file=url,
+                                      error=f"{type(exc).__name__}: {exc}", rule="FUL-3")
+            return {"applied": [], "error": f"download failed: {type(exc).__name__}"}
         return apply_feed(self.world, data, url)
 
 

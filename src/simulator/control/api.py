@@ -156,14 +156,26 @@ class ControlAPI:
                 ("hold_until", order.hold_until), ("rts_sla_time", order.rts_sla_time),
                 ("cancel_order_sla_time", order.cancel_order_sla_time))}
             timers = {k: {"kind": t.kind, "due": t.due.isoformat()} for k, t in order.timers.items() if not t.cancelled}
+            pending: dict[str, list[dict[str, Any]]] = {}
+            for name, system in self.world.systems.items():
+                work = getattr(system, "pending_work", None)
+                if work is not None and work(order_id):
+                    pending[name] = work(order_id)
             view: dict[str, Any] = to_plain({
                 "order_id": order_id, "status": order.status.value, "systems": systems, "deadlines": deadlines,
-                "timers": timers, "dispatch_missed": order.dispatch_missed,
+                "timers": timers, "pending": pending, "dispatch_missed": order.dispatch_missed,
                 "notifications": [{"kind": n.kind, "at": n.at, "details": n.details}
                                   for n in self.world.engine.notifications_for(order_id)],
                 "timeline": [e.as_dict() for e in self.world.journal.entries(order_id=order_id)],
             })
             return view
+
+    def invariants(self) -> dict[str, Any]:
+        """Every cross-system invariant checked now (docs/invariants.md): ``{"ok", "violations", ...}``."""
+        from simulator.invariants import check, summary
+
+        with self.world.lock:
+            return summary(check(self.world), self.world.clock.now())
 
     def journal(self, *, since: int | None = None, kind: str | None = None) -> dict[str, Any]:
         """Journal entries after sequence ``since`` whose kind starts with ``kind``."""
@@ -184,9 +196,10 @@ class ControlAPI:
             orders = list(self.world.engine.orders.values())
             target = self.world.rules["direct"].ldr_target
             shops = sorted({o.shop_id for o in orders})
-            return {**late_dispatch_rate(orders, start_at, end_at, target).as_dict(),
+            partly = self.world.engine.partly_shipped
+            return {**late_dispatch_rate(orders, start_at, end_at, target, partly).as_dict(),
                     "shops": {s: late_dispatch_rate([o for o in orders if o.shop_id == s], start_at, end_at,
-                                                    target).as_dict() for s in shops}}
+                                                    target, partly).as_dict() for s in shops}}
 
     def seed(self) -> dict[str, Any]:
         """(Re)load every system's mocks data into this world (new records added, stock topped up)."""

@@ -117,6 +117,13 @@ def inspect_order(order_id: str) -> dict[str, Any]:
     return _control().order(order_id)
 
 
+@bp.get("/invariants")
+@control
+def get_invariants() -> dict[str, Any]:
+    """Every cross-system invariant, checked now (``ok`` true when the systems tell one story)."""
+    return _control().invariants()
+
+
 @bp.get("/journal")
 @control
 def get_journal() -> dict[str, Any]:

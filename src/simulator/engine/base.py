@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +26,24 @@ from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatu
 from simulator.ids import IdFactory
 from simulator.rules import Profile, RuleBook
 
+
+@dataclass(frozen=True)
+class Defer:
+    """An approval guard that cannot decide yet (its system is unreachable): the request stays pending.
+
+    The guard's owner retries the approval on the world clock; the seller's acceptance is kept on
+    the cancellation (``deferred_approval``), never turned into a rejection.
+    """
+
+    reason: str
+
+
 Subscriber = Callable[[EngineEvent], object]
-ApprovalGuard = Callable[[Order, Cancellation], str | None]
+# None: go ahead; a reason slug: veto (the request is closed as rejected); Defer: ask again later.
+ApprovalGuard = Callable[[Order, Cancellation], "str | Defer | None"]
+# Called before a seller or platform cancellation so a downstream system can bring the engine up to
+# date first (e.g. SFCC shows a shipment the order feed has not delivered yet, CAN-P1).
+CancelHook = Callable[[Order, str], object]
 _LINE_FOLLOWS_ORDER = frozenset({OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT})
 
 
@@ -56,6 +73,7 @@ class EngineBase:
         self.cancellations: dict[str, Cancellation] = {}
         self.notifications: list[Notification] = []
         self.approval_guards: list[ApprovalGuard] = []
+        self.cancel_hooks: list[CancelHook] = []
         self._subscribers: list[Subscriber] = []
         self._queue: deque[EngineEvent] = deque()
         self._dispatching = False
@@ -111,6 +129,10 @@ class EngineBase:
     def notifications_for(self, order_id: str) -> list[Notification]:
         """NOTE-1 record for one order, oldest first."""
         return [n for n in self.notifications if n.order_id == order_id]
+
+    def _before_cancel(self, order: Order, event: str) -> None:
+        for hook in self.cancel_hooks:
+            hook(order, event)
 
     def _refuse_if_pending(self, order: Order, event: str) -> None:
         if order.pending_cancel_id:

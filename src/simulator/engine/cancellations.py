@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from simulator.engine import transitions as T
-from simulator.engine.base import EngineBase, base_reason
+from simulator.engine.base import Defer, EngineBase, base_reason
 from simulator.engine.errors import InvalidRequest
-from simulator.engine.models import Cancellation
+from simulator.engine.events import ApprovalDeferred
+from simulator.engine.models import Cancellation, Order
 from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, Role
 
 
@@ -45,6 +46,8 @@ class CancellationOps(EngineBase):
         """Seller cancels through the API with a reason that fits the status (CAN-S2); done at once."""
         order = self.order(order_id)
         T.ORDER.resolve("seller_cancel", order.status, order.id)
+        self._before_cancel(order, "seller_cancel")
+        T.ORDER.resolve("seller_cancel", order.status, order.id)  # a hook may have brought news (shipped)
         self._refuse_if_pending(order, "seller_cancel")
         reason = self._check_reason(self.profile(order), "seller", order, reason, required=True)
         cancellation = self._new_cancellation(order, CancelType.CANCEL, Role.SELLER, reason, CancelStatus.SUCCESS)
@@ -56,10 +59,19 @@ class CancellationOps(EngineBase):
         """TikTok cancels (fraud, shipping timeout...): allowed after shipping too, tagged (CAN-P1, CAN-P2)."""
         order = self.order(order_id)
         T.ORDER.resolve(event, order.status, order.id)
+        self._system_reason(order, cause)
+        self._before_cancel(order, event)
+        return self._platform_cancel(order, cause, event)
+
+    def _system_reason(self, order: Order, cause: str) -> str:
         try:
-            reason = self.profile(order).system_reason(cause)
+            return self.profile(order).system_reason(cause)
         except KeyError:
             raise InvalidRequest(f"unknown platform cancel cause {cause!r}", reason="unknown_cause") from None
+
+    def _platform_cancel(self, order: Order, cause: str, event: str) -> Cancellation:
+        T.ORDER.resolve(event, order.status, order.id)
+        reason = self._system_reason(order, cause)
         if order.pending_cancel_id:  # the platform's cancellation supersedes the buyer's request
             self._close_request(
                 self.cancellations[order.pending_cancel_id], "withdraw", Role.SYSTEM, reason="superseded", notice=None
@@ -80,7 +92,9 @@ class CancellationOps(EngineBase):
         """Seller (or the system at the deadline) approves a buyer request (CAN-B3, CAN-B4).
 
         Approval guards (e.g. the SFCC connector's GetOrder check, CAN-B2) may veto: the request is
-        then closed as rejected and the order continues.
+        then closed as rejected and the order continues. A guard that cannot decide yet (SFCC
+        unreachable) defers: the request stays pending with the acceptance kept in
+        ``deferred_approval``, and the guard's owner calls this again later.
         """
         cancellation = self.cancellation(cancel_id)
         if idempotency_key and idempotency_key in cancellation.idempotency_keys:
@@ -92,12 +106,19 @@ class CancellationOps(EngineBase):
             cancellation.idempotency_keys.add(idempotency_key)
         for guard in self.approval_guards:
             veto = guard(order, cancellation)
+            if isinstance(veto, Defer):
+                cancellation.deferred_approval = role
+                self._emit(ApprovalDeferred(self.clock.now(), order.id, cancel_id=cancellation.id, role=role,
+                                            reason=veto.reason))
+                self._flush()
+                return cancellation
             if veto:
                 self._close_request(
                     cancellation, "reject", Role.SYSTEM, reason=veto, notice=Notice.CANCELLATION_REJECTED
                 )
                 self._flush()
                 return cancellation
+        cancellation.deferred_approval = None
         self._close_request(cancellation, "approve", role, reason=None, notice=None)
         self._cancel_order(order, "approve_cancel", Role.BUYER, cancellation.reason, Notice.ORDER_REFUND, cancellation)
         self._flush()
@@ -148,5 +169,8 @@ class CancellationOps(EngineBase):
     def _auto_cancel(self, order_id: str) -> None:
         order = self.orders[order_id]
         order.timers.pop("auto_cancel", None)
+        if not T.ORDER.allows("auto_cancel", order.status):
+            return
+        self._before_cancel(order, "auto_cancel")  # e.g. SFCC shows a shipment the feed has not relayed yet
         if T.ORDER.allows("auto_cancel", order.status):
-            self.platform_cancel(order_id, "shipping_timeout", event="auto_cancel")
+            self._platform_cancel(order, "shipping_timeout", "auto_cancel")

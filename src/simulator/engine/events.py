@@ -72,6 +72,16 @@ class CancellationChanged(EngineEvent):
 
 
 @dataclass(slots=True)
+class ApprovalDeferred(EngineEvent):
+    """An approval a guard could not check yet (CAN-B2: SFCC unreachable); the request stays pending."""
+
+    topic: ClassVar[str] = "cancellation.approval_deferred"
+    cancel_id: str = ""
+    role: str = ""
+    reason: str = ""
+
+
+@dataclass(slots=True)
 class BuyerNotified(EngineEvent):
     """NOTE-1: a buyer email / in-app notification with its time."""
 

@@ -23,6 +23,11 @@ class Sku:
     reserved: int = 0
     shipped: int = 0
     presale_dispatch_days: int | None = None
+    received: int = -1  # what entered the SKU (seed + restocks); -1: take the counters given
+
+    def __post_init__(self) -> None:
+        if self.received < 0:
+            self.received = self.available + self.reserved + self.shipped
 
     @property
     def total(self) -> int:
@@ -79,4 +84,6 @@ class Inventory:
 
     def restock(self, sku_id: str, qty: int) -> None:
         """Add stock (the only change to a SKU's conserved total)."""
-        self.skus[sku_id].available += qty
+        sku = self.skus[sku_id]
+        sku.available += qty
+        sku.received += qty

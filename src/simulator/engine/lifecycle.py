@@ -205,10 +205,10 @@ class LifecycleOps(EngineBase):
         self._set_package(package, pkg_target)
         for li in items:
             li.status = OrderStatus.AWAITING_COLLECTION
-        self.clock.cancel(order.timers.pop("auto_cancel", None))
-        if target == OrderStatus.AWAITING_COLLECTION:
+        if target == OrderStatus.AWAITING_COLLECTION:  # the last package: the order is dispatched
             order.rts_time = now
             self.clock.cancel(order.timers.pop("dispatch", None))
+            self.clock.cancel(order.timers.pop("auto_cancel", None))
         self._set_status(order, target, "ship")
         self._notify(
             order,
@@ -219,6 +219,10 @@ class LifecycleOps(EngineBase):
         )
         self._flush()
         return package
+
+    def partly_shipped(self, order: Order) -> bool:
+        """True when at least one of the order's packages left the seller (SLA-2 counts it as dispatch begun)."""
+        return any(self.packages[p].rts_time is not None for p in order.package_ids)
 
     def check_ship(self, package_id: str) -> None:
         """Refuse (changing nothing) when the package's order or the package itself cannot ship now.

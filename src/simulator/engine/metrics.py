@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,10 +20,11 @@ class LdrReport:
     shipped_late: int
     cancelled_after_deadline: int
     target: float
+    partially_shipped_overdue: int = 0
 
     @property
     def denominator(self) -> int:
-        """Orders shipped in the period plus late-then-cancelled ones (they count as dispatch failures)."""
+        """Orders dispatched in the period plus late-then-cancelled ones (they count as dispatch failures)."""
         return self.shipped + self.cancelled_after_deadline
 
     @property
@@ -41,19 +42,29 @@ class LdrReport:
         return {
             "start": self.start.isoformat(), "end": self.end.isoformat(), "shipped": self.shipped,
             "shipped_late": self.shipped_late, "cancelled_after_deadline": self.cancelled_after_deadline,
+            "partially_shipped_overdue": self.partially_shipped_overdue,
             "rate": round(self.rate, 6), "target": self.target, "meets_target": self.meets_target,
         }
 
 
-def late_dispatch_rate(orders: Iterable[Order], start: datetime, end: datetime, target: float = 0.04) -> LdrReport:
-    """SLA-2: orders shipped late ÷ orders shipped in ``[start, end)``.
+def late_dispatch_rate(
+    orders: Iterable[Order], start: datetime, end: datetime, target: float = 0.04,
+    partly_shipped: Callable[[Order], bool] | None = None,
+) -> LdrReport:
+    """SLA-2: orders dispatched late ÷ orders dispatched in ``[start, end)``.
 
-    Orders that missed their deadline and were then cancelled by the seller or the buyer inside
-    the period count as late (Rithum doc: "incorporates any orders that miss their dispatch
-    deadline and are subsequently canceled"); they are added to the denominator too, so the rate
-    stays a fraction. Platform cancellations are not the seller's dispatch and are left out.
+    An order is dispatched when its last package ships (``rts_time``). Orders that missed their
+    deadline and were then cancelled inside the period count as late (Rithum doc: "incorporates any
+    orders that miss their dispatch deadline and are subsequently canceled") and join the
+    denominator, so the rate stays a fraction: cancellations by the seller or the buyer, and any
+    cancellation of a partly shipped order (the seller had started dispatching it). A platform
+    cancellation of an untouched order is not the seller's dispatch and is left out.
+    ``partially_shipped_overdue`` reports orders still partly shipped at ``end`` with their
+    deadline passed inside the period: late already, counted in the rate once they are dispatched
+    or cancelled, so a split order never vanishes from the metric.
     """
-    shipped = late = late_cancelled = 0
+    partly = partly_shipped or (lambda order: False)
+    shipped = late = late_cancelled = overdue = 0
     for order in orders:
         deadline = order.rts_sla_time
         if order.rts_time is not None and start <= order.rts_time < end:
@@ -65,9 +76,11 @@ def late_dispatch_rate(orders: Iterable[Order], start: datetime, end: datetime, 
             and order.rts_time is None
             and order.cancel_time is not None
             and start <= order.cancel_time < end
-            and order.cancellation_initiator in ("SELLER", "BUYER")
+            and (order.cancellation_initiator in ("SELLER", "BUYER") or partly(order))
             and deadline is not None
             and order.cancel_time > deadline
         ):
             late_cancelled += 1
-    return LdrReport(start, end, shipped, late, late_cancelled, target)
+        elif order.status == OrderStatus.PARTIALLY_SHIPPING and deadline is not None and start <= deadline < end:
+            overdue += 1
+    return LdrReport(start, end, shipped, late, late_cancelled, target, overdue)

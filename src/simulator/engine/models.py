@@ -67,6 +67,7 @@ class Cancellation:
     reject_reason: str | None = None
     reject_comment: str | None = None
     resolved_by: Role | None = None
+    deferred_approval: Role | None = None  # an acceptance an approval guard could not check yet
     idempotency_keys: set[str] = field(default_factory=set)
 
 

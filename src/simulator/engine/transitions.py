@@ -36,7 +36,9 @@ ORDER = TransitionTable(
         Row("buyer_request_cancel", _s(O.AWAITING_SHIPMENT), None, "CAN-B4"),
         Row("approve_cancel", _s(O.AWAITING_SHIPMENT), O.CANCELLED, "CAN-B4"),
         Row("seller_cancel", _s(O.UNPAID, O.ON_HOLD, O.AWAITING_SHIPMENT), O.CANCELLED, "CAN-S2"),
-        Row("auto_cancel", _s(O.AWAITING_SHIPMENT), O.CANCELLED, "SLA-5"),
+        # A partly shipped order still has goods to dispatch: the platform cancels it at the limit too,
+        # as a cancel-after-shipped (the whole order: partial cancellation is not modelled).
+        Row("auto_cancel", _s(O.AWAITING_SHIPMENT, O.PARTIALLY_SHIPPING), O.CANCELLED, "SLA-5"),
         Row("platform_cancel", ALL_ORDER - _s(O.COMPLETED, O.CANCELLED), O.CANCELLED, "CAN-P1"),
     ],
     refusals=[
@@ -58,7 +60,6 @@ ORDER = TransitionTable(
         Refusal("buyer_cancel", _s(O.AWAITING_SHIPMENT), "needs_seller_review", "CAN-B4"),
         Refusal("buyer_request_cancel", _s(O.UNPAID, O.ON_HOLD), "cancel_directly", "HOLD-3"),
         Refusal("auto_cancel", _s(O.UNPAID, O.ON_HOLD), "not_released", "SLA-5"),
-        Refusal("auto_cancel", _s(O.PARTIALLY_SHIPPING), "already_shipped", "SLA-5"),
         Refusal("approve_cancel", _s(O.UNPAID, O.ON_HOLD), "no_request", "CAN-B4"),
         *[Refusal(e, _s(O.PARTIALLY_SHIPPING) | SHIPPED - _s(O.COMPLETED), "already_shipped", "CAN-X1")
           for e in ("buyer_cancel", "buyer_request_cancel", "seller_cancel", "approve_cancel")],

@@ -11,6 +11,7 @@ from typing import Any
 
 from simulator.clock import parse_instant
 from simulator.engine import EngineError, Order
+from simulator.invariants import check as check_invariants
 from simulator.rules import parse_duration
 from simulator.scenarios import channels
 from simulator.scenarios.clients import Clients, Refused
@@ -44,6 +45,7 @@ class ScenarioResult:
     timeline: list[dict[str, Any]] = field(default_factory=list)
     orders: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    invariants_held: int = 0  # steps after which every cross-system invariant held
 
     @property
     def passed(self) -> bool:
@@ -195,7 +197,9 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, world_kwargs: d
     started = _perf.perf_counter()
     try:
         for step in scenario.steps:
-            failure = _run_step(ctx, step)
+            failure = _run_step(ctx, step) or _invariants(ctx, step)
+            if failure is None:
+                result.invariants_held += 1
             result.steps_run += 1
             if failure is not None:
                 result.failures.append(failure)
@@ -222,6 +226,15 @@ def safeguard_warnings(world: World) -> list[str]:
                 for r in report["violations"]]
     warnings += [f"SFCC-3: {env} site {i['site_id']} has {i['setting']} unsafe" for i in report["config_issues"]]
     return warnings
+
+
+def _invariants(ctx: Context, step: Step) -> Failure | None:
+    """After every step the systems must tell one story (simulator.invariants); a violation fails the step."""
+    with ctx.world.lock:
+        violations = check_invariants(ctx.world)
+    if not violations:
+        return None
+    return Failure(step.line, step.action, "invariant violated: " + "; ".join(str(v) for v in violations))
 
 
 def _run_step(ctx: Context, step: Step) -> Failure | None:

@@ -20,6 +20,7 @@ from simulator.sfcc.jobs import (
     import_status_files,
     pull_oms_statuses,
 )
+from simulator.sfcc.models import EXPORT_READY
 from simulator.sfcc.orders import OrderBook
 from simulator.sfcc.serializers import order_document
 from simulator.transport import WSGIAdapter
@@ -147,6 +148,28 @@ class SfccBackend:
         return {"environment": self.config.environment, "records": records,
                 "violations": [r for r in records if r["let_out"]], "config_issues": config_issues,
                 "ok": not config_issues and not any(r["let_out"] for r in records), "rule": "SFCC-3"}
+
+    # -- routing and sync state (connector, invariants) ------------------------------------------------
+    def site_for_shop(self, shop_id: str) -> str | None:
+        """The site wired to a TikTok shop (``tiktok_shop_id``), if any."""
+        return next((s.id for s in self.config.sites.values() if s.tiktok_shop_id == shop_id), None)
+
+    def serves_shop(self, shop_id: str) -> bool:
+        """True when a site of this instance is wired to the TikTok shop (only its orders come here)."""
+        return self.site_for_shop(shop_id) is not None
+
+    def holds_order(self, order_id: str) -> bool:
+        """True when an SFCC order was created for the TikTok order."""
+        return self.orders.find_external(order_id) is not None
+
+    @staticmethod
+    def awaiting_export(order: Any) -> bool:
+        """True when the order changed in SFCC since the feed last carried it to TikTok (SFCC is ahead)."""
+        return bool(order.custom.get("externalExportStatus") == EXPORT_READY)
+
+    def pending_work(self, order_id: str) -> list[dict[str, Any]]:
+        """The connector's scheduled retries for a TikTok order (shown by ``GET /_sim/orders/{id}``)."""
+        return self.connector.pending_work(order_id) if self.connector is not None else []
 
     # -- System protocol ---------------------------------------------------------------------------
     def owns_path(self, path: str) -> bool:

@@ -82,12 +82,15 @@ def export_order_status(backend: SfccBackend) -> dict[str, Any]:
     numbers = [o.order_no for o in ready]
     backend.journal.record("sfcc.feed.written", job=EXPORT_JOB, file=f"{folder}/{name}", orders=numbers,
                            order_ids=[o.external_order_id for o in ready], rule="FUL-3")
-    if numbers:
-        _notify(backend, job, f"{folder}/{name}")
+    if numbers and not _notify(backend, job, f"{folder}/{name}"):
+        # TikTok never learnt of the file: the orders stay ready, so the next run carries them again
+        # (marking them exported would leave SFCC ahead of TikTok for good).
+        for order in ready:
+            book.mark_exported(order.order_no, exported=False)
     return {"file": f"{folder}/{name}", "orders": numbers}
 
 
-def _notify(backend: SfccBackend, job: dict[str, Any], relative: str) -> None:
+def _notify(backend: SfccBackend, job: dict[str, Any], relative: str) -> bool:
     url = str(job.get("notify_url") or "https://business-api.tiktok.com/tbp/v2.0/feed/download/")
     body = {"business_platform": "SALESFORCE", "external_business_id": str(job.get("external_business_id", "")),
             "params": {"url": f"https://{backend.config.host}/on/demandware.servlet/webdav/Sites/IMPEX/{relative}",
@@ -103,10 +106,11 @@ def _notify(backend: SfccBackend, job: dict[str, Any], relative: str) -> None:
             backend.journal.record("sfcc.feed.notify_failed", attempt=attempt, error=str(exc))
         if code == 0:
             backend.journal.record("sfcc.feed.notified", file=relative, attempt=attempt, url=url, rule="FUL-3")
-            return
+            return True
         if answer is not None:
             backend.journal.record("sfcc.feed.notify_failed", attempt=attempt, status=answer.status_code)
     backend.journal.record("sfcc.job.error", job=EXPORT_JOB, error="TikTok feed notification failed")
+    return False
 
 
 def import_status_files(backend: SfccBackend) -> dict[str, Any]:

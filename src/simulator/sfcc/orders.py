@@ -82,6 +82,7 @@ class OrderBook:
         self.config, self.clock, self.journal, self.catalog = config, clock, journal, catalog
         self.orders: dict[str, SfccOrder] = {}
         self.by_external: dict[tuple[str, str], str] = {}
+        self._by_order_id: dict[str, str] = {}
         self.safeguards: list[SafeguardRecord] = []
         self.listeners: list[Callable[[SfccOrder], None]] = []
         self._next_no = 1
@@ -104,10 +105,8 @@ class OrderBook:
 
     def find_external(self, external_id: str) -> SfccOrder | None:
         """The order created for a TikTok order id (any site)."""
-        for (_, ext), order_no in self.by_external.items():
-            if ext == external_id:
-                return self.orders[order_no]
-        return None
+        order_no = self._by_order_id.get(external_id)
+        return self.orders[order_no] if order_no is not None else None
 
     # -- CreateExternalOrder -------------------------------------------------------------------------
     def create_external(self, site_id: str, body: Any) -> dict[str, Any]:
@@ -125,6 +124,7 @@ class OrderBook:
         self._next_no += 1
         self.orders[order.order_no] = order
         self.by_external[(site_id, str(external))] = order.order_no
+        self._by_order_id.setdefault(str(external), order.order_no)
         self.journal.record("sfcc.order.created", order_id=order.external_order_id, order_no=order.order_no,
                             site_id=site_id, status=order.status, rule="SFCC-1")
         self._safeguard(site, order)
@@ -174,7 +174,8 @@ class OrderBook:
                     f"The property '{key}' is unknown for document 'order'.", property=key, document="order")
         sync_status_pair(order.custom, "c_externalOrderStatus" in body, "c_externalChannelOrderStatus" in body)
         after_patch(order, site, body, self.clock.now().isoformat())
-        self._commit(current, order, "sfcc.order.patched", action=body.get("c_orderAction"))
+        self._commit(current, order, "sfcc.order.patched", action=body.get("c_orderAction"),
+                     export_set="c_externalExportStatus" in body)
         return self.orders[order_no]
 
     def _patch_items(self, order: SfccOrder, items: Any) -> None:
@@ -244,11 +245,13 @@ class OrderBook:
             elif key not in ("_v", "_type", "_resource_state"):
                 raise E.UnknownPropertyException(property=key, document="order_update_request")
         sync_status_pair(order.custom, "c_externalOrderStatus" in body, "c_externalChannelOrderStatus" in body)
-        self._commit(current, order, "sfcc.order.data_patched")
+        self._commit(current, order, "sfcc.order.data_patched", export_set="c_externalExportStatus" in body)
 
     # -- internals ---------------------------------------------------------------------------------
-    def _commit(self, current: SfccOrder, order: SfccOrder, kind: str, **detail: Any) -> None:
-        if _tiktok_view(order) != _tiktok_view(current):
+    def _commit(self, current: SfccOrder, order: SfccOrder, kind: str, export_set: bool = False,
+                **detail: Any) -> None:
+        # A change TikTok would see makes the order feed-ready, unless the writer set the export status itself.
+        if not export_set and _tiktok_view(order) != _tiktok_view(current):
             order.custom["externalExportStatus"] = EXPORT_READY
         order.revision += 1
         order.last_modified = self.clock.now()
@@ -260,12 +263,13 @@ class OrderBook:
         for listener in self.listeners:
             listener(order)
 
-    def mark_exported(self, order_no: str) -> None:
-        """The export job wrote the order: ``c_externalExportStatus`` = EXPORTED(1)."""
+    def mark_exported(self, order_no: str, exported: bool = True) -> None:
+        """The export job wrote the order: ``c_externalExportStatus`` = EXPORTED(1) (READY(2) again: not delivered)."""
         order = self.orders[order_no]
-        order.custom["externalExportStatus"] = EXPORT_EXPORTED
+        order.custom["externalExportStatus"] = EXPORT_EXPORTED if exported else EXPORT_READY
         order.revision += 1
-        self.journal.record("sfcc.order.exported", order_id=order.external_order_id, order_no=order_no, rule="FUL-3")
+        self.journal.record("sfcc.order.exported" if exported else "sfcc.order.export_undone",
+                            order_id=order.external_order_id, order_no=order_no, rule="FUL-3")
 
     def channel_cancel(self, order_no: str) -> SfccOrder:
         """The pull job's cancel: lines and ``c_externalChannelOrderStatus`` to CANCELLED(6)."""

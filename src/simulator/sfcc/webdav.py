@@ -58,4 +58,7 @@ def tiktok_feed_download() -> Response:
             return jsonify(code=40002, message="params.url is required" if not url else "feed pickup disabled",
                            request_id=backend.world.ids.next("feed_request"), data={})
         result = backend.connector.pickup(str(url))
+        if result.get("error", "").startswith("download failed"):  # UNCERTAIN code: TikTok publishes none
+            return jsonify(code=50001, message=result["error"], request_id=backend.world.ids.next("feed_request"),
+                           data={})
         return jsonify(code=0, message="OK", request_id=backend.world.ids.next("feed_request"), data=result)

@@ -85,16 +85,29 @@ class TikTokBackend:
         """``POST /_sim/seed``: reload ``world.mocks_dir / "tiktok_shop"``."""
         self.load(self.world.mocks_dir / "tiktok_shop")
 
-    def shop(self, shop_id: str | None = None) -> Shop:
-        """A shop by id; without one, the first shop on the ``direct`` profile (or the first shop)."""
+    def shop(self, shop_id: str | None = None, profile: str | None = None) -> Shop:
+        """A shop by id, or the first shop on ``profile`` (default ``direct``, else the first shop).
+
+        A shop integrates through one profile, so a ``profile`` that contradicts ``shop_id`` is refused:
+        an order must never reach an SFCC site or ChannelAdvisor profile its shop is not wired to.
+        """
         if shop_id is not None:
             try:
-                return self.catalog.shops[str(shop_id)]
+                shop = self.catalog.shops[str(shop_id)]
             except KeyError:
                 raise KeyError(f"unknown shop {shop_id}") from None
+            if profile is not None and profile != shop.profile:
+                raise ValueError(f"shop {shop.id} integrates through the {shop.profile} profile, not {profile}")
+            return shop
         shops = list(self.catalog.shops.values())
         if not shops:
             raise KeyError("no shops seeded")
+        if profile is not None:
+            self.world.rules[profile]  # an unknown profile is a ProfileError, as for the engine
+            found = next((s for s in shops if s.profile == profile), None)
+            if found is None:
+                raise KeyError(f"no seeded shop on the {profile} profile")
+            return found
         return next((s for s in shops if s.profile == "direct"), shops[0])
 
     def delivery_option_for(self, order: Order) -> DeliveryOption | None:
@@ -129,7 +142,7 @@ class TikTokBackend:
         delivery_option_id: str | None = None,
     ) -> Order:
         """A buyer places (and pays) an order in a shop; no items: one unit of the shop's first SKU in stock."""
-        shop = self.shop(shop_id)
+        shop = self.shop(shop_id, profile)
         if not items:
             sku = next((s for s in self.catalog.shop_skus(shop.id)
                         if self.world.inventory.skus[s.id].available > 0), None)
@@ -141,7 +154,7 @@ class TikTokBackend:
         option = self.catalog.delivery_options.get(delivery_option_id or (option_ids[0] if option_ids else ""))
         buyer, address = fake_buyer(self.world.faker("en_GB" if shop.region == "UK" else "en_US"), shop.region)
         return self.engine.place_order(
-            shop.id, items, profile=profile or shop.profile, region=shop.region, paid=paid, buyer=buyer,
+            shop.id, items, profile=shop.profile, region=shop.region, paid=paid, buyer=buyer,
             recipient_address=address, split_packages=split_packages,
             delivery_option_id=option.id if option else "", delivery_option_name=option.name if option else "",
             warehouse_id=warehouse.id if warehouse else "",

@@ -1,0 +1,388 @@
+"""One order, one truth: the cross-system invariants of a world, checked on demand (no Flask).
+
+:func:`check` walks every order of a world and returns each :class:`Violation` with the order, the
+systems involved, the rule ID and the values seen. It is the single statement of "the systems
+agree": scenario steps, ``GET /_sim/invariants``, ``world.control.invariants()`` and the stateful
+property test all call it. A new machine or projection extends it here, nowhere else.
+
+When do two systems "agree"? Each pair has its documented lag (docs/invariants.md):
+
+- TikTok Shop is the engine's own rendering: it agrees at every instant.
+- SFCC learns TikTok's changes at once (the connector's GetOrder + PATCH runs in the same
+  operation); a change is allowed to lag only while the connector has a retry scheduled for that
+  order. TikTok learns SFCC's changes through the order feed: an SFCC order whose export status is
+  READY may be ahead of TikTok until the next export run.
+- ChannelAdvisor agrees with the engine *as of the last sync tick*: its orders show the engine
+  state the tick saw, except where the OMS acted in ChannelAdvisor after the tick (an unrelayed
+  shipment or answer, which the next tick carries to TikTok).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from simulator.engine import transitions as T
+from simulator.engine.models import Order
+from simulator.engine.states import CancelStatus, OrderStatus, PackageStatus
+from simulator.engine.table import TransitionTable
+from simulator.journal import to_plain
+
+if TYPE_CHECKING:
+    from simulator.world import World
+
+SHIPPED = frozenset({OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED,
+                     OrderStatus.COMPLETED})
+PACKAGE_LEFT = frozenset({PackageStatus.PROCESSING, PackageStatus.FULFILLING, PackageStatus.COMPLETED})
+# The statuses a cancellation may be created in: a buyer request, or a direct cancel done at once.
+CANCELLATION_CREATED = frozenset({CancelStatus.PENDING, CancelStatus.SUCCESS})
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken invariant: which rule, which order, which systems disagree, and what each said."""
+
+    rule: str
+    order_id: str | None
+    systems: tuple[str, ...]
+    message: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"rule": self.rule, "order_id": self.order_id, "systems": list(self.systems),
+                "message": self.message, "values": to_plain(self.values)}
+
+    def __str__(self) -> str:
+        where = f"order {self.order_id}: " if self.order_id else ""
+        return f"{self.rule} [{'/'.join(self.systems)}] {where}{self.message} {to_plain(self.values)}"
+
+
+Check = Callable[["World"], Iterator[Violation]]
+
+
+def check(world: World) -> list[Violation]:
+    """Every violation in ``world`` now, in a stable order (call under the world lock)."""
+    found: list[Violation] = []
+    for run in CHECKS:
+        found.extend(run(world))
+    return found
+
+
+# -- the engine's own state -----------------------------------------------------------------------
+def engine_state(world: World) -> Iterator[Violation]:
+    """Exactly one state per entity; references intact; order status implied by its packages (LIFE-1)."""
+    engine = world.engine
+    for order in engine.orders.values():
+        if order.status not in OrderStatus.__members__.values():
+            yield Violation("LIFE-1", order.id, ("engine",), "order status is not one state", {"status": order.status})
+            continue
+        packages = [engine.packages.get(p) for p in order.package_ids]
+        if any(p is None or p.order_id != order.id for p in packages):
+            yield Violation("LIFE-1", order.id, ("engine",), "order names a package that is not its own",
+                            {"package_ids": order.package_ids})
+            continue
+        statuses = [p.status for p in packages if p is not None]
+        if not all(s in PackageStatus.__members__.values() for s in statuses):
+            yield Violation("LIFE-1", order.id, ("engine",), "package status is not one state", {"packages": statuses})
+            continue
+        expected = _order_status_allows(order.status, statuses)
+        if not expected:
+            yield Violation("LIFE-1", order.id, ("engine",), "order status contradicts its packages",
+                            {"status": order.status, "packages": statuses})
+        yield from _cancellation_state(world, order)
+
+
+def _order_status_allows(status: OrderStatus, packages: list[PackageStatus]) -> bool:
+    """LIFE-1: which package states each order status implies."""
+    left = [p in PACKAGE_LEFT for p in packages]
+    if status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT):
+        return all(p == PackageStatus.TO_FULFILL for p in packages)
+    if status == OrderStatus.PARTIALLY_SHIPPING:
+        return any(left) and not all(left)
+    if status == OrderStatus.AWAITING_COLLECTION:
+        return all(left) and any(p == PackageStatus.PROCESSING for p in packages)
+    if status == OrderStatus.IN_TRANSIT:
+        return all(p in (PackageStatus.FULFILLING, PackageStatus.COMPLETED) for p in packages) and not all(
+            p == PackageStatus.COMPLETED for p in packages)
+    if status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        return all(p == PackageStatus.COMPLETED for p in packages)
+    return all(p in (PackageStatus.CANCELLED, PackageStatus.COMPLETED) for p in packages)  # CANCELLED
+
+
+def _cancellation_state(world: World, order: Order) -> Iterator[Violation]:
+    engine = world.engine
+    records = [engine.cancellations.get(c) for c in order.cancellation_ids]
+    if any(c is None or c.order_id != order.id for c in records):
+        yield Violation("CAN-X1", order.id, ("engine",), "order names a cancellation that is not its own",
+                        {"cancellation_ids": order.cancellation_ids})
+        return
+    pending = [c.id for c in records if c is not None and c.status == CancelStatus.PENDING]
+    if len(pending) > 1 or (pending and order.pending_cancel_id != pending[0]) or (
+            not pending and order.pending_cancel_id is not None):
+        yield Violation("CAN-X1", order.id, ("engine",), "pending cancellation requests disagree with the order",
+                        {"pending": pending, "pending_cancel_id": order.pending_cancel_id})
+    succeeded = [c for c in records if c is not None and c.status in (CancelStatus.SUCCESS, CancelStatus.COMPLETE)]
+    if (order.status == OrderStatus.CANCELLED) != bool(succeeded) or len(succeeded) > 1:
+        yield Violation("CAN-X1", order.id, ("engine",), "a cancelled order has exactly one successful cancellation",
+                        {"status": order.status, "successful": [c.id for c in succeeded]})
+
+
+def transitions(world: World) -> Iterator[Violation]:
+    """Every recorded transition is a legal row of its table (the journal keeps engine events whole)."""
+    for entry in world.journal.entries(kind="order.status"):
+        d = entry.data
+        if not _legal(T.ORDER, d["event"], d["old"], d["new"]):
+            yield Violation("LIFE-1", d["order_id"], ("engine",), "order transition is not a row of the table",
+                            {"seq": entry.seq, "event": d["event"], "old": d["old"], "new": d["new"]})
+    for entry in world.journal.entries(kind="package.status"):
+        d = entry.data
+        if not any(d["old"] in r.sources and r.target == d["new"] for r in T.PACKAGE.rows):
+            yield Violation("LIFE-1", d["order_id"], ("engine",), "package transition is not a row of the table",
+                            {"seq": entry.seq, "package_id": d["package_id"], "old": d["old"], "new": d["new"]})
+    for entry in world.journal.entries(kind="cancellation.status"):
+        d = entry.data
+        legal = d["new"] in CANCELLATION_CREATED if d["old"] is None else any(
+            d["old"] in r.sources and r.target == d["new"] for r in T.CANCELLATION.rows)
+        if not legal:
+            yield Violation("CAN-X1", d["order_id"], ("engine",), "cancellation transition is not a row of the table",
+                            {"seq": entry.seq, "cancel_id": d["cancel_id"], "old": d["old"], "new": d["new"]})
+
+
+def _legal(table: TransitionTable, event: str, old: str, new: str) -> bool:
+    return any(r.event == event and old in r.sources and (r.target or old) == new for r in table.rows)
+
+
+def stock(world: World) -> Iterator[Violation]:
+    """HOLD-4: per SKU, available + reserved + shipped equals what was received; reservations match orders."""
+    engine = world.engine
+    reserved: dict[str, int] = {}
+    shipped: dict[str, int] = {}
+    for order in engine.orders.values():
+        if order.paid_time is None:
+            continue
+        for li in order.line_items:
+            package = engine.packages[li.package_id]
+            if package.rts_time is not None:
+                shipped[li.sku_id] = shipped.get(li.sku_id, 0) + 1
+            elif order.status != OrderStatus.CANCELLED:
+                reserved[li.sku_id] = reserved.get(li.sku_id, 0) + 1
+    for sku in world.inventory.skus.values():
+        seen = {"available": sku.available, "reserved": sku.reserved, "shipped": sku.shipped,
+                "received": sku.received}
+        if sku.total != sku.received or min(sku.available, sku.reserved, sku.shipped) < 0:
+            yield Violation("HOLD-4", None, ("engine",), f"stock of {sku.sku_id} is not conserved", seen)
+        if sku.reserved != reserved.get(sku.sku_id, 0):
+            yield Violation("HOLD-4", None, ("engine",), f"reserved stock of {sku.sku_id} differs from open orders",
+                            {**seen, "open_units": reserved.get(sku.sku_id, 0)})
+        if sku.shipped != shipped.get(sku.sku_id, 0):
+            yield Violation("HOLD-4", None, ("engine",),
+                            f"shipped stock of {sku.sku_id} differs from shipped packages (goods that left "
+                            "must never return to sale)", {**seen, "shipped_units": shipped.get(sku.sku_id, 0)})
+
+
+# -- projections ------------------------------------------------------------------------------------
+def renderable(world: World) -> Iterator[Violation]:
+    """Every system can render every order it holds as JSON (a stored value that cannot be read back is poison)."""
+    for order_id in world.engine.orders:
+        for name, system in world.systems.items():
+            try:
+                orjson.dumps(to_plain(system.project_order(order_id)))
+            except Exception as exc:  # noqa: BLE001 - any failure to render is the violation itself
+                yield Violation("FUL-1", order_id, (name,), "the order cannot be rendered",
+                                {"error": f"{type(exc).__name__}: {exc}"})
+
+
+def tiktok(world: World) -> Iterator[Violation]:
+    """TikTok's API shapes say what the engine says: statuses, tracking, deadlines, cancellations."""
+    backend = world.systems.get("tiktok")
+    if backend is None:
+        return
+    engine, ser = world.engine, backend.serializer
+    for order in engine.orders.values():
+        view = ser.order(order, engine.packages)
+        seen = {"engine": order.status, "tiktok": view.get("status")}
+        if view.get("status") != order.status.value:
+            yield Violation("LIFE-1", order.id, ("engine", "tiktok"), "order status differs", seen)
+        if view.get("is_buyer_request_cancel") != (order.pending_cancel_id is not None):
+            yield Violation("CAN-B4", order.id, ("engine", "tiktok"), "is_buyer_request_cancel differs",
+                            {"pending_cancel_id": order.pending_cancel_id, "tiktok": view.get("is_buyer_request_cancel")})
+        if order.rts_sla_time is not None and view.get("rts_sla_time") != int(order.rts_sla_time.timestamp()):
+            yield Violation("SLA-1", order.id, ("engine", "tiktok"), "rts_sla_time differs",
+                            {"engine": order.rts_sla_time, "tiktok": view.get("rts_sla_time")})
+        for package_id in order.package_ids:
+            package = engine.packages[package_id]
+            shown = ser.package(package, order)
+            if shown.get("package_status") != package.status.value or shown.get("tracking_number") != (
+                    package.tracking_number):
+                yield Violation("FUL-1", order.id, ("engine", "tiktok"), f"package {package_id} differs",
+                                {"engine": [package.status, package.tracking_number],
+                                 "tiktok": [shown.get("package_status"), shown.get("tracking_number")]})
+        for cancel_id in order.cancellation_ids:
+            c = engine.cancellations[cancel_id]
+            shown = ser.cancellation(c, order, engine.packages)
+            if shown["cancel_status"] != ser.cancel_status(c.status):
+                yield Violation("CAN-X1", order.id, ("engine", "tiktok"), f"cancellation {cancel_id} differs",
+                                {"engine": c.status, "tiktok": shown["cancel_status"]})
+
+
+def routing(world: World) -> Iterator[Violation]:
+    """An order reaches only the downstream system wired to its shop, and never inside the hold (HOLD-5)."""
+    tiktok_system = world.systems.get("tiktok")
+    shops = tiktok_system.catalog.shops if tiktok_system is not None else {}
+    for order in world.engine.orders.values():
+        shop = shops.get(order.shop_id)
+        if shop is not None and shop.profile != order.profile:
+            yield Violation("HOLD-5", order.id, ("engine", "tiktok"), "order profile differs from its shop's",
+                            {"order_profile": order.profile, "shop_profile": shop.profile})
+        for name, profile in (("sfcc", "sfcc"), ("channeladvisor", "rithum")):
+            system = world.systems.get(name)
+            if system is None or not system.holds_order(order.id):
+                continue
+            if order.released_time is None:
+                yield Violation("HOLD-5", order.id, ("engine", name), f"{name} holds an order that never left the hold",
+                                {"status": order.status})
+            if order.profile != profile or not system.serves_shop(order.shop_id):
+                yield Violation("HOLD-5", order.id, ("engine", name), f"{name} holds an order of a shop not wired to it",
+                                {"shop_id": order.shop_id, "profile": order.profile})
+
+
+def sfcc(world: World) -> Iterator[Violation]:
+    """SFCC shows what TikTok shows (SFCC-1, CAN-B2, CAN-P1, CAN-S1, FUL-3) at each sync point."""
+    backend = world.systems.get("sfcc")
+    if backend is None:
+        return
+    mapping = world.rules["sfcc"].status_mapping("sfcc")
+    connector = backend.connector
+    for order in world.engine.orders.values():
+        if order.profile != "sfcc" or not backend.serves_shop(order.shop_id):
+            continue
+        doc = backend.orders.find_external(order.id)
+        lagging = connector is not None and connector.pending(order.id)
+        if order.released_time is None:
+            continue  # routing() owns "never before the hold ends"
+        if doc is None:
+            if not lagging and not (connector is not None and connector.abandoned(order.id)):
+                yield Violation("SFCC-1", order.id, ("engine", "sfcc"), "a released order is missing in SFCC",
+                                {"status": order.status, "released": order.released_time})
+            continue
+        if lagging or backend.awaiting_export(doc):
+            continue  # one side is ahead by its documented lag
+        expected = dict(mapping[order.status.value] or {})
+        expected["shipping_status"] = _sfcc_shipping(world, order)
+        expected["c_orderTag"] = "cancel_after_shipped" if order.cancel_after_shipped else None
+        actual = {"c_externalOrderStatus": doc.custom.get("externalOrderStatus"),
+                  "c_externalChannelOrderStatus": doc.custom.get("externalChannelOrderStatus"),
+                  "shipping_status": doc.shipping_status,
+                  "c_orderTag": doc.custom.get("orderTag") if doc.custom.get("orderTag") == "cancel_after_shipped"
+                  else None}
+        diff = {k: {"tiktok": v, "sfcc": actual.get(k)} for k, v in expected.items() if actual.get(k) != v}
+        if diff:
+            yield Violation(_sfcc_rule(order, diff), order.id, ("tiktok", "sfcc"),
+                            "SFCC and TikTok tell different stories", {"status": order.status, "order_no": doc.order_no,
+                                                                       **diff})
+
+
+def _sfcc_shipping(world: World, order: Order) -> str:
+    left = [world.engine.packages[p].rts_time is not None for p in order.package_ids]
+    return "shipped" if all(left) else "part_shipped" if any(left) else "not_shipped"
+
+
+def _sfcc_rule(order: Order, diff: dict[str, Any]) -> str:
+    if "c_orderTag" in diff:
+        return "CAN-P1"
+    if order.status == OrderStatus.CANCELLED:
+        return "CAN-B2" if order.cancellation_initiator == "BUYER" else "CAN-P1" if (
+            order.cancellation_initiator == "SYSTEM") else "CAN-S1"
+    return "FUL-3" if "shipping_status" in diff else "SFCC-1"
+
+
+def channeladvisor(world: World) -> Iterator[Violation]:
+    """ChannelAdvisor shows the engine state of its last sync tick (CA-1, CA-3, CAN-B3, CAN-P2, CAN-S3, FUL-5)."""
+    backend = world.systems.get("channeladvisor")
+    if backend is None:
+        return
+    sync = backend.sync
+    from simulator.channeladvisor.status_map import request_status_for, to_ca
+
+    profile = world.rules["rithum"]
+    tick = sync.last_tick
+    history = _History(world, tick.seq if tick else 0)
+    for order in world.engine.orders.values():
+        if order.profile != "rithum" or not backend.serves_shop(order.shop_id):
+            continue
+        ca = backend.order_for(order.id)
+        released = order.released_time
+        due = tick is not None and released is not None and released <= tick.at
+        if ca is None:
+            if due and history.status(order.id) not in (None, OrderStatus.UNPAID, OrderStatus.ON_HOLD):
+                yield Violation("CA-1", order.id, ("engine", "channeladvisor"),
+                                "a released order is missing after the sync tick",
+                                {"released": released, "tick": tick.at if tick else None})
+            continue
+        if not due:
+            yield Violation("CA-1", order.id, ("engine", "channeladvisor"), "imported before its sync tick",
+                            {"released": released, "imported": ca.imported})
+            continue
+        seen = history.status(order.id)
+        if seen is None:
+            continue
+        in_flight = backend.in_flight(ca)
+        wanted = to_ca(profile, seen)
+        if not in_flight and wanted is not None and ca.shipping_status != wanted:
+            yield Violation("CA-3", order.id, ("engine", "channeladvisor"), "ShippingStatus differs from the tick's",
+                            {"tiktok_at_tick": seen, "wanted": wanted, "channeladvisor": ca.shipping_status})
+        for cancel_id, status, how in history.cancellations(order.id):
+            adj = next((a for a in ca.adjustments if a.cancel_id == cancel_id), None)
+            if adj is None:
+                yield Violation("CAN-B3", order.id, ("engine", "channeladvisor"),
+                                f"cancellation {cancel_id} has no adjustment after the sync tick", {"status": status})
+                continue
+            if in_flight:
+                continue  # the OMS answered (or shipped, a "no") after the tick; the next tick carries it
+            want = request_status_for(status, how)
+            if adj.request_status != want:
+                yield Violation("CAN-B3", order.id, ("engine", "channeladvisor"),
+                                f"adjustment {adj.id} says {adj.request_status}, the tick saw {status}",
+                                {"cancel_id": cancel_id, "wanted": want, "channeladvisor": adj.request_status})
+
+
+class _History:
+    """Engine state as of one journal position, rebuilt from the journal's engine events."""
+
+    def __init__(self, world: World, upto: int) -> None:
+        self._status: dict[str, OrderStatus] = {}
+        self._cancels: dict[str, dict[str, tuple[CancelStatus, str | None]]] = {}
+        engine = world.engine
+        for entry in _upto(world.journal.entries(kind="order.status"), upto):
+            self._status[entry.data["order_id"]] = OrderStatus(entry.data["new"])
+        for entry in _upto(world.journal.entries(kind="cancellation.status"), upto):
+            d = entry.data
+            record = engine.cancellations.get(d["cancel_id"])
+            how = record.reject_reason if record is not None and d["new"] == CancelStatus.CANCEL else None
+            self._cancels.setdefault(d["order_id"], {})[d["cancel_id"]] = (CancelStatus(d["new"]), how)
+
+    def status(self, order_id: str) -> OrderStatus | None:
+        """The order's status at that position (None: not yet placed and paid)."""
+        return self._status.get(order_id)
+
+    def cancellations(self, order_id: str) -> list[tuple[str, CancelStatus, str | None]]:
+        """(cancel_id, status, close reason) of the order's cancellations at that position."""
+        return [(cid, status, how) for cid, (status, how) in self._cancels.get(order_id, {}).items()]
+
+
+def _upto(entries: Iterable[Any], seq: int) -> Iterator[Any]:
+    return (e for e in entries if e.seq <= seq)
+
+
+CHECKS: tuple[Check, ...] = (engine_state, transitions, stock, renderable, tiktok, routing, sfcc, channeladvisor)
+
+
+def summary(violations: list[Violation], at: datetime) -> dict[str, Any]:
+    """The ``GET /_sim/invariants`` body."""
+    return {"ok": not violations, "at": at.isoformat(), "count": len(violations),
+            "violations": [v.as_dict() for v in violations]}

@@ -1,0 +1,239 @@
+"""Stateful property test: buyers, sellers (on every partner path), the platform, carriers and the clock
+interleave on orders of all three profiles, and the systems keep telling one story after every action.
+
+Seller actions go through the vendor APIs with the partner-side clients the scenarios use (written from
+the vendors' docs): TikTok API ship/cancel/approve/reject; SFCC OCAPI PATCH, the OMS batch CSV and the
+OMS pull job (the feed brings each to TikTok); ChannelAdvisor Export/Ship/Adjust/Reject. An SFCC outage
+can start and end at any point. ``TTS_SIM_SOAK=N`` runs about N steps instead of the CI budget.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import requests
+from flask import Flask, jsonify, request
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from requests.adapters import BaseAdapter
+
+from simulator.engine import EngineError, OrderStatus
+from simulator.invariants import check
+from simulator.scenarios import channels
+from simulator.scenarios.clients import Refused
+from simulator.scenarios.runner import Context, StepFailed
+from simulator.world import World
+
+SHOPS = {"sfcc": "7495540735365777507", "rithum": "7495540735365777508", "rithum_uk": "7495540735365777509",
+         "direct": "7495540735365777510"}
+SHIP_VIAS = {"sfcc": ["tiktok_api", "sfcc", "sfcc_batch", "sfcc_pull"], "rithum": ["channeladvisor", "tiktok_api"],
+             "direct": ["tiktok_api"]}
+CANCEL_VIAS = {"sfcc": ["tiktok_api", "sfcc", "sfcc_batch"], "rithum": ["channeladvisor"], "direct": ["tiktok_api"]}
+ANSWER_VIAS = {"sfcc": ["tiktok_api"], "rithum": ["channeladvisor"], "direct": ["tiktok_api"]}
+ADVANCES = [60, 14 * 60, 15 * 60, 59 * 60, 3600, 3600, 3 * 3600, 86400, 2 * 86400, 8 * 86400]
+REJECT = "seller_reject_apply_product_has_been_packed"
+OMS = "https://oms.partner.example"
+SOAK = int(os.environ.get("TTS_SIM_SOAK", "0"))
+STEPS = 40
+RARELY = st.integers(0, 3)  # destructive actions fire on 0: orders live long enough to ship
+
+
+class Outage(BaseAdapter):
+    """SFCC as the connector sees it during an outage: every call fails to connect."""
+
+    def send(self, request: Any, **kwargs: Any) -> requests.Response:  # noqa: ARG002
+        raise requests.ConnectionError("SFCC unreachable (test outage)")
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class OneTruth(RuleBasedStateMachine):
+    """One world per example; every rule is something a real actor does; the invariants are checked after each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.world = World.create(seed=7)
+        self.ctx = Context(self.world)
+        self.orders: list[str] = []
+        self.oms_status: dict[str, dict[str, str]] = {}
+        self.csv_files = 0
+        self.outage = False
+        sfcc = self.world.systems["sfcc"]
+        sfcc.mount(OMS, self._oms_app())
+        sfcc.configure_oms_pull(f"{OMS}/status", "30m")
+
+    def teardown(self) -> None:
+        self.world.close()
+
+    def _oms_app(self) -> Flask:
+        app = Flask("partner_oms")
+
+        @app.get("/status")
+        def status() -> Any:
+            wanted = request.args.get("order_no", "").split(",")
+            return jsonify(orders=[{"orderNo": n, **self.oms_status[n]} for n in wanted if n in self.oms_status])
+
+        return app
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _order(self, index: int) -> Any:
+        return self.world.engine.orders[self.orders[index % len(self.orders)]]
+
+    def _act(self, action: Any) -> None:
+        """Run one actor's action; a vendor or engine refusal is a legitimate outcome."""
+        with self.world.operation():
+            try:
+                action()
+            except (Refused, EngineError, StepFailed):
+                pass
+
+    def _sfcc_no(self, order: Any) -> str | None:
+        doc = self.world.systems["sfcc"].project_order(order.id)
+        return doc["order_no"] if doc else None
+
+    def _batch(self, line: str) -> None:
+        self.csv_files += 1
+        folder = self.world.systems["sfcc"].impex_dir("src/feeds/import/oms/status")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"status_{self.csv_files:04d}.csv").write_text(line + "\n", encoding="utf-8")
+
+    # -- buyers ----------------------------------------------------------------------------------------
+    @rule(profile=st.sampled_from(sorted(SHOPS)), split=st.booleans(), two=st.booleans())
+    def place(self, profile: str, split: bool, two: bool) -> None:
+        self._place(profile, split, two)
+
+    @rule(profile=st.sampled_from(sorted(SHOPS)), split=st.booleans())
+    def place_and_release(self, profile: str, split: bool) -> None:
+        """A placed order whose hold has ended (so most examples reach fulfilment)."""
+        self._place(profile, split, True)
+        self.world.advance(seconds=3600)
+
+    def _place(self, profile: str, split: bool, two: bool) -> None:
+        shop = SHOPS[profile]
+        skus = [s.id for s in self.world.systems["tiktok"].catalog.shop_skus(shop)][: 2 if two else 1]
+        items = [{"sku_id": sku, "quantity": 1} for sku in skus]
+        order = self.world.control.place_order(shop_id=shop, items=items, split_packages=split)
+        self.orders.append(order["order"]["id"])
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), chance=st.integers(0, 1))
+    def buyer_cancel(self, index: int, chance: int) -> None:
+        if chance == 0:
+            self._act(lambda: self.world.engine.buyer_cancel(self._order(index).id))
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50))
+    def buyer_withdraw(self, index: int) -> None:
+        order = self._order(index)
+        if order.pending_cancel_id:
+            self._act(lambda: self.world.engine.withdraw_cancellation(order.pending_cancel_id))
+
+    # -- platform and carriers ---------------------------------------------------------------------
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), chance=RARELY)
+    def platform_cancel(self, index: int, chance: int) -> None:
+        if chance == 0:
+            self._act(lambda: self.world.engine.platform_cancel(self._order(index).id, "fraud"))
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), package=st.integers(0, 1), delivered=st.booleans())
+    def carrier(self, index: int, package: int, delivered: bool) -> None:
+        order = self._order(index)
+        package_id = order.package_ids[package % len(order.package_ids)]
+        scan = self.world.engine.carrier_delivered if delivered else self.world.engine.carrier_collected
+        self._act(lambda: scan(package_id))
+
+    @rule(seconds=st.sampled_from(ADVANCES))
+    def advance(self, seconds: int) -> None:
+        self.world.advance(seconds=seconds)
+
+    @rule()
+    def sfcc_outage(self) -> None:
+        """SFCC stops (or starts again) answering TikTok's connector."""
+        connector = self.world.systems["sfcc"].connector
+        host = f"https://{self.world.systems['sfcc'].config.host}/"
+        session = connector.client.session
+        if not self.outage:
+            self._saved = session.adapters[host]
+            session.mount(host, Outage())
+        else:
+            session.mount(host, self._saved)
+        self.outage = not self.outage
+
+    # -- sellers (partner OMS) ---------------------------------------------------------------------
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), pick=st.integers(0, 3), package=st.integers(0, 1))
+    def seller_ship(self, index: int, pick: int, package: int) -> None:
+        order = self._order(index)
+        vias = SHIP_VIAS[order.profile]
+        via = vias[pick % len(vias)]
+        tracking = f"1Z{len(self.world.journal):012d}"
+        if via == "sfcc_batch":
+            no = self._sfcc_no(order)
+            if no:
+                self._batch(f"{no},,SHIPPING_STATUS_SHIPPED,{tracking},UPS")
+        elif via == "sfcc_pull":
+            no = self._sfcc_no(order)
+            if no:
+                self.oms_status[no] = {"orderStatus": "ORDER_STATUS_NEW", "shippingStatus": "SHIPPING_STATUS_SHIPPED",
+                                       "trackingNumber": tracking, "carrier": "FedEx"}
+        else:
+            args = {"package": package % len(order.package_ids), "tracking_number": tracking}
+            self._act(lambda: channels.ship(self.ctx, order, args, via))
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), pick=st.integers(0, 2), chance=RARELY)
+    def seller_cancel(self, index: int, pick: int, chance: int) -> None:
+        if chance:
+            return
+        order = self._order(index)
+        vias = CANCEL_VIAS[order.profile]
+        via = vias[pick % len(vias)]
+        if via == "sfcc_batch":
+            no = self._sfcc_no(order)
+            if no:
+                self._batch(f"{no},ORDER_STATUS_CANCELLED,SHIPPING_STATUS_NOTSHIPPED")
+            return
+        reason = "seller_cancel_reason_out_of_stock" if via == "tiktok_api" else None
+        self._act(lambda: channels.cancel(self.ctx, order, {"reason": reason} if reason else {}, via))
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), approve=st.booleans())
+    def seller_answer(self, index: int, approve: bool) -> None:
+        order = self._order(index)
+        if order.pending_cancel_id is None and order.profile != "rithum":
+            return
+        via = ANSWER_VIAS[order.profile][0]
+        answer = channels.approve if approve else channels.reject
+        self._act(lambda: answer(self.ctx, order, {"reason": REJECT}, via))
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50))
+    def seller_export(self, index: int) -> None:
+        order = self._order(index)
+        if order.profile == "rithum":
+            self._act(lambda: channels.export(self.ctx, order, {}, "channeladvisor"))
+
+    # -- the oracle --------------------------------------------------------------------------------
+    @invariant()
+    def one_truth(self) -> None:
+        with self.world.lock:
+            violations = check(self.world)
+        assert not violations, "\n".join(str(v) for v in violations)
+
+    @invariant()
+    def every_order_in_one_state(self) -> None:
+        assert all(isinstance(o.status, OrderStatus) for o in self.world.engine.orders.values())
+
+
+OneTruth.TestCase.settings = settings(
+    max_examples=max(SOAK // STEPS, 1) if SOAK else 150,
+    stateful_step_count=STEPS,
+    derandomize=not SOAK,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+test_one_order_one_truth = OneTruth.TestCase
