@@ -1,14 +1,24 @@
-"""Append-only record of every request, state change, webhook, email and file (powers reports)."""
+"""Record of every request, state change, webhook, email and file (powers reports); request entries are capped."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import heapq
+from array import array
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from operator import attrgetter
 from typing import Any, Protocol
 
 from simulator.clock import Clock
+
+DEFAULT_REQUEST_ENTRIES = 10_000
+"""Request entries a world keeps by default (about 6.5 MB at ~660 B each)."""
+
+_SEQ = attrgetter("seq")
 
 
 class Payload(Protocol):
@@ -58,38 +68,117 @@ class Entry:
         return {"seq": self.seq, "at": self.at.isoformat(), "kind": self.kind, "data": to_plain(self.data)}
 
 
+def request_capacity(settings: Mapping[str, Any] | None) -> int | None:
+    """The ``request_entries`` cap from a world's ``config["journal"]`` (``None``: unbounded)."""
+    settings = dict(settings or {})
+    unknown = set(settings) - {"request_entries"}
+    if unknown:
+        raise ValueError(f"unknown journal setting(s): {', '.join(sorted(unknown))}")
+    cap = settings.get("request_entries", DEFAULT_REQUEST_ENTRIES)
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
+        raise ValueError(f"journal request_entries must be a non-negative integer or null, not {cap!r}")
+    return cap
+
+
 class Journal:
     """Entries in the order they happened; queries filter by sequence, time, kind prefix and order.
 
-    An entry's sequence number is its position. Engine events are stored as they arrive (the engine
-    emits a dozen per order lifecycle) and become :class:`Entry` objects the first time they are read.
+    Two stores share one sequence. Business entries (state changes, engine events, webhooks,
+    emails, files, connector actions) are kept whole in a list; engine events are stored as they
+    arrive and become :class:`Entry` objects the first time they are read. Request entries (one per
+    HTTP request a mock answers, :meth:`record_request`) go to a ring of ``request_entries`` (default
+    :data:`DEFAULT_REQUEST_ENTRIES`); the oldest are evicted, so a long run's memory stays bounded.
+    Sequence numbers stay monotonic across both stores, and a query for evicted entries simply
+    does not return them.
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, settings: Mapping[str, Any] | None = None) -> None:
         self._clock = clock
         self._entries: list[Entry | Payload] = []
         self.record_event: Callable[[Payload], None] = self._entries.append
         """Append an engine event (the engine's journal subscriber; a bound ``list.append``)."""
+        self._requests: deque[Entry] = deque(maxlen=request_capacity(settings))
+        self._request_count = 0
+        self._request_kinds: set[str] = set()
+        # Where request entries fell between business entries, so a business entry's sequence
+        # number is computed when it is read and the engine's subscriber stays a bare append:
+        # _gap_at[k] is a business-list length at which requests were recorded, _gap_total[k] the
+        # number of requests recorded up to then. At most one pair per business entry.
+        self._gap_at = array("q")
+        self._gap_total = array("q")
+
+    @property
+    def request_capacity(self) -> int | None:
+        """How many request entries are kept (``None``: all)."""
+        return self._requests.maxlen
+
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the latest entry (0 when empty), evicted entries included."""
+        return len(self._entries) + self._request_count
+
+    @property
+    def evicted(self) -> int:
+        """Request entries dropped from the ring so far."""
+        return self._request_count - len(self._requests)
 
     def record(self, kind: str, /, **data: Any) -> Entry:
-        """Append an entry stamped with the world clock."""
-        entry = Entry(len(self._entries) + 1, self._clock.now(), kind, data)
+        """Append a business entry (kept for the world's life) stamped with the world clock."""
+        entry = Entry(self.last_seq + 1, self._clock.now(), kind, data)
         self._entries.append(entry)
         return entry
+
+    def record_request(self, kind: str, /, **data: Any) -> Entry:
+        """Append a request entry (one per HTTP request) to the capped ring."""
+        self._request_count += 1
+        self._request_kinds.add(kind)
+        at = len(self._entries)
+        if self._gap_at and self._gap_at[-1] == at:
+            self._gap_total[-1] = self._request_count
+        else:
+            self._gap_at.append(at)
+            self._gap_total.append(self._request_count)
+        entry = Entry(at + self._request_count, self._clock.now(), kind, data)
+        self._requests.append(entry)
+        return entry
+
+    def _seq_of(self, index: int) -> int:
+        gap = bisect_right(self._gap_at, index)
+        return index + 1 + (self._gap_total[gap - 1] if gap else 0)
 
     def _entry(self, index: int) -> Entry:
         item = self._entries[index]
         if isinstance(item, Entry):
             return item
-        entry = Entry(index + 1, item.at, item.topic, None, item)
+        entry = Entry(self._seq_of(index), item.at, item.topic, None, item)
         self._entries[index] = entry
         return entry
 
     def __len__(self) -> int:
-        return len(self._entries)
+        """Entries recorded so far, evicted ones included (equals :attr:`last_seq`)."""
+        return self.last_seq
 
     def __iter__(self) -> Iterator[Entry]:
-        return (self._entry(i) for i in range(len(self._entries)))
+        return self._merged(0)
+
+    def _merged(self, since: int, prefix: str | None = None) -> Iterator[Entry]:
+        first = bisect_right(range(len(self._entries)), since, key=self._seq_of) if since else 0
+        business = (self._entry(i) for i in range(first, len(self._entries)))
+        if not self._requests or self._requests[-1].seq <= since or (
+                prefix is not None and not any(_matches(k, prefix) for k in self._request_kinds)):
+            return business
+        return heapq.merge(business, self._requests_after(since), key=_SEQ)
+
+    def _requests_after(self, since: int) -> Iterable[Entry]:
+        if not since or self._requests[0].seq > since:
+            return list(self._requests)
+        newer = []
+        for entry in reversed(self._requests):  # a poller asks for the few newest
+            if entry.seq <= since:
+                break
+            newer.append(entry)
+        newer.reverse()
+        return newer
 
     def entries(
         self,
@@ -99,19 +188,26 @@ class Journal:
         kind: str | None = None,
         order_id: str | None = None,
     ) -> list[Entry]:
-        """Entries after sequence ``since`` / at or after ``since_time``, whose kind starts with ``kind``."""
-        start = since or 0
+        """Entries after sequence ``since`` / at or after ``since_time``, whose kind starts with ``kind``.
+
+        Evicted request entries are not returned: a reader that polls less often than the ring
+        turns over sees a gap in the sequence numbers.
+        """
         result = []
-        for index in range(start, len(self._entries)):
-            entry = self._entry(index)
+        for entry in self._merged(since or 0, kind):
             if since_time is not None and entry.at < since_time:
                 continue
-            if kind is not None and not (entry.kind == kind or entry.kind.startswith(kind.rstrip(".") + ".")):
+            if kind is not None and not _matches(entry.kind, kind):
                 continue
             if order_id is not None and entry.data.get("order_id") != order_id:
                 continue
             result.append(entry)
         return result
+
+
+def _matches(kind: str, prefix: str) -> bool:
+    """``order`` matches ``order`` and ``order.status``, not ``orders``."""
+    return kind == prefix or kind.startswith(prefix.rstrip(".") + ".")
 
 
 def to_plain(value: Any) -> Any:

@@ -133,8 +133,9 @@ class Profile:
         return self.quantities[key].rules
 
     def dispatch_deadline(self, released: datetime, placed: datetime, calendar: BusinessCalendar) -> datetime:
-        """SLA-1 with SLA-3: business days from hold end, plus the campaign extension of the placing day."""
-        extra = self.campaign_extension_business_days if calendar.campaigns and calendar.campaign_at(placed) else 0
+        """SLA-1 with SLA-3: business days from hold end, plus the extension of the campaign window the
+        order was placed in (the window's own ``extra_business_days``, else this profile's default)."""
+        extra = calendar.campaign_extension(placed, self.campaign_extension_business_days) if calendar.campaigns else 0
         return calendar.add_business_days(released, self.dispatch_sla_business_days + extra)
 
     # shared lists -------------------------------------------------------------------------------

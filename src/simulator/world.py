@@ -50,7 +50,8 @@ class World:
         mocks_dir: the data a new world starts with (default: the built-in ``mocks/``).
         profile_overrides: ``{profile: {quantity: value}}`` replacing rules.md defaults.
         systems: install only systems whose installer path contains one of these names.
-        config: free-form per-system settings (e.g. ``{"tiktok": {"timestamp_clock": "wall"}}``).
+        config: free-form per-system settings (e.g. ``{"tiktok": {"timestamp_clock": "wall"}}``;
+            ``{"journal": {"request_entries": n}}`` caps the journal's request ring).
     """
 
     def __init__(
@@ -72,7 +73,7 @@ class World:
         self.rules = RuleBook.load(overrides=profile_overrides)
         self.calendars = load_calendars(self.mocks_dir / "calendar.yaml")
         self.ids = IdFactory(seed)
-        self.journal = Journal(self.clock)
+        self.journal = Journal(self.clock, self.config.get("journal"))
         self.inventory = Inventory()
         self.engine = OrderEngine(self.clock, self.rules, self.calendars, self.ids, self.inventory)
         self.engine.subscribe(self.journal.record_event)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta
 from simulator.channeladvisor.errors import TokenError, Unauthorized
 from simulator.channeladvisor.seed import Application, CaSeed
 from simulator.clock import Clock
+from simulator.secret import TokenMinter
 
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)  # docs: "expires after 1 hour" -> expires_in 3600
 
@@ -48,12 +48,17 @@ def bearer_token(header: str | None, query_token: str | None) -> str | None:
 
 
 class TokenService:
-    """Issues and checks access tokens on the world clock; deterministic for a given world seed."""
+    """Issues and checks access tokens on the world clock; deterministic for a given world seed.
+
+    Token values are minted under the world's secret (:class:`~simulator.secret.TokenMinter`): an
+    application cannot compute another application's token (and so read profiles it was never
+    granted) from application ids and counters.
+    """
 
     def __init__(self, clock: Clock, seed: CaSeed, world_seed: int) -> None:
         self._clock = clock
         self._apps = {a.application_id: a for a in seed.applications}
-        self._world_seed = world_seed
+        self._minter = TokenMinter(world_seed, "channeladvisor")
         self._issued = 0
         self._tokens: dict[str, Grant] = {}
 
@@ -74,8 +79,7 @@ class TokenService:
         if refresh not in app.refresh_tokens:
             raise TokenError("invalid_grant", "The refresh token is invalid or was issued to another application.")
         self._issued += 1
-        raw = f"tts-sim:ca:{self._world_seed}:{self._issued}:{app.application_id}".encode()
-        token = hashlib.sha256(raw).hexdigest()
+        token = self._minter.mint(self._issued, app.application_id)
         expires = self._clock.now() + ACCESS_TOKEN_LIFETIME
         self._tokens[token] = Grant(token, app.application_id, app.refresh_tokens[refresh], expires)
         return {

@@ -157,7 +157,7 @@ class LifecycleOps(EngineBase):
             order.rts_sla_time = cal.add_business_days(now, order.presale_dispatch_days)
         else:
             order.rts_sla_time = profile.dispatch_deadline(now, order.create_time, cal)
-            campaign = cal.campaign_at(order.create_time) if cal.campaigns else None
+            campaign = cal.campaign_at(order.create_time, profile.campaign_extension_business_days) if cal.campaigns else None
             order.campaign = campaign.name if campaign else None
         order.cancel_order_sla_time = profile.auto_cancel.deadline(now, cal)
         self._set_status(order, OrderStatus.AWAITING_SHIPMENT, "release_hold")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from typing import Any
 
 from simulator.clock import Clock
+from simulator.secret import TokenMinter
 from simulator.sfcc import errors as E
 from simulator.sfcc.config import SfccConfig
 from simulator.sfcc.models import Token
@@ -40,12 +40,17 @@ def basic_credentials(header: str | None) -> list[str] | None:
 
 
 class Authenticator:
-    """Issues and checks tokens against the world clock; knows every client's OCAPI settings."""
+    """Issues and checks tokens against the world clock; knows every client's OCAPI settings.
+
+    Token values are minted under the world's secret (:class:`~simulator.secret.TokenMinter`), so
+    one client cannot compute the token of another client or BM user from their public ids.
+    """
 
     def __init__(self, config: SfccConfig, clock: Clock, seed: int) -> None:
         self.config = config
         self.clock = clock
         self.seed = seed
+        self._minter = TokenMinter(seed, "sfcc")
         self.tokens: dict[str, Token] = {}
 
     # -- token endpoint ----------------------------------------------------------------------------
@@ -84,7 +89,7 @@ class Authenticator:
         return self._new(client_id, BM_USER_GRANT, login, "bm_user_grant")
 
     def _new(self, client_id: str, grant: str, user: str | None, lifetime: str) -> Token:
-        digest = hashlib.sha256(f"sfcc:{self.seed}:{len(self.tokens)}:{client_id}:{user}".encode()).hexdigest()
+        digest = self._minter.mint(len(self.tokens), client_id, grant, user)
         token = Token(digest, client_id, grant, self.clock.now() + self.config.token_lifetimes[lifetime], user)
         self.tokens[token.value] = token
         return token

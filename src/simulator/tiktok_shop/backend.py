@@ -49,7 +49,7 @@ class TikTokBackend:
         self.engine = world.engine
         self.settings: dict[str, Any] = {**DEFAULTS, **world.config.get("tiktok", {})}
         self.catalog = Catalog()
-        self.tokens = TokenStore(self.catalog.access_token_ttl, self.catalog.refresh_token_ttl)
+        self.tokens = TokenStore(self.catalog.access_token_ttl, self.catalog.refresh_token_ttl, world.seed)
         self.gateway = Gateway(self.catalog, self.tokens, limiter_from_config(self.settings))
         self.serializer = Serializer(self.catalog, self.settings["cancel_status_closed"])
         self.webhooks = WebhookDispatcher(self, mode=self.settings["webhook_dispatch"])

@@ -97,7 +97,7 @@ def _dispatch(view: View, module: str, shop: bool, signed: bool, kwargs: dict[st
                 error = E.InternalError(f"Internal error: {type(exc).__name__}: {exc}")
                 world.journal.record("tiktok.internal_error", path=raw.path, traceback=traceback.format_exc())
                 response, code, rule = _error(backend, error, request_id), error.code, None
-            world.journal.record("tiktok.request", method=raw.method, path=raw.path, code=code,
+            world.journal.record_request("tiktok.request", method=raw.method, path=raw.path, code=code,
                                  status=response.status_code, request_id=request_id, rule=rule)
     finally:
         backend.webhooks.drain()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from simulator.secret import TokenMinter
 from simulator.tiktok_shop.catalog import Authorization
 
 
@@ -22,14 +22,19 @@ class Token:
 
 
 class TokenStore:
-    """Issues, refreshes and looks up tokens; old access tokens stay valid until they expire."""
+    """Issues, refreshes and looks up tokens; old access tokens stay valid until they expire.
 
-    def __init__(self, access_ttl: timedelta, refresh_ttl: timedelta) -> None:
+    Issued pairs are minted under the world's secret (:class:`~simulator.secret.TokenMinter`), so
+    an app's open id, app key and the issue counter do not reveal another seller's tokens.
+    """
+
+    def __init__(self, access_ttl: timedelta, refresh_ttl: timedelta, seed: int) -> None:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.by_access: dict[str, Token] = {}
         self.by_refresh: dict[str, Token] = {}
         self._issued = 0
+        self._minter = TokenMinter(seed, "tiktok")
 
     def add(self, token: Token) -> Token:
         """Register a token pair."""
@@ -43,8 +48,8 @@ class TokenStore:
                               auth.refresh_token, now + self.refresh_ttl))
 
     def issue(self, app_key: str, auth: Authorization, now: datetime) -> Token:
-        """A fresh pair (deterministic strings: derived from the auth record and a counter)."""
+        """A fresh pair (deterministic per world seed, unguessable without the world secret)."""
         self._issued += 1
-        digest = hashlib.sha256(f"{auth.open_id}:{app_key}:{self._issued}".encode()).hexdigest()
+        digest = self._minter.mint(self._issued, auth.open_id, app_key)
         return self.add(Token(app_key, auth, f"TTP_{digest[:40]}", now + self.access_ttl,
                               f"TTP_r{digest[40:64]}{self._issued:016d}", now + self.refresh_ttl))

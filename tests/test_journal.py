@@ -1,0 +1,98 @@
+"""Journal: request entries in a capped ring, business entries kept whole, one monotonic sequence (issue 9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.clock import Clock
+from simulator.journal import DEFAULT_REQUEST_ENTRIES, Journal
+from simulator.world import World
+from tests.fixtures.tiktok import TikTokClient
+
+START = datetime.fromisoformat("2025-03-03T09:00:00+00:00")
+
+
+@dataclass
+class Event:
+    """An engine-event stand-in (the journal reads ``at``, ``topic`` and ``payload()``)."""
+
+    at: datetime
+    topic: str
+    order_id: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"order_id": self.order_id}
+
+
+# One operation: ("record" | "event" | "request", order id).
+OPS = st.lists(st.tuples(st.sampled_from(["record", "event", "request"]), st.sampled_from(["o1", "o2"])),
+               max_size=60)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(ops=OPS, cap=st.integers(0, 6), since=st.integers(0, 70), kind=st.sampled_from([None, "tiktok", "order"]),
+       order=st.sampled_from([None, "o1"]))
+def test_queries_equal_an_unbounded_log_minus_evicted_requests(
+        ops: list[tuple[str, str]], cap: int, since: int, kind: str | None, order: str | None) -> None:
+    """Any interleaving of business entries, engine events and requests: sequence numbers are 1..n in
+    order, and every query returns what an unbounded log would, less the request entries evicted."""
+    clock = Clock(START)
+    journal = Journal(clock, {"request_entries": cap})
+    model: list[tuple[int, str, str]] = []  # (seq, kind, order id) of every entry ever recorded
+    for op, order_id in ops:
+        if op == "record":
+            journal.record("order.note", order_id=order_id)
+            model.append((len(model) + 1, "order.note", order_id))
+        elif op == "event":
+            journal.record_event(Event(clock.now(), "order.status", order_id))
+            model.append((len(model) + 1, "order.status", order_id))
+        else:
+            journal.record_request("tiktok.request", order_id=order_id, path="/order/202309/orders")
+            model.append((len(model) + 1, "tiktok.request", order_id))
+    requests = [seq for seq, k, _ in model if k == "tiktok.request"]
+    kept = set(requests[max(0, len(requests) - cap):])
+    retained = [m for m in model if m[1] != "tiktok.request" or m[0] in kept]
+
+    assert len(journal) == journal.last_seq == len(model)
+    assert journal.evicted == len(requests) - len(kept)
+    assert [(e.seq, e.kind, e.data["order_id"]) for e in journal] == retained
+    expected = [m for m in retained if m[0] > since and (kind is None or m[1].startswith(kind + "."))
+                and (order is None or m[2] == order)]
+    got = journal.entries(since=since, kind=kind, order_id=order)
+    assert [(e.seq, e.kind, e.data["order_id"]) for e in got] == expected
+
+
+def test_request_cap_is_configured_per_world_and_defaults_to_ten_thousand(world: World) -> None:
+    assert world.journal.request_capacity == DEFAULT_REQUEST_ENTRIES == 10_000
+    assert World.create(systems=[], config={"journal": {"request_entries": None}}).journal.request_capacity is None
+    for bad in ({"request_entries": -1}, {"request_entries": "10"}, {"request_entries": True}, {"entries": 5}):
+        with pytest.raises(ValueError, match="journal"):
+            World.create(systems=[], config={"journal": bad})
+
+
+def test_tiktok_requests_are_ring_entries_and_state_changes_stay_whole() -> None:
+    """Over the real gateway: only the newest ``request_entries`` requests stay; the order's story stays."""
+    from simulator.app import create_app
+
+    world = World.create(seed=0, config={"journal": {"request_entries": 3}})
+    client = TikTokClient(create_app(world).test_client(), world)
+    order_id = world.control.place_order(shop_id=client.shop_id)["order"]["id"]
+    first_business = [e.as_dict() for e in world.journal]
+    for _ in range(5):
+        client.ok("GET", "/order/202309/orders", {"ids": order_id})
+    world.advance(seconds=3600)  # HOLD-1: the hold release is journaled after the requests
+
+    kinds = [e.kind for e in world.journal]
+    requests = world.journal.entries(kind="tiktok.request")
+    assert len(requests) == 3 and world.journal.evicted == 2
+    assert [e.as_dict() for e in world.journal][:len(first_business)] == first_business
+    assert kinds[-1] != "tiktok.request" and world.journal.entries(order_id=order_id)[-1].data["new"] == "AWAITING_SHIPMENT"
+    seqs = [e.seq for e in world.journal]
+    assert seqs == sorted(set(seqs)) and seqs[-1] == len(world.journal) == len(seqs) + world.journal.evicted
+    assert world.control.journal(since=requests[0].seq - 1)["entries"][0]["seq"] == requests[0].seq
