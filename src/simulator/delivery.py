@@ -109,14 +109,23 @@ class Lanes(Generic[J]):
         self._in_flight: dict[str, J] = {}
 
     def submit(self, key: str, job: J) -> list[J]:
-        """Queue ``job`` for destination ``key``; returns the jobs ahead of it (in flight first)."""
+        """Queue ``job`` for destination ``key``; returns the jobs ahead of it (in flight first).
+
+        Raises ``RuntimeError`` when a new lane's thread cannot be started (nothing is queued then).
+        """
         with self._lock:
             queue = self._queues.get(key)
+            fresh = queue is None
             if queue is None:
                 queue = self._queues[key] = deque()
-                threading.Thread(target=self._run, args=(key,), name=f"{self._name} {key}", daemon=True).start()
             ahead = ([self._in_flight[key]] if key in self._in_flight else []) + list(queue)
             queue.append(job)
+            if fresh:
+                try:
+                    threading.Thread(target=self._run, args=(key,), name=f"{self._name} {key}", daemon=True).start()
+                except RuntimeError:  # no thread to be had: leave no lane that nothing drains
+                    del self._queues[key]
+                    raise
         return ahead
 
     def cancel_queued(self) -> list[J]:

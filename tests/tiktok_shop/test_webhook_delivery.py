@@ -12,8 +12,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import pytest
+import requests
 
 from simulator.app import create_app
 from simulator.clock import RealtimeTicker
@@ -31,9 +34,11 @@ def serving(dispatch: str = "thread", webhook_timeout: float | None = None) -> I
     kwargs = settings({ENV["webhook_timeout"]: str(webhook_timeout)} if webhook_timeout else {})
     kwargs["config"]["tiktok"]["webhook_dispatch"] = dispatch
     world = World.create(**kwargs)
-    with LiveServer(create_app(world)) as server:
-        yield Served(server.url), world
-    world.close()
+    try:
+        with LiveServer(create_app(world)) as server:
+            yield Served(server.url), world
+    finally:
+        world.close()
 
 
 @pytest.mark.parametrize("dispatch", ["thread", "sync"])
@@ -74,6 +79,30 @@ def test_note_2_a_slow_receiver_does_not_delay_another_shops_webhooks(dispatch: 
         # all delivered, journaled in the order they were queued (deterministic), not the order answered
         assert [(e["data"]["order_id"], e["at"][11:16], e["data"]["ok"]) for e in attempts] == [
             (us_order, "09:00", True), (uk_order, "09:00", True), (us_order, "10:00", True), (uk_order, "10:00", True)]
+
+
+@pytest.mark.parametrize("dispatch", ["thread", "sync"])
+def test_note_2_a_receiver_may_call_the_api_while_answering_a_webhook(dispatch: str) -> None:
+    base: list[str] = []
+
+    def cancel_on_hold(receiver: HookReceiver, payload: dict[str, Any], handler: BaseHTTPRequestHandler) -> None:
+        data = payload["data"]
+        if data.get("order_status") == "ON_HOLD":  # an OMS reacting inside its webhook handler
+            requests.post(f"{base[0]}/_sim/buyer/orders/{data['order_id']}/cancel", json={}, timeout=10)
+        answer(200)(receiver, payload, handler)
+
+    # The cancel's own webhooks go to the receiver that is still answering: waiting for them there
+    # would hold the 2 s deadline and fail the first attempt.
+    with HookReceiver(cancel_on_hold) as oms, serving(dispatch, webhook_timeout=2) as (sim, world):
+        base.append(sim.base)
+        shop = sim.direct[0]
+        sim.subscribe(shop, oms.url)
+        sim.subscribe(shop, oms.url, "CANCELLATION_STATUS_CHANGE")
+        sim.sim("POST", "buyer/orders", {"shop_id": shop})
+        sim.sim("POST", "clock/advance", {"seconds": 1})
+        attempts = sim.attempts()
+    assert len(attempts) >= 3 and all(a[3] for a in attempts), attempts
+    assert [p["data"].get("order_status") for p in oms.payloads() if p["type"] == 1] == ["ON_HOLD", "CANCEL"]
 
 
 def test_note_2_realtime_clock_attempts_each_retry_at_its_own_instant() -> None:

@@ -186,15 +186,22 @@ class WebhookDispatcher:
 
     # -- sending ---------------------------------------------------------------------------------
     def _hand_over(self, delivery: Delivery) -> None:
-        """Start an attempt at the current virtual instant (under the lock)."""
-        if self._closed:
-            self._drop(delivery, None)
-            return
-        delivery.due, delivery.result = self.world.clock.now(), None
-        delivery.batch = self._batch()
-        self._handed.append(delivery)
-        ahead = self._lanes.submit(delivery.address, delivery)
-        delivery.awaited = self.mode == "sync" and all(d.batch == delivery.batch for d in ahead)
+        """Start an attempt at the current virtual instant (callers hold the lock; re-entered to be sure)."""
+        with self.world.lock:  # the sender journals under it, so appending after submit is safe
+            if self._closed:
+                self._drop(delivery, None)
+                return
+            delivery.due, delivery.result = self.world.clock.now(), None
+            delivery.batch = self._batch()
+            try:
+                ahead = self._lanes.submit(delivery.address, delivery)
+            except RuntimeError as exc:  # no sender thread: a failed attempt, retried on the schedule
+                delivery.result = (0, type(exc).__name__)
+                ahead = []
+            self._handed.append(delivery)
+            delivery.awaited = self.mode == "sync" and all(d.batch == delivery.batch for d in ahead)
+            if delivery.result is not None:
+                self._settle_answered()
 
     def _send(self, delivery: Delivery) -> None:
         """One POST (a sender thread, outside the lock); the answer is journaled in handover order."""
