@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from simulator.lifecycle import StartupError
 from simulator.rules import PROFILE_NAMES, RuleBook
 from simulator.runtime import tune_gc
 from simulator.scenarios.cli import register as register_scenarios
@@ -54,7 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     tune_gc()
     func: Command = args.func
-    return func(args)
+    try:
+        return func(args)
+    except StartupError as exc:  # one line, no traceback: the user's arguments or environment
+        print(f"tts-sim {args.command}: {exc}", file=sys.stderr)
+        return exc.status
 
 
 if __name__ == "__main__":

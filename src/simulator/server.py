@@ -1,34 +1,75 @@
-"""``tts-sim serve``: every mock plus /_sim on one port under granian (one worker: the world lives in memory)."""
+"""``tts-sim serve``: every mock plus /_sim over HTTP (granian, one worker) and the serving process's lifecycle.
+
+Start-up refusals (a port in use, a bad port, unloadable mocks) are one line and a non-zero exit
+(:class:`simulator.lifecycle.StartupError`). The granian worker dies with its server, even after
+``kill -9``. Shutdown (SIGTERM, Ctrl-C) journals every webhook it drops and writes them to stderr,
+since the journal ends with the process.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
+
+import yaml
+
+from simulator.lifecycle import StartupError, check_port, claim_port, die_with_parent
+from simulator.rules import PROFILE_NAMES
+
+if TYPE_CHECKING:  # keeps Flask out of the CLI's import time
+    from simulator.web import WorldHolder
 
 ENV = {"seed": "TTS_SIM_SEED", "mocks": "TTS_SIM_MOCKS", "clock": "TTS_SIM_CLOCK", "speed": "TTS_SIM_SPEED",
-       "strict": "TTS_SIM_STRICT_WEBHOOKS"}
+       "strict": "TTS_SIM_STRICT_WEBHOOKS", "webhook_timeout": "TTS_SIM_WEBHOOK_TIMEOUT",
+       "parent": "TTS_SIM_SERVER_PID"}
+# Seconds granian waits for its worker to stop: in-flight webhook attempts end within their deadline.
+WORKER_STOP_TIMEOUT = 30
+MOCKS_ERRORS = (OSError, ValueError, LookupError, TypeError, AttributeError, yaml.YAMLError)
 
 
-def _settings() -> dict[str, Any]:
-    mocks = os.environ.get(ENV["mocks"])
+def settings(env: Any = None) -> dict[str, Any]:
+    """World arguments of a server process, from the ``TTS_SIM_*`` environment (``tts-sim serve`` sets it)."""
+    env = os.environ if env is None else env
+    mocks = env.get(ENV["mocks"])
+    timeout = env.get(ENV["webhook_timeout"])
     return {
-        "seed": int(os.environ.get(ENV["seed"], "0")),
+        "seed": int(env.get(ENV["seed"], "0")),
         "mocks_dir": Path(mocks) if mocks else None,
         "config": {"tiktok": {"timestamp_clock": "wall", "webhook_dispatch": "thread",
-                              "strict_webhooks": os.environ.get(ENV["strict"]) == "1"}},
+                              "strict_webhooks": env.get(ENV["strict"]) == "1"}},
+        "profile_overrides": {name: {"webhook_timeout_seconds": float(timeout)} for name in PROFILE_NAMES}
+        if timeout else None,
     }
+
+
+@dataclass
+class _Served:
+    holder: WorldHolder
+    stop: threading.Event
+
+
+_SERVED: list[_Served] = []  # the worlds this process serves (process lifecycle, not simulation state)
+
+
+def _serving(holder: WorldHolder) -> None:
+    served = _Served(holder, threading.Event())
+    if os.environ.get(ENV["clock"], "manual") == "realtime":
+        _start_realtime(served, float(os.environ.get(ENV["speed"], "1")))
+    _SERVED.append(served)
 
 
 def build_app() -> Any:
     """The WSGI app of a server worker, built from the ``TTS_SIM_*`` environment (granian factory)."""
     from simulator.app import create_app
 
-    app = create_app(**_settings())
-    if os.environ.get(ENV["clock"], "manual") == "realtime":
-        _start_realtime(app, float(os.environ.get(ENV["speed"], "1")))
+    app = create_app(**settings())
+    _serving(app.extensions["tts_sim"])
     return app
 
 
@@ -49,11 +90,10 @@ def build_port_apps(first: int) -> Any:
     from simulator.web import WorldHolder
     from simulator.world import World
 
-    settings = _settings()
-    holder = WorldHolder(World.create(**settings), factory_kwargs=settings)
+    world_settings = settings()
+    holder = WorldHolder(World.create(**world_settings), factory_kwargs=world_settings)
     apps = {port: create_app(names=[name], holder=holder) for name, port in system_ports(first).items()}
-    if os.environ.get(ENV["clock"], "manual") == "realtime":
-        _start_realtime(next(iter(apps.values())), float(os.environ.get(ENV["speed"], "1")))
+    _serving(holder)
 
     def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
         return apps[int(environ["SERVER_PORT"])](environ, start_response)
@@ -61,17 +101,14 @@ def build_port_apps(first: int) -> Any:
     return dispatch
 
 
-def _start_realtime(app: Any, speed: float) -> None:
+def _start_realtime(served: _Served, speed: float) -> None:
     from simulator.clock import RealtimeTicker
-
-    holder = app.extensions["tts_sim"]
-    stop = threading.Event()
 
     def run() -> None:
         world, ticker = None, None
-        while not stop.wait(0.05):
-            if holder.world is not world:  # /_sim/reset swapped the world: follow the new clock
-                world = holder.world
+        while not served.stop.wait(0.05):
+            if served.holder.world is not world:  # /_sim/reset swapped the world: follow the new clock
+                world = served.holder.world
                 ticker = RealtimeTicker(world.clock, world.advance_to, speed=speed)
             assert ticker is not None
             ticker.tick()
@@ -79,11 +116,53 @@ def _start_realtime(app: Any, speed: float) -> None:
     threading.Thread(target=run, name="tts-sim-realtime", daemon=True).start()
 
 
+def shutdown_served(stream: IO[str] | None = None) -> list[dict[str, Any]]:
+    """Stop every world this process serves; journal and report (stderr) the webhooks that were dropped.
+
+    In-flight attempts finish first (each within its deadline); queued deliveries and scheduled
+    retries are journaled ``webhook.dropped`` and listed on ``stream``, one line each.
+    """
+    for served in _SERVED:
+        served.stop.set()
+    dropped: list[dict[str, Any]] = []
+    for served in _SERVED:
+        world = served.holder.world
+        world.close()  # a world is closed once, so every drop in its journal is this shutdown's
+        dropped += [e.as_dict() for e in world.journal.entries(kind="webhook.dropped")]
+    _SERVED.clear()
+    out = sys.stderr if stream is None else stream
+    if dropped:
+        out.write(f"tts-sim: shutdown dropped {len(dropped)} undelivered webhook(s) "
+                  "(journal kind webhook.dropped):\n")
+        for entry in dropped:
+            data = entry["data"]
+            due = f", next attempt was due {data['next_attempt_at']}" if data["next_attempt_at"] else ""
+            out.write(f"tts-sim:   {data['notification_id']} type {data['type']} order {data['order_id']} "
+                      f"to {data['address']} after {data['attempts']} attempt(s){due}\n")
+        out.flush()
+    return dropped
+
+
+def _granian_worker(*args: Any, **kwargs: Any) -> None:
+    """granian's WSGI worker, tied to its server's life, with the shutdown report when it stops."""
+    from granian import Granian
+
+    die_with_parent(int(os.environ.get(ENV["parent"], os.getpid())))
+    try:
+        Granian._spawn_wsgi_worker(*args, **kwargs)
+    finally:
+        shutdown_served()
+
+
 def banner(host: str, port: int, args: argparse.Namespace) -> str:
     """Startup text: URLs for every system and the seeded credentials."""
     from simulator.world import World
 
-    world = World.create(seed=args.seed, mocks_dir=args.mocks)
+    try:
+        world = World.create(seed=args.seed, mocks_dir=args.mocks)
+    except MOCKS_ERRORS as exc:
+        where = f"--mocks {args.mocks}" if args.mocks else "the built-in mocks"
+        raise StartupError(f"cannot load {where}: {exc}") from exc
     creds = world.control.credentials()
     world.close()
     base = f"http://{host}:{port}"
@@ -111,23 +190,45 @@ def banner(host: str, port: int, args: argparse.Namespace) -> str:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Run granian (one worker) until Ctrl-C."""
-    from granian import Granian
-    from granian.constants import Interfaces
-
+    """Check the arguments, claim the port(s), print the banner and serve until SIGTERM / Ctrl-C."""
+    ports = list(system_ports(args.port).values()) if args.port_per_system else [args.port]
+    check_port(args.port, len(ports))
+    if args.speed <= 0:
+        raise StartupError(f"--speed {args.speed}: must be positive")
+    if args.webhook_timeout is not None and args.webhook_timeout <= 0:
+        raise StartupError(f"--webhook-timeout {args.webhook_timeout}: must be positive")
+    if args.mocks is not None and not Path(args.mocks).is_dir():
+        raise StartupError(f"--mocks {args.mocks}: not a directory")
+    # waitress binds right away without SO_REUSEPORT, so only granian's slow worker start needs a guard.
+    guards = [claim_port(args.host, port, guard=not args.port_per_system) for port in ports]
+    text = banner(args.host, args.port, args)
     os.environ[ENV["seed"]] = str(args.seed)
     os.environ[ENV["clock"]] = args.clock
     os.environ[ENV["speed"]] = str(args.speed)
     os.environ[ENV["strict"]] = "1" if args.strict_webhooks else "0"
+    os.environ[ENV["parent"]] = str(os.getpid())
+    if args.webhook_timeout is not None:
+        os.environ[ENV["webhook_timeout"]] = str(args.webhook_timeout)
     if args.mocks:
         os.environ[ENV["mocks"]] = str(Path(args.mocks).resolve())
-    print(banner(args.host, args.port, args), flush=True)  # noqa: T201
-    if args.port_per_system:
-        return _serve_waitress(args)
-    server = Granian("simulator.server:build_app", address=args.host, port=args.port, interface=Interfaces.WSGI,
-                     workers=1, factory=True, blocking_threads=args.threads or 1, log_access=False)
+    print(text, flush=True)  # noqa: T201
     try:
-        server.serve()
+        return _serve_waitress(args) if args.port_per_system else _serve_granian(args)
+    finally:
+        for guard in guards:
+            if guard is not None:
+                guard.close()
+
+
+def _serve_granian(args: argparse.Namespace) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    server = Granian("simulator.server:build_app", address=args.host, port=args.port, interface=Interfaces.WSGI,
+                     workers=1, factory=True, blocking_threads=args.threads or 1, log_access=False,
+                     workers_kill_timeout=WORKER_STOP_TIMEOUT)
+    try:
+        server.serve(spawn_target=_granian_worker)
     except KeyboardInterrupt:
         pass
     return 0
@@ -136,14 +237,26 @@ def serve(args: argparse.Namespace) -> int:
 def _serve_waitress(args: argparse.Namespace) -> int:
     # granian binds one address per server and runs the app in worker processes, which cannot share
     # one in-memory world across ports; waitress listens on several sockets in this process.
-    import waitress
+    from waitress.server import create_server
 
     listen = " ".join(f"{args.host}:{p}" for p in system_ports(args.port).values())
+    app = build_port_apps(args.port)
     try:
-        waitress.serve(build_port_apps(args.port), listen=listen, threads=args.threads or 2, _quiet=True)
-    except KeyboardInterrupt:
-        pass
+        server = create_server(app, listen=listen, threads=args.threads or 2)
+    except OSError as exc:  # taken between the port check and here
+        shutdown_served()
+        raise StartupError(f"cannot listen on {listen}: {exc.strerror or exc}", status=1) from exc
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM's default would skip the shutdown report
+    try:
+        server.run()  # returns on KeyboardInterrupt (Ctrl-C, or SIGTERM through _interrupt)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        shutdown_served()
     return 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -156,6 +269,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--clock", choices=("manual", "realtime"), default="manual")
     p.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second (realtime)")
     p.add_argument("--strict-webhooks", action="store_true", help="only HTTPS domain webhook addresses")
+    p.add_argument("--webhook-timeout", type=float, default=None, metavar="SECONDS",
+                   help="total deadline of one webhook attempt, connect to whole answer (default: the "
+                        "profiles' webhook_timeout_seconds, 3)")
     p.add_argument("--threads", type=int, default=None,
                    help="server threads (granian default 1: the world is one process's memory behind one lock, so "
                         "more threads only contend; measured in benchmarks/tiktok_http.py)")

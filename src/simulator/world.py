@@ -92,9 +92,9 @@ class World:
     def advance(self, *, seconds: float | None = None, to: datetime | None = None) -> list[Fired]:
         """Move virtual time forward by ``seconds`` or to ``to``, firing every timer due on the way.
 
-        When a system has out-of-lock work pending (queued webhooks), time stops at that instant,
-        the work runs outside the lock, and the advance continues: a webhook and its retries
-        happen at their own virtual instants (NOTE-2).
+        When a system has out-of-lock work pending (webhooks in flight), time stops at that
+        instant until the work is done outside the lock, then the advance continues: a webhook and
+        each of its retries happen at their own virtual instants however large the step (NOTE-2).
         """
         if (seconds is None) == (to is None):
             raise ValueError("give exactly one of seconds= or to=")
@@ -116,12 +116,13 @@ class World:
                 return self.clock.advance_to(target)
         fired: list[Fired] = []
         while True:
+            self.drain_outboxes()  # work already pending at this instant (e.g. a request's webhooks)
             with self.lock:
+                if self._outbox_pending():
+                    continue  # more work arrived at this instant meanwhile: finish it before moving on
                 fired += self.clock.advance_to(max(target, self.clock.now()), stop=self._outbox_pending)
-                reached = self.clock.now() >= target
-            self.drain_outboxes()
-            if reached:
-                return fired
+                if self.clock.now() >= target and not self._outbox_pending():
+                    return fired
 
     @contextmanager
     def operation(self) -> Iterator[World]:
@@ -175,6 +176,11 @@ class World:
         self._closers.append(closer)
 
     def close(self) -> None:
-        """Stop background work the systems started."""
+        """Stop background work the systems started (they journal what they drop).
+
+        Outside the lock this also waits for out-of-lock work already in flight (each webhook
+        attempt ends within its deadline); inside it (a reset) that work finishes on its own.
+        """
         while self._closers:
             self._closers.pop()()
+        self.drain_outboxes()

@@ -24,7 +24,9 @@ class LiveServer:
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         self.host = host
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="tts-sim-live", daemon=True)
+        # A short poll interval: stop() returns in ~50 ms instead of werkzeug's default half second.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="tts-sim-live",
+                                        daemon=True)
 
     @property
     def url(self) -> str:

@@ -53,7 +53,6 @@ class TikTokBackend:
         self.gateway = Gateway(self.catalog, self.tokens, limiter_from_config(self.settings))
         self.serializer = Serializer(self.catalog, self.settings["cancel_status_closed"])
         self.webhooks = WebhookDispatcher(self, mode=self.settings["webhook_dispatch"])
-        world.add_outbox(lambda: self.webhooks.mode == "sync" and bool(self.webhooks.outbox), self.webhooks.drain)
         self._requests = 0
         self._stamp_at: datetime | None = None
         self._stamp = ""

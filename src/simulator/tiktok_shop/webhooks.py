@@ -1,29 +1,38 @@
-"""Seller webhooks (types 1, 4, 11): subscriptions, signed notifications and an out-of-lock dispatcher (NOTE-2).
+"""Seller webhooks (types 1, 4, 11): subscriptions, signed notifications, and delivery in virtual time (NOTE-2).
 
-Deliveries are queued under the world lock and POSTed outside it: by a background thread under
-``tts-sim serve`` (``dispatch: thread``), or synchronously by :meth:`WebhookDispatcher.drain` right
-after an operation releases the lock (in-process, ``dispatch: sync``). A failed attempt (non-200,
-timeout, connection error) is retried on the profile's ``webhook_retry_schedule`` as a timer on
-the world clock; every attempt is journaled as ``webhook.attempt``.
+A notification is queued under the world lock and handed at once to the sender of its address
+(:class:`simulator.delivery.Lanes`: one thread per receiver, so receivers never wait for each
+other). Each attempt has one total deadline (connect + whole answer, the profile's
+``webhook_timeout_seconds``); a non-200, an error or the deadline is retried on the profile's
+``webhook_retry_schedule``, counted from the virtual instant of the attempt.
+
+Attempts happen at their own virtual instants whatever the advance granularity: the world's
+advance stops at every instant that has deliveries in flight and waits for them (outside the
+lock) before time moves on (:meth:`WebhookDispatcher.settle`). Results are journaled in the order
+the deliveries were handed over, never in the order receivers answered, so a seeded world's
+journal stays the same run after run. ``dispatch: sync`` (in-process) also makes each request
+wait for the deliveries it queued (:meth:`WebhookDispatcher.drain`); ``dispatch: thread``
+(``tts-sim serve``) answers at once. Closing the world journals every delivery it drops.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-
+from simulator import delivery as outbound
 from simulator.engine.events import CancellationChanged, EngineEvent, OrderPlaced, OrderStatusChanged
 from simulator.tiktok_shop.errors import InvalidParameter
 from simulator.tiktok_shop.signing import webhook_signature
 
 if TYPE_CHECKING:
+    from simulator.clock import Timer
     from simulator.tiktok_shop.backend import TikTokBackend
 
 EVENT_TYPES = {  # Update Shop Webhook event_type name -> webhook type number (API doc section 6)
@@ -46,9 +55,15 @@ class Subscription:
     update_time: datetime
 
 
-@dataclass
+@dataclass(eq=False)
 class Delivery:
-    """A signed notification for one address; ``attempts`` counts POSTs made so far."""
+    """A signed notification for one address; ``attempts`` counts POSTs settled so far.
+
+    While handed over: ``due`` is the virtual instant of the current attempt, ``batch`` the
+    operation that queued it, ``awaited`` whether that operation waits for it (sync mode, and only
+    when no other operation's delivery is ahead of it at the same receiver), ``result`` the
+    attempt's ``(status, error)`` once the receiver answered.
+    """
 
     notification_id: str
     type: int
@@ -59,7 +74,12 @@ class Delivery:
     body: bytes
     signature: str
     timeout: float
+    profile: str
     attempts: int = 0
+    due: datetime | None = None
+    batch: int = 0
+    awaited: bool = False
+    result: tuple[int, str] | None = field(default=None, repr=False)
 
 
 def check_address(address: str, *, strict: bool) -> None:
@@ -76,22 +96,22 @@ def check_address(address: str, *, strict: bool) -> None:
 
 
 class WebhookDispatcher:
-    """Builds notifications from engine events and delivers them outside the world lock."""
+    """Builds notifications from engine events and delivers them through per-receiver senders."""
 
     def __init__(self, backend: TikTokBackend, *, mode: str = "sync") -> None:
         self.backend = backend
         self.world = backend.world
         self.mode = mode
         self.subscriptions: dict[tuple[str, str, str], Subscription] = {}
-        self.outbox: deque[Delivery] = deque()
-        self.session = requests.Session()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        if mode == "thread":
-            self._thread = threading.Thread(target=self._run, name="tts-sim-webhooks", daemon=True)
-            self._thread.start()
-            self.world.on_close(self.stop)
+        self._handed: deque[Delivery] = deque()  # handed to a sender, not yet journaled (handover order)
+        self._retries: dict[str, tuple[Delivery, Timer]] = {}
+        self._answered = threading.Condition(self.world.lock)
+        self._lanes: outbound.Lanes[Delivery] = outbound.Lanes(self._send, name="tts-sim-webhooks")
+        self._batches = itertools.count(1)
+        self._local = threading.local()
+        self._closed = False
+        self.world.add_outbox(self.pending, self.settle)
+        self.world.on_close(self.stop)
 
     # -- subscriptions (called under the world lock) ---------------------------------------------
     def subscribe(self, app_key: str, shop_id: str, event_type: str, address: str, *, strict: bool) -> None:
@@ -159,40 +179,50 @@ class WebhookDispatcher:
         body = json.dumps(envelope, separators=(",", ":")).encode()
         delivery = Delivery(notification_id, kind, shop_id, order_id, app_key, address, body,
                             webhook_signature(app_key, app.app_secret, body),
-                            self.world.rules[profile].webhook_timeout_seconds)
+                            self.world.rules[profile].webhook_timeout_seconds, profile)
         self.world.journal.record("webhook.queued", notification_id=notification_id, type=kind,
                                   order_id=order_id, address=address)
-        self.outbox.append(delivery)
-        self._wake.set()
+        self._hand_over(delivery)
 
-    # -- sending (outside the lock) --------------------------------------------------------------
-    def drain(self) -> int:
-        """Send every queued delivery now (sync mode); a no-op inside the world lock or in thread mode."""
-        if not self.outbox or self.mode != "sync" or self.world.holds_lock():
-            return 0  # the unlocked emptiness check is only a fast path; the loop re-checks under the lock
-        sent = 0
-        while True:
-            with self.world.lock:
-                if not self.outbox:
-                    return sent
-                delivery = self.outbox.popleft()
-            self._attempt(delivery)
-            sent += 1
+    # -- sending ---------------------------------------------------------------------------------
+    def _hand_over(self, delivery: Delivery) -> None:
+        """Start an attempt at the current virtual instant (callers hold the lock; re-entered to be sure)."""
+        with self.world.lock:  # the sender journals under it, so appending after submit is safe
+            if self._closed:
+                self._drop(delivery, None)
+                return
+            delivery.due, delivery.result = self.world.clock.now(), None
+            delivery.batch = self._batch()
+            try:
+                ahead = self._lanes.submit(delivery.address, delivery)
+            except RuntimeError as exc:  # no sender thread: a failed attempt, retried on the schedule
+                delivery.result = (0, type(exc).__name__)
+                ahead = []
+            self._handed.append(delivery)
+            delivery.awaited = self.mode == "sync" and all(d.batch == delivery.batch for d in ahead)
+            if delivery.result is not None:
+                self._settle_answered()
 
-    def _attempt(self, delivery: Delivery) -> None:
-        status, error = 0, ""
+    def _send(self, delivery: Delivery) -> None:
+        """One POST (a sender thread, outside the lock); the answer is journaled in handover order."""
         try:
-            answer = self.session.post(
-                delivery.address, data=delivery.body, timeout=delivery.timeout,
-                headers={"Content-Type": "application/json", "Authorization": delivery.signature},
-            )
-            status = answer.status_code
-        except requests.RequestException as exc:
-            error = type(exc).__name__
-        with self.world.lock:
-            self._settle(delivery, status, error)
+            result = outbound.post(delivery.address, delivery.body,
+                                   {"Content-Type": "application/json", "Authorization": delivery.signature},
+                                   delivery.timeout)
+        except Exception as exc:  # never leave a handed-over delivery without a result (advances wait for it)
+            result = (0, type(exc).__name__)
+        with self._answered:
+            delivery.result = result
+            self._settle_answered()
 
-    def _settle(self, delivery: Delivery, status: int, error: str) -> None:
+    def _settle_answered(self) -> None:
+        while self._handed and self._handed[0].result is not None:
+            self._settle(self._handed.popleft())
+        self._answered.notify_all()
+
+    def _settle(self, delivery: Delivery) -> None:
+        assert delivery.result is not None and delivery.due is not None
+        status, error = delivery.result
         delivery.attempts += 1
         ok = status == 200
         self.world.journal.record(
@@ -202,35 +232,84 @@ class WebhookDispatcher:
         )
         if ok:
             return
-        order = self.backend.engine.orders.get(delivery.order_id)
-        schedule = self.world.rules[order.profile if order else "direct"].webhook_retry_schedule
+        schedule = self.world.rules[delivery.profile].webhook_retry_schedule
         if delivery.attempts > len(schedule):
             self.world.journal.record("webhook.gave_up", notification_id=delivery.notification_id,
                                       order_id=delivery.order_id, attempts=delivery.attempts)
             return
-        self.world.clock.schedule_in(schedule[delivery.attempts - 1], lambda: self._retry(delivery),
-                                     kind="webhook.retry", key=delivery.notification_id)
+        # Counted from the attempt's own instant: the clock has not moved since (advances wait).
+        due = delivery.due + schedule[delivery.attempts - 1]
+        if self._closed:
+            self._drop(delivery, due)
+            return
+        timer = self.world.clock.schedule(due, lambda: self._retry(delivery), kind="webhook.retry",
+                                          key=delivery.notification_id)
+        self._retries[delivery.notification_id] = (delivery, timer)
 
     def _retry(self, delivery: Delivery) -> None:
-        self.outbox.append(delivery)
-        self._wake.set()
+        self._retries.pop(delivery.notification_id, None)
+        self._hand_over(delivery)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(0.5)
-            self._wake.clear()
-            while not self._stop.is_set():
-                with self.world.lock:
-                    delivery = self.outbox.popleft() if self.outbox else None
-                if delivery is None:
-                    break
-                self._attempt(delivery)
+    def _batch(self) -> int:
+        batch: int | None = getattr(self._local, "batch", None)
+        if batch is None:
+            batch = self._local.batch = next(self._batches)
+        return batch
 
+    # -- waiting (outside the lock) --------------------------------------------------------------
+    def pending(self) -> bool:
+        """True while a delivery is in flight or not yet journaled (asked under the lock)."""
+        return bool(self._handed)
+
+    def drain(self) -> None:
+        """After an operation: in sync mode wait for the deliveries it queued; in thread mode return at once.
+
+        A delivery queued behind another operation's delivery to the same receiver is not waited
+        for (that receiver may be the caller, answering a webhook by calling this API); it is still
+        sent before virtual time moves on.
+        """
+        if self.world.holds_lock():
+            return
+        batch = self._batch()
+        self._local.batch = None
+        if self.mode != "sync":
+            return
+        with self._answered:
+            self._answered.wait_for(lambda: not any(
+                d.batch == batch and d.awaited and d.result is None for d in self._handed))
+
+    def settle(self) -> None:
+        """Wait until every handed-over delivery is answered and journaled (an advance, at each instant)."""
+        if self.world.holds_lock():
+            return
+        self._local.batch = None
+        with self._answered:
+            self._answered.wait_for(lambda: not self._handed)
+
+    # -- shutdown --------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Stop the background sender (thread mode)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.session.close()
+        """Deliver nothing more: journal every queued delivery and scheduled retry as dropped.
 
+        Attempts already in flight finish (each within its deadline) and are journaled; a failed
+        one is dropped instead of retried.
+        """
+        with self.world.lock:
+            if self._closed:
+                return
+            self._closed = True
+            for delivery, timer in sorted(self._retries.values(), key=lambda pair: pair[1].due):
+                self.world.clock.cancel(timer)
+                self._drop(delivery, timer.due)
+            self._retries.clear()
+            queued = set(map(id, self._lanes.cancel_queued()))
+            for delivery in [d for d in self._handed if id(d) in queued]:
+                self._handed.remove(delivery)
+                self._drop(delivery, delivery.due)
+            self._settle_answered()
+
+    def _drop(self, delivery: Delivery, due: datetime | None) -> None:
+        self.world.journal.record(
+            "webhook.dropped", notification_id=delivery.notification_id, type=delivery.type,
+            order_id=delivery.order_id, shop_id=delivery.shop_id, address=delivery.address,
+            attempts=delivery.attempts, next_attempt_at=due, reason="shutdown",
+        )
