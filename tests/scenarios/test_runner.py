@@ -100,3 +100,18 @@ def test_sfcc3_the_report_flags_what_a_safeguarded_environment_let_out(tmp_path:
     errors = [e.text for e in ET.parse(tmp_path / "junit.xml").getroot().iter("system-err")]
     assert errors == ["WARNING SFCC-3: a staging instance let out payment_capture for SFCC order 00000001\n"
                       "WARNING SFCC-3: staging site RefArch has payment_capture unsafe"]
+
+
+def test_sfcc1_a_step_after_which_the_systems_disagree_fails_naming_the_invariant(tmp_path: Path) -> None:
+    """The invariants run after every step: with the TikTok -> SFCC connector switched off, the hold's end
+    leaves a released order TikTok has and SFCC lacks, and that step fails with the rule and the values."""
+    path = tmp_path / "off.yaml"
+    path.write_text("name: off\nrules: [SFCC-1]\nconfig: {sfcc: {connector: false}}\nsteps:\n"
+                    "  - buyer.place: {as: o, profile: sfcc}\n  - clock.advance: 30m\n  - clock.advance: 30m\n",
+                    encoding="utf-8")
+    result = run_scenario(load_scenario(path))
+    (failure,) = result.failures
+    assert (failure.line, failure.action) == (7, "clock.advance")
+    assert failure.message.startswith("invariant violated: SFCC-1 [engine/sfcc]")
+    assert "a released order is missing in SFCC" in failure.message
+    assert result.invariants_held == 2 and "invariants held after 2/3 steps" in terminal([result])

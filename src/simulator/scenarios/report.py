@@ -28,13 +28,18 @@ def coverage(results: Sequence[ScenarioResult]) -> dict[str, list[str]]:
     return dict(sorted(matrix.items()))
 
 
+def _held(result: ScenarioResult) -> str:
+    return f"invariants held after {result.invariants_held}/{result.steps_run} steps"
+
+
 def terminal(results: Sequence[ScenarioResult]) -> str:
     """Plain-text report; the last line is ``N passed, M failed``."""
     lines = []
     for r in results:
         mark = "PASS" if r.passed else "FAIL"
         lines.append(f"{mark}  {r.scenario.name}  [{', '.join(r.scenario.rules)}]  "
-                     f"{r.steps_run}/{len(r.scenario.steps)} steps, {_span(r)} virtual, {r.wall_seconds * 1000:.0f} ms")
+                     f"{r.steps_run}/{len(r.scenario.steps)} steps, {_span(r)} virtual, {r.wall_seconds * 1000:.0f} ms, "
+                     f"{_held(r)}")
         for f in r.failures:
             lines.append(f"      {r.scenario.location}:{f.line}: {f.action}: {f.message}")
         for warning in r.warnings:
@@ -62,6 +67,7 @@ def junit(results: Sequence[ScenarioResult], path: Path) -> None:
                              time=f"{r.wall_seconds:.3f}", file=r.scenario.location)
         props = ET.SubElement(case, "properties")
         ET.SubElement(props, "property", name="rules", value=",".join(r.scenario.rules))
+        ET.SubElement(props, "property", name="invariants_held", value=f"{r.invariants_held}/{r.steps_run}")
         for f in r.failures:
             failure = ET.SubElement(case, "failure", message=f"{f.action}: {f.message}", type="ScenarioFailure")
             failure.text = f"{r.scenario.location}:{f.line}: {f.action}: {f.message}"
@@ -87,7 +93,7 @@ def html_report(results: Sequence[ScenarioResult], path: Path) -> None:
         cls = "pass" if r.passed else "fail"
         parts.append(f"<details{' open' if not r.passed else ''}><summary class={cls}>"
                      f"{'PASS' if r.passed else 'FAIL'} {esc(r.scenario.name)} "
-                     f"<small>[{esc(', '.join(r.scenario.rules))}] {_span(r)} virtual</small></summary>")
+                     f"<small>[{esc(', '.join(r.scenario.rules))}] {_span(r)} virtual, {_held(r)}</small></summary>")
         if r.scenario.description:
             parts.append(f"<p>{esc(r.scenario.description)}</p>")
         for f in r.failures:
