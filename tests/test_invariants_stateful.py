@@ -10,13 +10,15 @@ can start and end at any point. ``TTS_SIM_SOAK=N`` runs about N steps instead of
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
+import pytest
 import requests
 from flask import Flask, jsonify, request
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from requests.adapters import BaseAdapter
 
 from simulator.engine import EngineError, OrderStatus
@@ -36,6 +38,7 @@ ADVANCES = [60, 14 * 60, 15 * 60, 59 * 60, 3600, 3600, 3 * 3600, 86400, 2 * 8640
 REJECT = "seller_reject_apply_product_has_been_packed"
 OMS = "https://oms.partner.example"
 SOAK = int(os.environ.get("TTS_SIM_SOAK", "0"))
+CHECKED = [0]  # invariant checks run (one per step, plus one at each start)
 STEPS = 40
 RARELY = st.integers(0, 3)  # destructive actions fire on 0: orders live long enough to ship
 
@@ -220,6 +223,7 @@ class OneTruth(RuleBasedStateMachine):
     # -- the oracle --------------------------------------------------------------------------------
     @invariant()
     def one_truth(self) -> None:
+        CHECKED[0] += 1
         with self.world.lock:
             violations = check(self.world)
         assert not violations, "\n".join(str(v) for v in violations)
@@ -230,10 +234,22 @@ class OneTruth(RuleBasedStateMachine):
 
 
 OneTruth.TestCase.settings = settings(
-    max_examples=max(SOAK // STEPS, 1) if SOAK else 150,
+    max_examples=150,
     stateful_step_count=STEPS,
-    derandomize=not SOAK,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_one_order_one_truth = OneTruth.TestCase
+
+
+@pytest.mark.skipif(not SOAK, reason="soak mode: set TTS_SIM_SOAK=<steps>, e.g. 10000")
+def test_soak_one_order_one_truth() -> None:
+    """Random (not derandomized) runs until TTS_SIM_SOAK invariant checks have passed."""
+    CHECKED[0] = 0
+    rounds = 0
+    while CHECKED[0] < SOAK:
+        rounds += 1
+        run_state_machine_as_test(OneTruth, settings=settings(
+            OneTruth.TestCase.settings, derandomize=False, max_examples=25, database=None))
+    sys.stderr.write(f"\nsoak: {CHECKED[0]} steps checked in {rounds} rounds, no violation\n")
