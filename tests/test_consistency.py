@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
 
 from simulator.app import create_app
 from simulator.channeladvisor.enums import RequestStatus
+from simulator.connectors.sfcc_port import SfccUnreachable
 from simulator.engine import CancelStatus, OrderStatus, Role
 from simulator.invariants import check
 from simulator.scenarios import channels
@@ -75,21 +75,20 @@ def consistent(world: World) -> None:
     assert not violations, "\n".join(map(str, violations))
 
 
-class Outage(BaseAdapter):
-    def send(self, request: Any, **kwargs: Any) -> requests.Response:  # noqa: ARG002
-        raise requests.ConnectionError("SFCC unreachable")
+class Outage:
+    """SFCC as TikTok's connector sees it during an outage: every call fails to connect."""
 
-    def close(self) -> None:
-        """Nothing to release."""
+    def __getattr__(self, name: str) -> Any:
+        def unreachable(*args: Any) -> Any:
+            raise SfccUnreachable("SFCC unreachable (test outage)")
+        return unreachable
 
 
 def sfcc_down(world: World) -> Any:
-    """Cut TikTok's connector off from SFCC; returns the adapter to put back."""
-    session = world.systems["sfcc"].connector.client.session
-    host = f"https://{world.systems['sfcc'].config.host}/"
-    saved = session.adapters[host]
-    session.mount(host, Outage())
-    return lambda: session.mount(host, saved)
+    """Cut TikTok's connector off from SFCC; returns the function that ends the outage."""
+    connector = world.systems["sfcc"].connector
+    saved, connector.port = connector.port, Outage()
+    return lambda: setattr(connector, "port", saved)
 
 
 # -- routing ----------------------------------------------------------------------------------------

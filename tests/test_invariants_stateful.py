@@ -14,13 +14,12 @@ import sys
 from typing import Any
 
 import pytest
-import requests
 from flask import Flask, jsonify, request
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from requests.adapters import BaseAdapter
 
+from simulator.connectors.sfcc_port import SfccUnreachable
 from simulator.engine import EngineError, OrderStatus
 from simulator.invariants import check
 from simulator.scenarios import channels
@@ -43,14 +42,13 @@ STEPS = 40
 RARELY = st.integers(0, 3)  # destructive actions fire on 0: orders live long enough to ship
 
 
-class Outage(BaseAdapter):
-    """SFCC as the connector sees it during an outage: every call fails to connect."""
+class Outage:
+    """SFCC as TikTok's connector sees it during an outage: every call fails to connect."""
 
-    def send(self, request: Any, **kwargs: Any) -> requests.Response:  # noqa: ARG002
-        raise requests.ConnectionError("SFCC unreachable (test outage)")
-
-    def close(self) -> None:
-        """Nothing to release."""
+    def __getattr__(self, name: str) -> Any:
+        def unreachable(*args: Any) -> Any:
+            raise SfccUnreachable("SFCC unreachable (test outage)")
+        return unreachable
 
 
 class OneTruth(RuleBasedStateMachine):
@@ -157,13 +155,10 @@ class OneTruth(RuleBasedStateMachine):
     def sfcc_outage(self) -> None:
         """SFCC stops (or starts again) answering TikTok's connector."""
         connector = self.world.systems["sfcc"].connector
-        host = f"https://{self.world.systems['sfcc'].config.host}/"
-        session = connector.client.session
         if not self.outage:
-            self._saved = session.adapters[host]
-            session.mount(host, Outage())
+            self._saved, connector.port = connector.port, Outage()
         else:
-            session.mount(host, self._saved)
+            connector.port = self._saved
         self.outage = not self.outage
 
     # -- sellers (partner OMS) ---------------------------------------------------------------------

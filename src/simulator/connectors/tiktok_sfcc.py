@@ -1,8 +1,8 @@
 """TikTok -> SFCC connector: CreateExternalOrder at hold end, then SFCC kept showing TikTok's truth (SFCC-1/2, CAN-B2, CAN-P1).
 
-Every call goes over the SFCC HTTP API (:class:`SfccClient`): in-process to this world's own mock by
-default, or to ``world.config["sfcc"]["base_url"]`` (any SFCC instance) with the credentials configured
-there. An order goes only to the SFCC site wired to its shop (``tiktok_shop_id``).
+Every call goes through an :class:`SfccPort`: this world's own SFCC backend, called directly, by default;
+or the SFCC HTTP API of ``world.config["sfcc"]["base_url"]`` (any SFCC instance) with the credentials
+configured there. An order goes only to the SFCC site wired to its shop (``tiktok_shop_id``).
 
 One mechanism keeps SFCC in step, :meth:`TikTokSfccConnector.reconcile`: GetOrder, compare with what
 TikTok shows (the ``status_mappings.sfcc`` table, shipping status, the cancel-after-shipped tag, line
@@ -24,6 +24,7 @@ import requests
 
 from simulator.connectors import sfcc_shipments as S
 from simulator.connectors.sfcc_client import SfccClient, SfccSettings
+from simulator.connectors.sfcc_port import DirectPort, HttpPort, SfccPort, SfccUnreachable
 from simulator.engine import Cancellation, CancelStatus, Order, OrderStatus
 from simulator.engine.base import Defer
 from simulator.engine.events import EngineEvent, OrderStatusChanged
@@ -35,7 +36,6 @@ from simulator.sfcc.models import (
     LINE_PARTSHIPPED,
     LINE_SHIPPED,
 )
-from simulator.transport import in_process_session
 
 if TYPE_CHECKING:
     from simulator.clock import Timer
@@ -64,7 +64,7 @@ class TikTokSfccConnector:
         self._timers: dict[tuple[str, str], tuple[Timer, int]] = {}
         self._abandoned: set[str] = set()
         self._approval_attempts: dict[str, int] = {}
-        self._client: SfccClient | None = None
+        self._port: SfccPort | None = None
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
         self.retry = [parse_duration(v) for v in settings.get("create_retry", cfg.get("create_retry", ["1m"]))]
@@ -77,11 +77,19 @@ class TikTokSfccConnector:
         self.world.engine.cancel_hooks.append(self.before_cancel)
 
     @property
-    def client(self) -> SfccClient:
-        """The HTTP client (built lazily: the world's own app needs a fully installed world)."""
-        if self._client is None:
-            self._client = SfccClient(self._settings(), self._session(), self.world.clock)
-        return self._client
+    def port(self) -> SfccPort:
+        """How SFCC is reached: directly in this world, or over HTTP when a ``base_url`` is configured."""
+        if self._port is None:
+            settings = self._settings()
+            if (self.world.config.get("sfcc") or {}).get("base_url"):
+                self._port = HttpPort(SfccClient(settings, requests.Session(), self.world.clock))
+            else:
+                self._port = DirectPort(self.backend, settings.ocapi_version)
+        return self._port
+
+    @port.setter
+    def port(self, port: SfccPort) -> None:
+        self._port = port
 
     def _settings(self) -> SfccSettings:
         cfg, over = self.backend.config, dict(self.world.config.get("sfcc") or {})
@@ -104,12 +112,6 @@ class TikTokSfccConnector:
                 over.get("storefront_password", guard.get("password", "") if guard.get("enabled") else "")
             ),
         )
-
-    def _session(self) -> requests.Session:
-        over = self.world.config.get("sfcc") or {}
-        if over.get("base_url"):
-            return requests.Session()
-        return in_process_session(self.backend.wsgi_app(), f"https://{self.backend.config.host}")
 
     def site_for(self, order: Order) -> str | None:
         """The SFCC site an order goes to: the one wired to its shop (a configured ``site_id`` for a real server)."""
@@ -182,10 +184,9 @@ class TikTokSfccConnector:
             self._journal("create_abandoned", order_id, reason="order_cancelled", attempt=attempt, rule="SFCC-2")
             return
         try:
-            answer = self.client.create_order(site, self.order_body(order, retry=attempt > 1))
-            status, body = answer.status_code, _json(answer)
-        except requests.RequestException as exc:
-            status, body = 0, {"error": True, "msg": f"{type(exc).__name__}: {exc}"}
+            status, body = self.port.create(site, self.order_body(order, retry=attempt > 1))
+        except SfccUnreachable as exc:
+            status, body = 0, {"error": True, "msg": str(exc)}
         order_no = body.get("orderNo")
         exists = status == 400 and body.get("msg") == "Order already exists" and order_no
         if (status == 200 and not body.get("error") and order_no) or exists:
@@ -250,10 +251,9 @@ class TikTokSfccConnector:
         """The SFCC order number of a TikTok order (searched by ``c_externalOrderId`` if not remembered)."""
         site = self.site_for(order)
         if order.id not in self.order_nos and site is not None:
-            answer = self.client.find_by_external_id(site, order.id)
-            hits = _json(answer).get("hits") or [] if answer.status_code == 200 else []
-            if hits:
-                self.order_nos[order.id] = str(hits[0]["data"]["order_no"])
+            found = self.port.find(site, order.id)
+            if found is not None:
+                self.order_nos[order.id] = found
         return self.order_nos.get(order.id)
 
     def _get(self, order: Order, rule: str) -> tuple[str | None, dict[str, Any] | None]:
@@ -263,14 +263,13 @@ class TikTokSfccConnector:
             order_no = self.sfcc_order_no(order)
             if order_no is None or site is None:
                 return None, None
-            answer = self.client.get_order(site, order_no)
-        except requests.RequestException as exc:
-            self._journal("get_order", order.id, error=f"{type(exc).__name__}: {exc}", rule=rule)
+            status, doc = self.port.get(site, order_no)
+        except SfccUnreachable as exc:
+            self._journal("get_order", order.id, error=str(exc), rule=rule)
             return self.order_nos.get(order.id), None
-        doc = _json(answer)
-        self._journal("get_order", order.id, order_no=order_no, http_status=answer.status_code,
+        self._journal("get_order", order.id, order_no=order_no, http_status=status,
                       shipping_status=doc.get("shipping_status"), rule=rule)
-        return order_no, doc if answer.status_code == 200 else None
+        return order_no, doc if status == 200 else None
 
     # -- CAN-B2: the approval guard ----------------------------------------------------------------
     def approval_guard(self, order: Order, cancellation: Cancellation) -> str | Defer | None:
@@ -336,7 +335,7 @@ class TikTokSfccConnector:
                 self._journal("sync_skipped", order_id, reason="not_in_sfcc", rule=rule)
                 return
             if doc is None:
-                raise requests.ConnectionError("GetOrder failed")
+                raise SfccUnreachable("GetOrder failed")
             if doc.get("c_externalExportStatus") == EXPORT_READY and order.status != OrderStatus.CANCELLED:
                 # The OMS changed the order in SFCC and the feed has not brought it to TikTok yet: never
                 # overwrite it; the feed's pickup reconciles once TikTok has applied (or refused) it.
@@ -346,9 +345,8 @@ class TikTokSfccConnector:
             if not body:
                 return
             assert site is not None and order_no is not None
-            answer = self.client.patch_order(site, order_no, body)
-            status = answer.status_code
-        except requests.RequestException as exc:
+            status, _ = self.port.patch(site, order_no, body)
+        except SfccUnreachable as exc:
             status, body = 0, {}
             self._journal("patch_failed", order_id, error=str(exc), attempt=attempt, rule=rule)
         if status == 200:
@@ -415,21 +413,12 @@ class TikTokSfccConnector:
         from simulator.connectors.sfcc_feed import apply_feed
 
         try:
-            data = self.client.download(url)
-        except requests.RequestException as exc:
+            data = self.port.download(url)
+        except SfccUnreachable as exc:
             # Not applied: the notification fails, so the export job keeps the orders ready for its next run.
-            self.world.journal.record("connector.sfcc.feed_download_failed", file=url,
-                                      error=f"{type(exc).__name__}: {exc}", rule="FUL-3")
-            return {"applied": [], "error": f"download failed: {type(exc).__name__}"}
+            self.world.journal.record("connector.sfcc.feed_download_failed", file=url, error=str(exc), rule="FUL-3")
+            return {"applied": [], "error": "download failed: SFCC unreachable"}
         return apply_feed(self.world, data, url)
-
-
-def _json(answer: requests.Response) -> dict[str, Any]:
-    try:
-        body = answer.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def install(world: World) -> TikTokSfccConnector:

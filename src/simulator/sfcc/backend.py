@@ -111,6 +111,13 @@ class SfccBackend:
             self._session = session
         return self._session
 
+    def in_process_pickup(self, url: str) -> Any:
+        """The connector's feed pickup when ``url`` is this world's own TikTok business API (else None)."""
+        if self.connector is None or not url.startswith(TIKTOK_BUSINESS_API + "/") or (
+                TIKTOK_BUSINESS_API + "/" in self._mounts):
+            return None
+        return self.connector.pickup
+
     def wsgi_app(self) -> Any:
         """This world's own app (built lazily: the world is fully installed by then)."""
         app = getattr(self, "_app", None)

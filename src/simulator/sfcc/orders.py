@@ -83,6 +83,7 @@ class OrderBook:
         self.orders: dict[str, SfccOrder] = {}
         self.by_external: dict[tuple[str, str], str] = {}
         self._by_order_id: dict[str, str] = {}
+        self.ready: set[str] = set()  # TikTok orders whose export status is READY (the export job's work list)
         self.safeguards: list[SafeguardRecord] = []
         self.listeners: list[Callable[[SfccOrder], None]] = []
         self._next_no = 1
@@ -123,6 +124,7 @@ class OrderBook:
         order = build_order(body, site, f"{self._next_no:08d}", self.clock.now(), self.catalog)
         self._next_no += 1
         self.orders[order.order_no] = order
+        self._track(order)
         self.by_external[(site_id, str(external))] = order.order_no
         self._by_order_id.setdefault(str(external), order.order_no)
         self.journal.record("sfcc.order.created", order_id=order.external_order_id, order_no=order.order_no,
@@ -256,8 +258,15 @@ class OrderBook:
         order.revision += 1
         order.last_modified = self.clock.now()
         self.orders[order.order_no] = order
+        self._track(order)
         self.journal.record(kind, order_id=order.external_order_id, order_no=order.order_no, **detail)
         self._changed(order)
+
+    def _track(self, order: SfccOrder) -> None:
+        if order.channel_type == "tiktok" and order.custom.get("externalExportStatus") == EXPORT_READY:
+            self.ready.add(order.order_no)
+        else:
+            self.ready.discard(order.order_no)
 
     def _changed(self, order: SfccOrder) -> None:
         for listener in self.listeners:
@@ -268,6 +277,7 @@ class OrderBook:
         order = self.orders[order_no]
         order.custom["externalExportStatus"] = EXPORT_EXPORTED if exported else EXPORT_READY
         order.revision += 1
+        self._track(order)
         self.journal.record("sfcc.order.exported" if exported else "sfcc.order.export_undone",
                             order_id=order.external_order_id, order_no=order_no, rule="FUL-3")
 
