@@ -46,11 +46,11 @@ def create_app(
             resp = jsonify(error="not_found", message=f"{request.method} {path} is not a control-plane call")
             resp.status_code = 404
             return resp
-        served = [s for n, s in current_world().systems.items() if names is None or n in names]
+        served = [(n, s) for n, s in current_world().systems.items() if names is None or n in names]
         # The vendor whose URL space the path is in answers; else the first served system.
-        owner = next((s for s in served if s.owns_path(path)), served[0] if served else None)
+        owner = next(((n, s) for n, s in served if s.owns_path(path)), served[0] if served else None)
         if owner is not None:
-            return owner.not_found(request.method, path)  # type: ignore[no-any-return]
+            return systems.not_found(owner[0], owner[1], request.method, path)
         resp = jsonify(error="not_emulated", message=f"{request.method} {path} is not emulated")
         resp.status_code = 404
         return resp

@@ -6,9 +6,6 @@ import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from flask import Response
-
-from simulator.channeladvisor import errors
 from simulator.channeladvisor.auth import Grant, TokenService
 from simulator.channeladvisor.errors import OrderNotFound
 from simulator.channeladvisor.models import CaFulfillment, CaItem, CaOrder
@@ -52,10 +49,6 @@ class ChannelAdvisorBackend:
     def owns_path(self, path: str) -> bool:
         """ChannelAdvisor serves ``/v1/...`` and ``/oauth2/...``."""
         return path.startswith(("/v1/", "/oauth2/"))
-
-    def not_found(self, method: str, path: str) -> Response:
-        """Web-API's "No HTTP resource was found" 404."""
-        return errors.no_route(method, path)
 
     def project_order(self, order_id: str) -> dict[str, Any] | None:
         """The CA order imported from TikTok order ``order_id`` (all collections expanded), or None."""
@@ -202,11 +195,7 @@ _ALL_EXPANDED = _all_expanded()
 
 
 def install(world: World) -> ChannelAdvisorBackend:
-    """Install ChannelAdvisor and the TikTok <-> ChannelAdvisor sync into ``world``."""
-    from simulator.connectors.tiktok_channeladvisor import TikTokChannelAdvisorSync
-
+    """Install ChannelAdvisor into ``world`` (the world wires the TikTok <-> ChannelAdvisor sync)."""
     backend = ChannelAdvisorBackend(world)
     world.systems[backend.name] = backend
-    backend.sync = TikTokChannelAdvisorSync(world, backend)
-    backend.sync.start()
     return backend

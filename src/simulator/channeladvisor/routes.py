@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from simulator.channeladvisor import oms
 from simulator.channeladvisor.auth import Grant, bearer_token, parse_basic
 from simulator.channeladvisor.backend import ChannelAdvisorBackend
-from simulator.channeladvisor.errors import CaError, render
+from simulator.channeladvisor.errors import CaError, no_route, render
 from simulator.channeladvisor.odata import parse_query
 from simulator.channeladvisor.schema import FULFILLMENT, ORDER, TYPES, EntityType
 from simulator.channeladvisor.serializers import fulfillment_row, order_row, shape
@@ -19,6 +19,11 @@ from simulator.web import current_world
 
 bp = Blueprint("channeladvisor", __name__)
 _SAFE = "$,()'/:"
+
+
+def not_found(backend: ChannelAdvisorBackend, method: str, path: str) -> Response:
+    """Web API's "No HTTP resource was found" 404 (the app's 404/405 handler)."""
+    return no_route(method, path)
 
 
 @bp.errorhandler(CaError)

@@ -361,3 +361,11 @@ def _address(addr: dict[str, Any]) -> dict[str, Any]:
         "PostalCode": _text(addr, "postal_code", "zipcode"),
         "Country": _text(addr, "region_code", "country"),
     }
+
+
+def install(world: World) -> TikTokChannelAdvisorSync:
+    """Start the 15-minute sync for ``world``'s ChannelAdvisor (``backend.sync``)."""
+    backend: ChannelAdvisorBackend = world.systems["channeladvisor"]
+    sync = backend.sync = TikTokChannelAdvisorSync(world, backend)
+    sync.start()
+    return sync

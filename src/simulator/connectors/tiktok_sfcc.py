@@ -421,9 +421,11 @@ class TikTokSfccConnector:
         return apply_feed(self.world, data, url)
 
 
-def install(world: World) -> TikTokSfccConnector:
-    """Install the connector for ``world``'s SFCC instance."""
+def install(world: World) -> TikTokSfccConnector | None:
+    """Install the connector for ``world``'s SFCC instance (``config={"sfcc": {"connector": false}}``: none)."""
     backend: SfccBackend = world.systems["sfcc"]
+    if not (world.config.get("sfcc") or {}).get("connector", True):
+        return None
     connector = TikTokSfccConnector(world, backend)
     connector.install()
     backend.connector = connector

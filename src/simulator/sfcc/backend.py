@@ -26,7 +26,6 @@ from simulator.sfcc.serializers import order_document
 from simulator.transport import WSGIAdapter
 
 if TYPE_CHECKING:
-    from flask import Response
 
     from simulator.world import World
 
@@ -101,31 +100,25 @@ class SfccBackend:
         self._session = None
 
     def outbound_session(self, url: str) -> requests.Session:
-        """A session for the instance's own outbound calls; TikTok's business API is this world's by default."""
+        """A session for the instance's own outbound calls (mounted WSGI apps in-process, else real HTTP)."""
         if self._session is None:
             session = requests.Session()
-            if TIKTOK_BUSINESS_API + "/" not in self._mounts:
-                session.mount(TIKTOK_BUSINESS_API + "/", WSGIAdapter(self.wsgi_app()))
             for prefix, app in self._mounts.items():
                 session.mount(prefix, WSGIAdapter(app))
             self._session = session
         return self._session
 
     def in_process_pickup(self, url: str) -> Any:
-        """The connector's feed pickup when ``url`` is this world's own TikTok business API (else None)."""
-        if self.connector is None or not url.startswith(TIKTOK_BUSINESS_API + "/") or (
-                TIKTOK_BUSINESS_API + "/" in self._mounts):
+        """How the feed notification reaches this world's own TikTok when ``url`` is its business API.
+
+        The connector's pickup, called directly (no HTTP round trip); without a connector, an answer
+        saying pickup is disabled. None when ``url`` is elsewhere or a test mounted its own receiver.
+        """
+        if not url.startswith(TIKTOK_BUSINESS_API + "/") or TIKTOK_BUSINESS_API + "/" in self._mounts:
             return None
+        if self.connector is None:
+            return lambda file_url: {"error": "feed pickup disabled"}
         return self.connector.pickup
-
-    def wsgi_app(self) -> Any:
-        """This world's own app (built lazily: the world is fully installed by then)."""
-        app = getattr(self, "_app", None)
-        if app is None:
-            from simulator.app import create_app
-
-            app = self._app = create_app(self.world)
-        return app
 
     def configure_oms_pull(self, url: str | None, interval: str | float | None = None) -> None:
         """FUL-4 pull: set (or clear) the OMS status URL and the job cadence; the job starts at once."""
@@ -183,12 +176,6 @@ class SfccBackend:
         """SFCC's URL space: storefront ``/s/``, OCAPI/OAuth ``/dw/``, WebDAV ``/on/demandware.servlet/``."""
         return path.startswith(("/s/", "/dw/", "/dwsso/", "/on/demandware"))
 
-    def not_found(self, method: str, path: str) -> Response:
-        """OCAPI fault: 404 ResourcePathNotFoundException (405 MethodNotAllowedException for a known path)."""
-        from simulator.sfcc.routes import unknown_path
-
-        return unknown_path(method, path)
-
     def project_order(self, order_id: str) -> dict[str, Any] | None:
         """The SFCC order document created for a TikTok order (None: not in SFCC)."""
         order = self.orders.find_external(order_id)
@@ -221,9 +208,7 @@ class SfccBackend:
 
 
 def install(world: World) -> SfccBackend:
-    """Add the SFCC instance, its jobs and the TikTok -> SFCC connector to ``world``."""
-    from simulator.connectors.tiktok_sfcc import install as install_connector
-
+    """Add the SFCC instance and its jobs to ``world`` (the world wires the TikTok -> SFCC connector)."""
     backend = SfccBackend(world)
     world.systems["sfcc"] = backend
     world.on_close(backend.close)
@@ -231,6 +216,4 @@ def install(world: World) -> SfccBackend:
     backend.jobs[CSV_JOB].start()
     if backend.config.jobs.get(PULL_JOB, {}).get("url"):
         backend.jobs[PULL_JOB].start()
-    if (world.config.get("sfcc") or {}).get("connector", True):
-        install_connector(world)
     return backend

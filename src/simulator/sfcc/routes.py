@@ -49,6 +49,11 @@ def _fault(fault: E.OcapiFault) -> Response:
     return fault_response(fault, (request.view_args or {}).get("version"))
 
 
+def not_found(backend: SfccBackend, method: str, path: str) -> Response:
+    """The instance's answer for a path it does not serve (the app's 404/405 handler)."""
+    return unknown_path(method, path)
+
+
 def unknown_path(method: str, path: str) -> Response:
     """404 ResourcePathNotFoundException, or 405 MethodNotAllowedException when the path exists."""
     version = next((p for p in path.split("/") if VERSION_RE.match(p)), None)

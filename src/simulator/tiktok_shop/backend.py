@@ -22,7 +22,6 @@ from simulator.tiktok_shop.tokens import Token, TokenStore
 from simulator.tiktok_shop.webhooks import WebhookDispatcher
 
 if TYPE_CHECKING:
-    from flask import Response
 
     from simulator.world import World
 
@@ -216,12 +215,6 @@ class TikTokBackend:
     def owns_path(self, path: str) -> bool:
         """TikTok paths are ``/{module}/{yyyymm}/...`` on the API host and ``/api/v2/...`` on the auth host."""
         return bool(_TIKTOK_PATH.match(path))
-
-    def not_found(self, method: str, path: str) -> Response:
-        """HTTP 404 code 36009009 (or 405 code 36009010 for a known path with another method)."""
-        from simulator.tiktok_shop.routes import unknown_route
-
-        return unknown_route(self, method, path)
 
     def project_order(self, order_id: str) -> dict[str, Any] | None:
         """TikTok's own view: the Get Order Detail shape (unmasked), packages and cancellations."""
