@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from simulator.channeladvisor.status_map import request_status_for, to_ca
 from simulator.engine import transitions as T
 from simulator.engine.models import Order
 from simulator.engine.states import CancelStatus, OrderStatus, PackageStatus
@@ -307,8 +308,6 @@ def channeladvisor(world: World) -> Iterator[Violation]:
     if backend is None:
         return
     sync = backend.sync
-    from simulator.channeladvisor.status_map import request_status_for, to_ca
-
     profile = world.rules["rithum"]
     tick = sync.last_tick
     history = _History(world, tick.seq if tick else 0)
