@@ -81,7 +81,8 @@ class ControlAPI:
             status = 404 if exc.reason.endswith("_not_found") else 409
             raise ControlError(exc.reason, exc.message, status, exc.rule) from exc
         except (ProfileError, ClockError, KeyError, ValueError) as exc:
-            raise ControlError("invalid_request", str(exc).strip("'\""), 400) from exc
+            message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)  # KeyError quotes
+            raise ControlError("invalid_request", message, 400) from exc
         finally:
             self.flush()
 
