@@ -69,12 +69,18 @@ def test_frozen_to_the_world(sim_requests, sim_credentials, sim_frozen_time):
     sim_frozen_time.advance(seconds=3 * 86400)
     assert signed(sim_credentials.tiktok, "/logistics/202309/warehouses")["code"] == 0
 
+def test_partner_freezes_inside_sim_frozen_time(sim_requests, sim_credentials, sim_frozen_time):
+    with freezegun.freeze_time("2031-01-01T00:00:00Z"):
+        assert int(time.time()) == 1924992000  # the partner's freeze wins inside its block
+        assert signed(sim_credentials.tiktok, "/logistics/202309/warehouses")["code"] == 0
+    assert int(time.time()) == sim_frozen_time.clock.timestamp() == 1793610000  # the world's again, unmoved
+
 @pytest.mark.tts_sim(timestamp_clock="world")
 def test_world_mode_refuses_a_wall_clock_signature(sim_requests, sim_credentials):
     answer = signed(sim_credentials.tiktok, "/logistics/202309/warehouses")
     assert answer["code"] == 36009004 and "30 seconds" in answer["message"]
 ''')
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=5)
 
 
 def test_markers_and_options_choose_profile_seed_and_start(pytester: pytest.Pytester) -> None:
