@@ -148,7 +148,7 @@ def test_clock_orders_and_journal_commands(served: str, capsys: pytest.CaptureFi
     """HOLD-1 and CA-1 driven from the command line, as with the Stripe CLI."""
     status, out, _ = _cli(capsys, "orders", "place", "--profile", "rithum", "--url", served)
     order_id = out.split()[0]
-    assert status == 0 and "ON_HOLD" in out
+    assert status == 0 and out == f"{order_id}  ON_HOLD  shop 7495540735365777508 (rithum)\n"
     status, out, _ = _cli(capsys, "clock", "advance", "1h", "--url", served)
     assert status == 0 and out.startswith("now 2026-11-02T10:00:00+00:00") and "hold.release" in out
     status, out, _ = _cli(capsys, "orders", "show", order_id, "--url", served)

@@ -43,6 +43,11 @@ def test_a_fresh_venv_with_the_wheel_runs_init_and_the_generated_suite(tmp_path:
                    "print(m.builtin_dir())", cwd=partner).splitlines()
     assert str(env_dir) in shipped[0] and "channeladvisor.yaml" in shipped[1] and "_mocks" in shipped[2], shipped
     _run(env_dir / "bin" / "tts-sim", "init", "suite", cwd=partner)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme[readme.index("## In a pytest suite"):].split("```python\n", 1)[1].split("```", 1)[0]
+    (partner / "readme").mkdir()
+    (partner / "readme" / "test_readme.py").write_text(example)  # verbatim, a time.time()-signing client
+    assert "1 passed" in _run(python, "-m", "pytest", "readme", "-q", "-p", "no:cacheprovider", cwd=partner)
     assert "10 passed" in _run(python, "-m", "pytest", "suite", "-q", "-p", "no:cacheprovider", cwd=partner)
     assert "10 passed" in _run(python, "-m", "pytest", "suite", "-q", "-n", "2", "-p", "no:cacheprovider",
                                cwd=partner)

@@ -87,7 +87,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
 
 def _placed_lines(data: Any) -> Iterator[str]:
     order = data.get("order", data)
-    yield f"{order['id']}  {order.get('status', '')}  shop {order.get('shop_id', '')}".rstrip()
+    yield f"{order['id']}  {order.get('status', '')}  shop {data.get('shop_id', '-')} ({data.get('profile', '-')})"
 
 
 def _order_lines(data: Any) -> Iterator[str]:
