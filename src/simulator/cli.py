@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -66,13 +67,20 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+@contextmanager
+def _one_line(*errors: type[Exception]) -> Iterator[None]:
+    """Turn ``errors`` into the one-line refusal (exit status 1) :func:`main` prints."""
+    try:
+        yield
+    except errors as exc:
+        raise StartupError(str(exc), status=1) from exc
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     from simulator.scaffold import ScaffoldError, write
 
-    try:
+    with _one_line(ScaffoldError):
         written = write(Path(args.directory), force=args.force)
-    except ScaffoldError as exc:
-        raise StartupError(str(exc), status=1) from exc
     print(f"wrote {len(written)} files under {args.directory}/: a conftest, an example OMS per profile "
           f"(oms/direct.py, oms/sfcc.py, oms/rithum.py) and their tests")
     print(f"run them: pytest {args.directory}")
@@ -82,10 +90,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_mocks_export(args: argparse.Namespace) -> int:
     from simulator.mocksdata import MocksError, export
 
-    try:
+    with _one_line(MocksError):
         written = export(Path(args.directory), force=args.force)
-    except MocksError as exc:
-        raise StartupError(str(exc), status=1) from exc
     print(f"wrote {len(written)} built-in mocks files under {args.directory}/; keep the ones you change and "
           f"serve them with: tts-sim serve --mocks {args.directory}")
     return 0
@@ -94,10 +100,8 @@ def _cmd_mocks_export(args: argparse.Namespace) -> int:
 def _cmd_mocks_check(args: argparse.Namespace) -> int:
     from simulator.mocksdata import MocksError, check_folder
 
-    try:
+    with _one_line(MocksError):
         files = check_folder(Path(args.directory))
-    except MocksError as exc:
-        raise StartupError(str(exc), status=1) from exc
     print(f"{len(files)} mocks file(s) valid: {', '.join(files)}")
     return 0
 

@@ -8,9 +8,9 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
+from simulator.testing.live import ThreadedServer
 from simulator.tiktok_shop.signing import webhook_signature
 from simulator.world import World
 
@@ -39,7 +39,7 @@ class Webhook:
         return str(packages[0]["order_id_list"][0]) if packages else None
 
 
-class WebhookCollector:
+class WebhookCollector(ThreadedServer):
     """Receives the world's webhooks on ``127.0.0.1:<free port>`` and records them, signatures checked.
 
     :meth:`subscribe` registers the receiver for a shop (the fixture subscribes the test's shop to
@@ -56,11 +56,10 @@ class WebhookCollector:
         self.statuses: list[int] = []
         self._received: list[Webhook] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_port}/tts-sim/webhooks"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="tts-sim-webhook-collector", daemon=True)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        server.daemon_threads = True
+        super().__init__(server, "tts-sim-webhook-collector")
+        self.url = f"http://127.0.0.1:{server.server_port}/tts-sim/webhooks"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         collector = self
@@ -121,23 +120,3 @@ class WebhookCollector:
         """Forget what was received."""
         with self._lock:
             self._received.clear()
-
-    # -- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> WebhookCollector:
-        """Start listening."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> WebhookCollector:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
