@@ -186,8 +186,13 @@ def test_hooks(sim_world, sim_webhooks):
     assert len(retried) == 2 and retried[0].body == retried[1].body
     assert all(h.verified for h in sim_webhooks.received())
     assert sim_webhooks.order_statuses(order_id) == ["ON_HOLD", "AWAITING_SHIPMENT"]
+
+def test_hooks_under_frozen_time(sim_world, sim_webhooks, sim_frozen_time):
+    order_id = sim_world.control.place_order(profile="direct")["order"]["id"]
+    sim_world.advance(seconds=7 * 86400)
+    assert sim_webhooks.order_statuses(order_id)[:2] == ["ON_HOLD", "AWAITING_SHIPMENT"]
 ''')
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
 def test_a_bad_webhook_signature_fails_the_collector() -> None:
