@@ -1,3 +1,3 @@
 """Shared fixtures: fixture modules under tests/fixtures are loaded as plugins."""
 
-pytest_plugins = ["tests.fixtures.engine", "tests.fixtures.tiktok"]
+pytest_plugins = ["pytester", "tests.fixtures.engine", "tests.fixtures.tiktok"]

@@ -189,17 +189,20 @@ def test_kill_9_leaves_no_worker_serving_and_a_restart_owns_the_port_alone(mode:
         _stop(restarted)
 
 
-@pytest.mark.parametrize("args", [("--port", "99999"), ("--mocks", "{partial}"), ("--mocks", "{missing}")],
-                         ids=["port-out-of-range", "mocks-missing-files", "mocks-not-a-folder"])
+@pytest.mark.parametrize("args", [("--port", "99999"), ("--mocks", "{bad}"), ("--mocks", "{missing}"),
+                                  ("--start", "next tuesday")],
+                         ids=["port-out-of-range", "mocks-bad-file", "mocks-not-a-folder", "start-not-an-instant"])
 def test_start_up_errors_are_one_line_and_a_non_zero_exit(args: tuple[str, ...], tmp_path: Path) -> None:
-    (tmp_path / "tiktok_shop").mkdir()  # a mocks folder with only some of its files
-    for name in ("shops.yaml", "products.yaml"):
-        (tmp_path / "tiktok_shop" / name).write_text((Path("mocks/tiktok_shop") / name).read_text())
-    values = {"partial": str(tmp_path), "missing": str(tmp_path / "nope")}
+    (tmp_path / "tiktok_shop").mkdir()  # a mocks folder overlaying one file, which lacks a shop's cipher
+    shops = Path("mocks/tiktok_shop/shops.yaml").read_text()
+    (tmp_path / "tiktok_shop" / "shops.yaml").write_text(shops.replace("    cipher: ROW_Rq2VbAAAAx9Lk3mEoUs7nTw1pYcD\n", ""))
+    values = {"bad": str(tmp_path), "missing": str(tmp_path / "nope")}
     port = () if "--port" in args else ("--port", str(_free_port()))
     result = _run(*(a.format(**values) for a in args), *port)
     assert result.returncode != 0 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("tts-sim serve: "), result.stderr
+    if "{bad}" in args:  # the file, its line and the field
+        assert f"{tmp_path}/tiktok_shop/shops.yaml:16: shops[1]: 'cipher' is a required property" in result.stderr
 
 
 @pytest.mark.parametrize("mode", [(), ("--port-per-system",)], ids=["granian", "port-per-system"])

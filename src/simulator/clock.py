@@ -28,9 +28,18 @@ def wall_time() -> float:
     return _time.time()
 
 
+# Held in a tuple so freezegun, which swaps module attributes that are time functions, leaves it alone.
+_REAL_MONOTONIC = (_time.monotonic,)
+
+
 def wall_monotonic() -> float:
-    """A monotonic wall reading, for the realtime ticker and benchmarks."""
-    return _time.monotonic()
+    """A monotonic reading of real elapsed time (deadlines, the realtime ticker, benchmarks).
+
+    Never frozen: freezegun decides per call (by the caller's stack) whether to fake ``monotonic``,
+    so a deadline started in a sender thread and checked deeper in it would mix two clocks, and a
+    frozen clock would let a hanging receiver hold a delivery forever.
+    """
+    return _REAL_MONOTONIC[0]()
 
 
 def ensure_aware(value: datetime) -> datetime:

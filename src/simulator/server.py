@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import yaml
 
+from simulator.clock import ClockError, parse_instant
 from simulator.lifecycle import StartupError, check_port, claim_port, die_with_parent
 from simulator.rules import PROFILE_NAMES
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:  # keeps Flask out of the CLI's import time
 
 ENV = {"seed": "TTS_SIM_SEED", "mocks": "TTS_SIM_MOCKS", "clock": "TTS_SIM_CLOCK", "speed": "TTS_SIM_SPEED",
        "strict": "TTS_SIM_STRICT_WEBHOOKS", "webhook_timeout": "TTS_SIM_WEBHOOK_TIMEOUT",
-       "parent": "TTS_SIM_SERVER_PID"}
+       "parent": "TTS_SIM_SERVER_PID", "start": "TTS_SIM_START", "log": "TTS_SIM_LOG"}
 # Seconds granian waits for its worker to stop: in-flight webhook attempts end within their deadline.
 WORKER_STOP_TIMEOUT = 30
 MOCKS_ERRORS = (OSError, ValueError, LookupError, TypeError, AttributeError, yaml.YAMLError)
@@ -38,8 +39,10 @@ def settings(env: Any = None) -> dict[str, Any]:
     env = os.environ if env is None else env
     mocks = env.get(ENV["mocks"])
     timeout = env.get(ENV["webhook_timeout"])
+    start = env.get(ENV["start"])
     return {
         "seed": int(env.get(ENV["seed"], "0")),
+        "start": parse_instant(start) if start else None,
         "mocks_dir": Path(mocks) if mocks else None,
         "config": {"tiktok": {"timestamp_clock": "wall", "webhook_dispatch": "thread",
                               "strict_webhooks": env.get(ENV["strict"]) == "1"}},
@@ -70,7 +73,16 @@ def build_app() -> Any:
 
     app = create_app(**settings())
     _serving(app.extensions["tts_sim"])
-    return app
+    return _logged(app, app.extensions["tts_sim"])
+
+
+def _logged(app: Any, holder: WorldHolder) -> Any:
+    """``--log``: the app inside the request-log middleware (one line per request on stdout)."""
+    if os.environ.get(ENV["log"]) != "1":
+        return app
+    from simulator.requestlog import RequestLog
+
+    return RequestLog(app, holder)
 
 
 def system_ports(first: int) -> dict[str, int]:
@@ -98,7 +110,7 @@ def build_port_apps(first: int) -> Any:
     def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
         return apps[int(environ["SERVER_PORT"])](environ, start_response)
 
-    return dispatch
+    return _logged(dispatch, holder)
 
 
 def _start_realtime(served: _Served, speed: float) -> None:
@@ -159,7 +171,7 @@ def banner(host: str, port: int, args: argparse.Namespace) -> str:
     from simulator.world import World
 
     try:
-        world = World.create(seed=args.seed, mocks_dir=args.mocks)
+        world = World.create(seed=args.seed, mocks_dir=args.mocks, start=getattr(args, "start", None))
     except MOCKS_ERRORS as exc:
         where = f"--mocks {args.mocks}" if args.mocks else "the built-in mocks"
         raise StartupError(f"cannot load {where}: {exc}") from exc
@@ -169,8 +181,9 @@ def banner(host: str, port: int, args: argparse.Namespace) -> str:
     ports = system_ports(port) if getattr(args, "port_per_system", False) else dict.fromkeys(creds, port)
     url = {name: f"http://{host}:{p}" for name, p in ports.items()}
     tiktok_base = url.get("tiktok", base)
-    lines = [f"tts-sim serving on {base}  (clock: {args.clock}" + (f", speed x{args.speed}" if args.clock ==
-                                                                    "realtime" else "") + ")",
+    speed = f", speed x{args.speed}" if args.clock == "realtime" else ""
+    lines = [f"tts-sim serving on {base}  (clock: {args.clock}{speed}, virtual time "
+             f"{world.start.isoformat().replace('+00:00', 'Z')}" + (", request log on" if getattr(args, "log", False) else "") + ")",
              f"  TikTok Shop API   {tiktok_base}/order/202309/...  (signed; host open-api.tiktokglobalshop.com)",
              f"  TikTok auth host  {tiktok_base}/api/v2/token/get | /api/v2/token/refresh",
              f"  control plane     {base}/_sim/  (on every port; GET /_sim/credentials for everything below)"]
@@ -199,6 +212,11 @@ def serve(args: argparse.Namespace) -> int:
         raise StartupError(f"--webhook-timeout {args.webhook_timeout}: must be positive")
     if args.mocks is not None and not Path(args.mocks).is_dir():
         raise StartupError(f"--mocks {args.mocks}: not a directory")
+    if isinstance(args.start, str):
+        try:
+            args.start = parse_instant(args.start)
+        except ClockError as exc:
+            raise StartupError(f"--start {args.start}: {exc}") from exc
     # waitress binds right away without SO_REUSEPORT, so only granian's slow worker start needs a guard.
     guards = [claim_port(args.host, port, guard=not args.port_per_system) for port in ports]
     text = banner(args.host, args.port, args)
@@ -207,6 +225,9 @@ def serve(args: argparse.Namespace) -> int:
     os.environ[ENV["speed"]] = str(args.speed)
     os.environ[ENV["strict"]] = "1" if args.strict_webhooks else "0"
     os.environ[ENV["parent"]] = str(os.getpid())
+    os.environ[ENV["log"]] = "1" if args.log else "0"
+    if args.start is not None:
+        os.environ[ENV["start"]] = args.start.isoformat()
     if args.webhook_timeout is not None:
         os.environ[ENV["webhook_timeout"]] = str(args.webhook_timeout)
     if args.mocks:
@@ -261,20 +282,31 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``tts-sim serve`` to the CLI."""
-    p = sub.add_parser("serve", help="serve every mock and the /_sim control plane over HTTP")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7070)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--mocks", type=Path, default=None, help="a mocks directory (default: the built-in one)")
-    p.add_argument("--clock", choices=("manual", "realtime"), default="manual")
-    p.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second (realtime)")
-    p.add_argument("--strict-webhooks", action="store_true", help="only HTTPS domain webhook addresses")
+    p = sub.add_parser("serve", help="serve every mock and the /_sim control plane over HTTP",
+                       description="Serve TikTok Shop, SFCC and ChannelAdvisor mocks and the /_sim control plane "
+                                   "on one port (or one port per system), sharing one world.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=7070, help="TCP port (the first of three with --port-per-system)")
+    p.add_argument("--seed", type=int, default=0, help="world seed: ids, tokens and faker data replay identically")
+    p.add_argument("--start", default=None, metavar="ISO8601",
+                   help="virtual start instant, e.g. 2026-11-27T09:00:00Z (default: 2026-11-02T09:00:00Z, a Monday)")
+    p.add_argument("--mocks", type=Path, default=None, metavar="DIR",
+                   help="a folder of mocks files overlaid on the built-in ones (tts-sim mocks export DIR writes "
+                        "those to start from; default: only the built-in data)")
+    p.add_argument("--clock", choices=("manual", "realtime"), default="manual",
+                   help="manual: time moves only through /_sim/clock/advance; realtime: with the wall clock")
+    p.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second (--clock realtime)")
+    p.add_argument("--log", action="store_true",
+                   help="print one line per request: virtual time, system, method, path, status, vendor code "
+                        "(and the expected string-to-sign for a TikTok 106001)")
+    p.add_argument("--strict-webhooks", action="store_true",
+                   help="accept only HTTPS domain webhook addresses (TikTok's rule; off: any http(s) URL)")
     p.add_argument("--webhook-timeout", type=float, default=None, metavar="SECONDS",
                    help="total deadline of one webhook attempt, connect to whole answer (default: the "
                         "profiles' webhook_timeout_seconds, 3)")
     p.add_argument("--threads", type=int, default=None,
-                   help="server threads (granian default 1: the world is one process's memory behind one lock, so "
-                        "more threads only contend; measured in benchmarks/tiktok_http.py)")
+                   help="server threads (default: 1 with granian, 2 with waitress; the world is one process's memory "
+                        "behind one lock, so more threads only contend; measured in benchmarks/tiktok_http.py)")
     p.add_argument("--port-per-system", action="store_true",
                    help="each system on its own port from --port (tiktok, sfcc, channeladvisor), served by waitress")
     p.set_defaults(func=serve)

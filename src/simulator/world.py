@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from simulator import mocksdata
 from simulator.calendar import BusinessCalendar
 from simulator.clock import DEFAULT_START, Clock, ClockError, Fired, ensure_aware
 from simulator.engine import Inventory, OrderEngine
@@ -25,10 +26,7 @@ if TYPE_CHECKING:
 
 def default_mocks_dir() -> Path:
     """The packaged mocks (wheel installs) or the repository's ``mocks/`` (source checkouts)."""
-    packaged = Path(__file__).parent / "_mocks"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "mocks"
+    return mocksdata.builtin_dir()
 
 
 def load_calendars(path: Path) -> dict[str, BusinessCalendar]:
@@ -47,7 +45,7 @@ class World:
     Args:
         seed: drives ids and faker data; the same seed replays identically.
         start: the virtual start instant (timezone-aware).
-        mocks_dir: the data a new world starts with (default: the built-in ``mocks/``).
+        mocks_dir: a folder of mocks files overlaid on the built-in ``mocks/`` (default: only those).
         profile_overrides: ``{profile: {quantity: value}}`` replacing rules.md defaults.
         systems: install only systems whose installer path contains one of these names.
         config: free-form per-system settings (e.g. ``{"tiktok": {"timestamp_clock": "wall"}}``;
@@ -68,7 +66,7 @@ class World:
         self.start = ensure_aware(start or DEFAULT_START)
         self.clock = Clock(self.start)
         self.lock = threading.RLock()
-        self.mocks_dir = Path(mocks_dir) if mocks_dir else default_mocks_dir()
+        self.mocks_dir = mocksdata.resolve(mocks_dir)  # a user's folder: their files overlaid on the built-in
         self.config: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (config or {}).items()}
         self.rules = RuleBook.load(overrides=profile_overrides)
         self.calendars = load_calendars(self.mocks_dir / "calendar.yaml")

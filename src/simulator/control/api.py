@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.clock import ClockError, parse_instant
 from simulator.engine import EngineError, late_dispatch_rate
 from simulator.journal import to_plain
-from simulator.rules import ProfileError
+from simulator.rules import ProfileError, parse_duration
 
 if TYPE_CHECKING:
     from simulator.world import World
@@ -34,6 +35,34 @@ class ControlError(Exception):
         return body
 
 
+ADVANCE_FIELDS = ("seconds", "duration", "to")
+
+
+def advance_delta(seconds: Any, duration: Any, to: Any) -> timedelta | None:
+    """The step of an advance (None for ``to``), refusing every malformed argument with a precise message."""
+    given = [name for name, value in zip(ADVANCE_FIELDS, (seconds, duration, to), strict=True) if value is not None]
+    if len(given) != 1:
+        which = f"got {' and '.join(map(repr, given))}" if given else "got none"
+        raise ControlError("invalid_request", f"give exactly one of 'seconds', 'duration' or 'to' ({which})")
+    if to is not None:
+        if not isinstance(to, str | datetime):
+            raise ControlError("invalid_request", f"'to' must be an ISO-8601 instant string, not {to!r}")
+        return None
+    if seconds is not None:
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            hint = f" (for a duration send {{\"duration\": {json.dumps(seconds, default=str)}}})" if isinstance(seconds, str) else ""
+            raise ControlError("invalid_request", f"'seconds' must be a number, not {json.dumps(seconds, default=str)}{hint}")
+        delta = timedelta(seconds=seconds)
+    else:
+        try:
+            delta = parse_duration(duration)
+        except ProfileError as exc:
+            raise ControlError("invalid_request", f"'duration': {exc}") from exc
+    if delta < timedelta(0):
+        raise ControlError("invalid_request", f"cannot move the clock backwards (advance by {seconds or duration})")
+    return delta
+
+
 class ControlAPI:
     """Everything ``/_sim/`` does, callable from Python (``world.control``); each call takes the world lock.
 
@@ -52,7 +81,8 @@ class ControlAPI:
             status = 404 if exc.reason.endswith("_not_found") else 409
             raise ControlError(exc.reason, exc.message, status, exc.rule) from exc
         except (ProfileError, ClockError, KeyError, ValueError) as exc:
-            raise ControlError("invalid_request", str(exc).strip("'\""), 400) from exc
+            message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)  # KeyError quotes
+            raise ControlError("invalid_request", message, 400) from exc
         finally:
             self.flush()
 
@@ -78,16 +108,22 @@ class ControlAPI:
             return {"now": clock.now().isoformat(), "timestamp": clock.timestamp(),
                     "pending_timers": clock.pending_count(), "next_due": next_due.isoformat() if next_due else None}
 
-    def advance(self, *, seconds: float | None = None, to: str | datetime | None = None) -> dict[str, Any]:
-        """Move time by ``seconds`` or to ``to``; returns the new time and the timers that fired."""
-        if (seconds is None) == (to is None):
-            raise ControlError("invalid_request", "give exactly one of 'seconds' or 'to'")
+    def advance_request(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST /_sim/clock/advance``: ``{"seconds": n}``, ``{"duration": "1h 30m"}`` or ``{"to": iso8601}``."""
+        unknown = sorted(set(body) - set(ADVANCE_FIELDS))
+        if unknown:
+            raise ControlError("invalid_request", f"unknown field(s) {', '.join(map(repr, unknown))} "
+                                                  f"(give one of {', '.join(ADVANCE_FIELDS)})")
+        return self.advance(**{k: v for k, v in body.items() if v is not None})
+
+    def advance(self, *, seconds: float | None = None, to: str | datetime | None = None,
+                duration: str | float | None = None) -> dict[str, Any]:
+        """Move time by ``seconds``, by ``duration`` (``"1h 30m"``) or to ``to``; lists the timers that fired."""
+        delta = advance_delta(seconds, duration, to)
         with self._op():
             if isinstance(to, str):
                 to = parse_instant(to)
-            if seconds is not None and float(seconds) < 0:
-                raise ClockError("seconds must not be negative")
-            target = to if to is not None else self.world.clock.now() + timedelta(seconds=float(seconds or 0))
+            target = to if to is not None else self.world.clock.now() + (delta or timedelta(0))
         # World.advance_to stops at each instant that queued webhooks and sends them outside the
         # lock, so a webhook (and its retry timer) happens at its own virtual instant (NOTE-2).
         try:

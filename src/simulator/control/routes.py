@@ -6,9 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from simulator.control.api import ControlAPI, ControlError
+from simulator.control.body import json_object
+from simulator.control.index import calls
 from simulator.web import current_holder, current_world
 
 bp = Blueprint("control", __name__, url_prefix="/_sim")
@@ -16,12 +18,7 @@ Handler = Callable[..., Any]
 
 
 def _body() -> dict[str, Any]:
-    if not request.get_data():
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ControlError("invalid_json", "the body must be a JSON object")
-    return data
+    return json_object(request.get_data(), request.headers.get("Content-Type"))
 
 
 def _control() -> ControlAPI:
@@ -47,6 +44,13 @@ def control(handler: Handler) -> Handler:
     return view
 
 
+@bp.get("/")
+@control
+def index() -> dict[str, Any]:
+    """Every control-plane call: method, path, what it does and takes."""
+    return calls(current_app)
+
+
 @bp.get("/ping")
 @control
 def ping() -> dict[str, Any]:
@@ -65,8 +69,7 @@ def get_clock() -> dict[str, Any]:
 @control
 def advance_clock() -> dict[str, Any]:
     """Advance by ``seconds`` or to ``to``; lists fired timers."""
-    body = _body()
-    return _control().advance(seconds=body.get("seconds"), to=body.get("to"))
+    return _control().advance_request(_body())
 
 
 @bp.post("/buyer/orders")

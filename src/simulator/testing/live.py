@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import socketserver
 import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -16,24 +17,15 @@ class _QuietHandler(WSGIRequestHandler):
         """Skip werkzeug's per-request log line."""
 
 
-class LiveServer:
-    """Serve a WSGI app on ``127.0.0.1:<free port>`` until :meth:`stop`; usable as a context manager."""
+class ThreadedServer:
+    """A socket server run by a daemon thread until :meth:`stop`; usable as a context manager."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.app = app
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-        self.host = host
-        self.port = self._server.server_port
-        # A short poll interval: stop() returns in ~50 ms instead of werkzeug's default half second.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="tts-sim-live",
-                                        daemon=True)
+    def __init__(self, server: socketserver.BaseServer, name: str) -> None:
+        self._server = server
+        # A short poll interval: stop() returns in ~50 ms instead of the default half second.
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)
 
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:54321``."""
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> LiveServer:
+    def start(self) -> Self:
         """Start serving in the background."""
         self._thread.start()
         return self
@@ -44,10 +36,26 @@ class LiveServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class LiveServer(ThreadedServer):
+    """Serve a WSGI app on ``127.0.0.1:<free port>`` until :meth:`stop`; usable as a context manager."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        super().__init__(server, "tts-sim-live")
+        self.host = host
+        self.port = server.server_port
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:54321``."""
+        return f"http://{self.host}:{self.port}"

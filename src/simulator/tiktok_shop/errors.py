@@ -26,6 +26,7 @@ class TikTokError(Exception):
         self.message = message or self.default_message
         self.rule = rule
         self.data = data
+        self.sim: dict[str, Any] = {}  # simulator-only aids for the journal entry, never in the answer
         super().__init__(self.message)
 
 

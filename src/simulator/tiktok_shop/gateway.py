@@ -8,7 +8,7 @@ from typing import Any
 
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop.catalog import App, Catalog, Shop
-from simulator.tiktok_shop.signing import verify
+from simulator.tiktok_shop.signing import expected_string, verify
 from simulator.tiktok_shop.tokens import Token, TokenStore
 
 PAST_WINDOW = 300  # seconds a timestamp may lag "now" (API doc: 5 minutes)
@@ -100,7 +100,10 @@ class Gateway:
             )
         check_timestamp(query.get("timestamp"), transport_now)
         if not verify(app.app_secret, query["sign"], req.path, query, req.body, multipart=req.multipart):
-            raise E.InvalidSign()
+            error = E.InvalidSign()
+            error.sim["sim_expected_string_to_sign"] = expected_string(req.path, query, req.body,
+                                                                       multipart=req.multipart)
+            raise error
         token = self._token(req.access_token, app, now)
         shop = self._shop(query.get("shop_cipher"), token, shop_scoped)
         if self.limiter is not None and not self.limiter.allow((app.app_key, query.get("shop_cipher", "")),

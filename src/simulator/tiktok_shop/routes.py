@@ -90,15 +90,15 @@ def _dispatch(view: View, module: str, shop: bool, signed: bool, kwargs: dict[st
                 with backend.engine_errors(module):
                     data = view(Call(backend, caller, raw), **kwargs)
                 response = render(0, "Success", request_id, data, 200)
-                code, rule = 0, None
+                code, rule, sim = 0, None, {}
             except E.TikTokError as exc:
-                response, code, rule = _error(backend, exc, request_id), exc.code, exc.rule
+                response, code, rule, sim = _error(backend, exc, request_id), exc.code, exc.rule, exc.sim
             except Exception as exc:  # a simulator bug: still the envelope, and journaled loudly
                 error = E.InternalError(f"Internal error: {type(exc).__name__}: {exc}")
                 world.journal.record("tiktok.internal_error", path=raw.path, traceback=traceback.format_exc())
-                response, code, rule = _error(backend, error, request_id), error.code, None
+                response, code, rule, sim = _error(backend, error, request_id), error.code, None, {}
             world.journal.record_request("tiktok.request", method=raw.method, path=raw.path, code=code,
-                                 status=response.status_code, request_id=request_id, rule=rule)
+                                 status=response.status_code, request_id=request_id, rule=rule, **sim)
     finally:
         backend.webhooks.drain()
     return response

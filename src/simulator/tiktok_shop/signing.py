@@ -18,6 +18,16 @@ def string_to_sign(path: str, query: Mapping[str, str], body: bytes = b"", *, mu
     return head if multipart else head + body
 
 
+def expected_string(path: str, query: Mapping[str, str], body: bytes = b"", *, multipart: bool = False,
+                    limit: int = 4096) -> str:
+    """The string-to-sign the mock expects, readable (a simulator-only aid for 106001, never sent back).
+
+    Undecodable bytes show as U+FFFD; past ``limit`` characters the rest is elided with its length.
+    """
+    text = string_to_sign(path, query, body, multipart=multipart).decode("utf-8", errors="replace")
+    return text if len(text) <= limit else f"{text[:limit]}…({len(text) - limit} more characters)"
+
+
 def sign(secret: str, path: str, query: Mapping[str, str], body: bytes = b"", *, multipart: bool = False) -> str:
     """The lowercase hex ``sign`` for a request: HMAC(secret, secret + string + secret)."""
     wrapped = secret.encode() + string_to_sign(path, query, body, multipart=multipart) + secret.encode()
