@@ -2,49 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint
 
+from simulator.control import inbound as I
 from simulator.control.api import ControlAPI, ControlError
+from simulator.control.inbound import control
 from simulator.web import current_holder, current_world
 
 bp = Blueprint("control", __name__, url_prefix="/_sim")
-Handler = Callable[..., Any]
+MAX_QUANTITY = 10_000
 
 
 def _body() -> dict[str, Any]:
-    if not request.get_data():
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ControlError("invalid_json", "the body must be a JSON object")
-    return data
+    return I.body()
 
 
 def _control() -> ControlAPI:
     return ControlAPI(current_world())
-
-
-def control(handler: Handler) -> Handler:
-    """Render the handler's result as JSON and every ControlError as its 4xx body."""
-
-    @wraps(handler)
-    def view(**kwargs: Any) -> Response:
-        try:
-            result = handler(**kwargs)
-            status = 200
-        except ControlError as exc:
-            result, status = exc.as_dict(), exc.status
-        except (TypeError, ValueError) as exc:
-            result, status = {"error": "invalid_request", "message": str(exc)}, 400
-        response = jsonify(result)
-        response.status_code = status
-        return response
-
-    return view
 
 
 @bp.get("/ping")
@@ -66,7 +42,25 @@ def get_clock() -> dict[str, Any]:
 def advance_clock() -> dict[str, Any]:
     """Advance by ``seconds`` or to ``to``; lists fired timers."""
     body = _body()
-    return _control().advance(seconds=body.get("seconds"), to=body.get("to"))
+    return _control().advance(seconds=I.opt_seconds(body, "seconds"), to=_target(I.opt_str(body, "to")))
+
+
+def _target(to: str | None) -> str | None:
+    """``to`` as an ISO instant no more than a century ahead (ControlAPI parses it again under the lock)."""
+    if to is None:
+        return None
+    from datetime import timedelta
+
+    from simulator.clock import ClockError, parse_instant
+
+    try:
+        target = parse_instant(to)
+        limit = current_world().clock.now() + timedelta(seconds=I.MAX_ADVANCE_SECONDS)
+    except (ClockError, OverflowError):
+        raise ControlError("invalid_request", "'to' must be an ISO-8601 instant") from None
+    if target > limit:
+        raise ControlError("invalid_request", "'to' must be at most a century ahead of the world clock")
+    return to
 
 
 @bp.post("/buyer/orders")
@@ -74,12 +68,20 @@ def advance_clock() -> dict[str, Any]:
 def buyer_place_order() -> dict[str, Any]:
     """A buyer places (and pays) an order."""
     b = _body()
-    items = b.get("items")
-    if items is not None and (not isinstance(items, list) or not all(isinstance(i, dict) and "sku_id" in i
-                                                                     for i in items)):
+    return _control().place_order(shop_id=I.opt_str(b, "shop_id"), items=_items(b.get("items")),
+                                  paid=I.opt_bool(b, "paid", True), profile=I.opt_str(b, "profile"),
+                                  split_packages=I.opt_bool(b, "split_packages", False))
+
+
+def _items(raw: Any) -> list[dict[str, Any]] | None:
+    """``items: [{sku_id: str, quantity?: 1..10000}]``."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(i, dict) and isinstance(i.get("sku_id"), str) for i in raw):
         raise ControlError("invalid_request", "items must be a list of {sku_id, quantity}")
-    return _control().place_order(shop_id=b.get("shop_id"), items=items, paid=bool(b.get("paid", True)),
-                                  profile=b.get("profile"), split_packages=bool(b.get("split_packages", False)))
+    for item in raw:
+        I.opt_int(item, "quantity", low=1, high=MAX_QUANTITY)
+    return raw
 
 
 @bp.post("/buyer/orders/<order_id>/pay")
@@ -93,14 +95,14 @@ def buyer_pay(order_id: str) -> dict[str, Any]:
 @control
 def buyer_cancel(order_id: str) -> dict[str, Any]:
     """Buyer cancels (direct in the hold, a request after it)."""
-    return _control().buyer_cancel(order_id, _body().get("reason"))
+    return _control().buyer_cancel(order_id, I.opt_str(_body(), "reason"))
 
 
 @bp.post("/platform/orders/<order_id>/cancel")
 @control
 def platform_cancel(order_id: str) -> dict[str, Any]:
     """Platform cancellation (``reason``: fraud, shipping_timeout, platform, package_lost)."""
-    return _control().platform_cancel(order_id, _body().get("reason") or "fraud")
+    return _control().platform_cancel(order_id, I.opt_str(_body(), "reason") or "fraud")
 
 
 @bp.post("/carrier/packages/<package_id>/<event>")
@@ -121,8 +123,7 @@ def inspect_order(order_id: str) -> dict[str, Any]:
 @control
 def get_journal() -> dict[str, Any]:
     """Journal entries (``since``, ``kind``)."""
-    since = request.args.get("since")
-    return _control().journal(since=int(since) if since else None, kind=request.args.get("kind") or None)
+    return _control().journal(since=I.query_int("since"), kind=I.query().get("kind") or None)
 
 
 @bp.get("/credentials")
@@ -136,7 +137,7 @@ def get_credentials() -> dict[str, Any]:
 @control
 def get_ldr() -> dict[str, Any]:
     """SLA-2 Late Dispatch Rate over ``[start, end)``."""
-    start, end = request.args.get("start"), request.args.get("end")
+    start, end = I.query().get("start"), I.query().get("end")
     if not start or not end:
         raise ControlError("invalid_request", "start and end (ISO-8601) are required")
     return _control().ldr(start, end)
@@ -146,8 +147,8 @@ def get_ldr() -> dict[str, Any]:
 @control
 def reset() -> dict[str, Any]:
     """A fresh world with the same settings (``seed`` may be overridden)."""
-    body = _body()
-    overrides = {"seed": int(body["seed"])} if "seed" in body else {}
+    seed = I.opt_int(_body(), "seed", low=0, high=2**63 - 1)
+    overrides = {"seed": seed} if seed is not None else {}
     world = current_holder().reset(**overrides)
     return {"reset": True, "seed": world.seed, **ControlAPI(world).clock()}
 

@@ -26,6 +26,11 @@ class RawRequest:
     access_token: str | None
     multipart: bool = False
 
+    @property
+    def signed_body(self) -> bytes:
+        """The body the signature covers: none for ``multipart/form-data`` (API doc signing step 5)."""
+        return b"" if self.multipart else self.body
+
 
 @dataclass(frozen=True)
 class Caller:
