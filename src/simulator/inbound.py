@@ -32,6 +32,7 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 from flask import Flask, current_app, request
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 
@@ -39,6 +40,7 @@ class Refusal(StrEnum):
     """Why the input layer refused a request (each vendor maps these to its own codes)."""
 
     TOO_LARGE = "body_too_large"
+    INCOMPLETE = "incomplete_body"
     URI_TOO_LONG = "uri_too_long"
     BAD_QUERY = "invalid_query"
     DUPLICATE = "duplicate_parameter"
@@ -189,7 +191,7 @@ class Inbound:
     query: dict[str, str]
     body: bytes
     mimetype: str
-    headers: Mapping[str, str]
+    headers: Headers
     limits: Limits
     endpoint: str | None = None
     _json: Any = field(default=None, repr=False)
@@ -217,13 +219,19 @@ class Inbound:
 
 def read_body(limits: Limits) -> bytes:
     """The body, read at most ``max_body_bytes`` (a larger ``Content-Length`` is refused unread)."""
-    request.max_content_length = limits.max_body_bytes
+    too_large = InputError(Refusal.TOO_LARGE, f"The request body exceeds the {limits.max_body_bytes}-byte limit.")
+    # One byte over the limit: werkzeug's bounded stream stops quietly at its limit on chunked bodies,
+    # so reading limit + 1 is what tells "exactly the limit" from "more".
+    request.max_content_length = limits.max_body_bytes + 1
     try:
-        return request.get_data(cache=True)
+        data = request.get_data(cache=True)
     except RequestEntityTooLarge:
-        raise InputError(Refusal.TOO_LARGE, f"The request body exceeds the {limits.max_body_bytes}-byte limit.") from None
+        raise too_large from None
     except ClientDisconnected:
-        raise InputError(Refusal.TOO_LARGE, "The request body ended before its Content-Length.") from None
+        raise InputError(Refusal.INCOMPLETE, "The request body ended before its Content-Length.") from None
+    if len(data) > limits.max_body_bytes:
+        raise too_large
+    return data
 
 
 def read(system: str, limits: Limits, *, fold_case: bool = False) -> Inbound:

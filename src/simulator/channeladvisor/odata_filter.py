@@ -21,7 +21,7 @@ Env = dict[str, Row]
 Fn = Callable[[Row, Env], Any]
 Type = Any  # an Edm type name, a StrEnum class, or "entity:X" / "collection:X"
 
-MAX_FILTER_NODES = 500
+MAX_FILTER_NODES = 1000
 MAX_FILTER_DEPTH = 32
 NUMERIC = {INT, LONG, DECIMAL, "Edm.Double"}
 DATE = "Edm.Date"
@@ -77,7 +77,7 @@ def _children(node: ast._Node) -> list[ast._Node]:
             found.append(value)
         elif isinstance(value, list | tuple):
             found.extend(v for v in value if isinstance(v, ast._Node))
-    return found
+    return [n for n in found if dataclasses.fields(n)]  # operator markers (Eq, And, Not...) are not nodes
 
 
 def check_complexity(tree: ast._Node) -> None:
