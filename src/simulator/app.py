@@ -26,7 +26,7 @@ def create_app(
     app to some systems, for one-port-per-system serving, where the apps share one ``holder`` so a
     reset on any port resets the world behind every port.
     """
-    app = Flask("tts_sim")
+    app = Flask("tts_sim", static_folder=None)  # no static files: every path is a vendor API or /_sim
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if holder is None:
         holder = WorldHolder(world or World.create(**world_kwargs), factory_kwargs=dict(world_kwargs))

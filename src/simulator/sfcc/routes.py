@@ -51,7 +51,12 @@ def _fault(fault: E.OcapiFault) -> Response:
 
 
 def unknown_path(method: str, path: str) -> Response:
-    """404 ResourcePathNotFoundException, or 405 MethodNotAllowedException when the path exists."""
+    """404 ResourcePathNotFoundException, or 405 MethodNotAllowedException when the path exists.
+
+    WebDAV paths (a site folder other than IMPEX) answer as WebDAV does: plain-text 404.
+    """
+    if path.startswith("/on/demandware.servlet/webdav/"):
+        return Response("Not Found", 404, mimetype="text/plain")
     version = next((p for p in path.split("/") if VERSION_RE.match(p)), None)
     try:
         current_app.url_map.bind("localhost").match(path, method=method)
