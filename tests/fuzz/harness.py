@@ -7,7 +7,6 @@ accepted write reads back on each system's detail endpoints, a big body refused 
 from __future__ import annotations
 
 import base64
-import json
 import random
 import re
 from collections import Counter
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+import orjson
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -286,8 +286,9 @@ def _strings(value: Any) -> list[str]:
 
 # -- envelopes ---------------------------------------------------------------------------------------
 def _json(resp: TestResponse) -> Any:
+    """The body as strict JSON (orjson: no NaN/Infinity, no lone surrogates), as any client parser reads it."""
     assert resp.mimetype == "application/json", f"content type {resp.mimetype}"
-    return json.loads(resp.data)
+    return orjson.loads(resp.data)
 
 
 def check_envelope(route: Route, resp: TestResponse) -> tuple[bool, str]:
