@@ -69,3 +69,28 @@ def test_a_registered_check_refuses_in_every_vendors_envelope(sim_app: object) -
     sim = client.get("/_sim/clock?refuse=1")
     assert (sim.status_code, sim.json["error"]) == (400, "invalid_query")
     assert client.get("/_sim/clock").status_code == 200
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_real_server_answers_413_without_waiting_for_the_body(sim_app: object, chunked: bool) -> None:
+    """Over a socket: headers claiming 256 MB (or an endless chunked body) get the 413 envelope at once."""
+    import socket
+
+    from simulator.testing.live import LiveServer
+
+    framing = b"Transfer-Encoding: chunked\r\n" if chunked else b"Content-Length: 268435456\r\n"
+    with LiveServer(sim_app) as server, socket.create_connection((server.host, server.port), timeout=10) as conn:
+        conn.sendall(b"POST /v1/Orders(1)/Ship HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + framing
+                     + b"\r\n")
+        if chunked:  # 6 MB in 64 KB chunks: the server stops reading after the limit
+            chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+            for _ in range(96):
+                try:
+                    conn.sendall(chunk)
+                except OSError:
+                    break
+        answer = b""
+        while b"RequestEntityTooLarge" not in answer and (part := conn.recv(4096)):
+            answer += part
+    assert answer.startswith(b"HTTP/1.1 413") and b'"code":"RequestEntityTooLarge"' in answer

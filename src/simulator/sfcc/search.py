@@ -28,53 +28,26 @@ def _norm(value: Any) -> str:
     return str(value).lower()
 
 
-def _object(raw: Any, what: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise E.PropertyConstraintViolationException(f"'{what}' must be an object.", property=what)
-    return raw
+_NO_DEFAULT: Any = object()
+_KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "object": (lambda v: isinstance(v, dict), "an object"),
+    "string": (lambda v: isinstance(v, str), "a string"),
+    "boolean": (lambda v: isinstance(v, bool), "a boolean"),
+    "integer": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "array": (lambda v: isinstance(v, list), "an array"),
+    "strings": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "an array of strings"),
+    "values": (lambda v: isinstance(v, list) and all(isinstance(x, str | int | float) for x in v),
+               "an array of values"),
+}
 
 
-def _strings(raw: Any, what: str) -> list[str]:
-    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise E.PropertyConstraintViolationException(f"'{what}' must be an array of strings.", property=what)
-    return raw
-
-
-def _string(raw: Any, what: str, default: str) -> str:
-    if raw is None:
+def _typed(raw: Any, what: str, kind: str, default: Any = _NO_DEFAULT) -> Any:
+    """``raw`` when it is of JSON type ``kind`` (absent: ``default``); PropertyConstraintViolation otherwise."""
+    if raw is None and default is not _NO_DEFAULT:
         return default
-    if not isinstance(raw, str):
-        raise E.PropertyConstraintViolationException(f"'{what}' must be a string.", property=what)
-    return raw
-
-
-def _scalars(raw: Any, what: str) -> list[Any]:
-    if not isinstance(raw, list) or not all(isinstance(v, str | int | float) for v in raw):
-        raise E.PropertyConstraintViolationException(f"'{what}' must be an array of values.", property=what)
-    return raw
-
-
-def _boolean(raw: Any, what: str, default: bool) -> bool:
-    if raw is None:
-        return default
-    if not isinstance(raw, bool):
-        raise E.PropertyConstraintViolationException(f"'{what}' must be a boolean.", property=what)
-    return raw
-
-
-def _integer(raw: Any, what: str, default: int) -> int:
-    if raw is None:
-        return default
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        raise E.PropertyConstraintViolationException(f"'{what}' must be an integer.", property=what)
-    return raw
-
-
-def _list(raw: Any, what: str) -> list[Any]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise E.PropertyConstraintViolationException(f"'{what}' must be an array.", property=what)
+    test, label = _KINDS[kind]
+    if not test(raw):
+        raise E.PropertyConstraintViolationException(f"'{what}' must be {label}.", property=what)
     return raw
 
 
@@ -103,22 +76,22 @@ def _query(raw: Any) -> Predicate:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise E.PropertyConstraintViolationException("A query must be an object with exactly one query type.")
     kind, body = next(iter(raw.items()))
-    body = _object(body, kind)
+    body = _typed(body, kind, "object")
     if kind == "match_all_query":
         return lambda o: True
     if kind == "term_query":
-        return _term(_strings(body.get("fields", []), "fields"), _string(body.get("operator"), "operator", "is"),
-                     _scalars(body.get("values", []), "values"))
+        return _term(_typed(body.get("fields", []), "fields", "strings"),
+                     _typed(body.get("operator"), "operator", "string", "is"), _typed(body.get("values", []), "values", "values"))
     if kind == "text_query":
-        phrase = _norm(_string(body.get("search_phrase"), "search_phrase", ""))
-        fields = _strings(body.get("fields", []), "fields")
+        phrase = _norm(_typed(body.get("search_phrase"), "search_phrase", "string", ""))
+        fields = _typed(body.get("fields", []), "fields", "strings")
         for f in fields:
             _check_field(f)
         return lambda o: any(phrase in _norm(field_value(o, f)) for f in fields)
     if kind == "bool_query":
-        must = [_query(q) for q in _list(body.get("must"), "must")]
-        must_not = [_query(q) for q in _list(body.get("must_not"), "must_not")]
-        should = [_query(q) for q in _list(body.get("should"), "should")]
+        must = [_query(q) for q in _typed(body.get("must"), "must", "array", [])]
+        must_not = [_query(q) for q in _typed(body.get("must_not"), "must_not", "array", [])]
+        should = [_query(q) for q in _typed(body.get("should"), "should", "array", [])]
         return lambda o: (all(p(o) for p in must) and not any(p(o) for p in must_not)
                           and (not should or any(p(o) for p in should)))
     if kind == "filtered_query":
@@ -132,19 +105,19 @@ def _filter(raw: Any) -> Predicate:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise E.PropertyConstraintViolationException("A filter must be an object with exactly one filter type.")
     kind, body = next(iter(raw.items()))
-    body = _object(body, kind)
+    body = _typed(body, kind, "object")
     if kind == "term_filter":
-        return _term([_string(body.get("field"), "field", "")], _string(body.get("operator"), "operator", "is"),
-                     _scalars(body.get("values", []), "values"))
+        return _term([_typed(body.get("field"), "field", "string", "")],
+                     _typed(body.get("operator"), "operator", "string", "is"), _typed(body.get("values", []), "values", "values"))
     if kind == "range_filter":
-        field = _string(body.get("field"), "field", "")
+        field = _typed(body.get("field"), "field", "string", "")
         _check_field(field)
         low, high = body.get("from"), body.get("to")
         for bound, name in ((low, "from"), (high, "to")):
             if bound is not None and not isinstance(bound, str | int | float):
                 raise E.PropertyConstraintViolationException(f"'{name}' must be a value.", property=name)
-        lo_inc = _boolean(body.get("from_inclusive"), "from_inclusive", True)
-        hi_inc = _boolean(body.get("to_inclusive"), "to_inclusive", True)
+        lo_inc = _typed(body.get("from_inclusive"), "from_inclusive", "boolean", True)
+        hi_inc = _typed(body.get("to_inclusive"), "to_inclusive", "boolean", True)
 
         def in_range(o: SfccOrder) -> bool:
             v = _norm(field_value(o, field))
@@ -152,8 +125,8 @@ def _filter(raw: Any) -> Predicate:
             return ok_low and (high is None or (v <= _norm(high) if hi_inc else v < _norm(high)))
         return in_range
     if kind == "bool_filter":
-        parts = [_filter(f) for f in _list(body.get("filters"), "filters")]
-        op = _string(body.get("operator"), "operator", "and")
+        parts = [_filter(f) for f in _typed(body.get("filters"), "filters", "array", [])]
+        op = _typed(body.get("operator"), "operator", "string", "and")
         if op not in ("and", "or", "not"):
             raise E.EnumConstraintViolationException(f"Unsupported bool_filter operator '{op}'.",
                                                      property="operator", value=op)
@@ -168,11 +141,11 @@ def _filter(raw: Any) -> Predicate:
 def _sorts(raw: Any) -> list[tuple[str, bool]]:
     """``sorts: [{field, sort_order: asc|desc}]`` -> (field, descending) pairs."""
     keys = []
-    for sort in _list(raw, "sorts") or [{"field": "creation_date"}]:
-        sort = _object(sort, "sorts[]")
-        field = _string(sort.get("field"), "field", "creation_date")
+    for sort in _typed(raw, "sorts", "array", []) or [{"field": "creation_date"}]:
+        sort = _typed(sort, "sorts[]", "object")
+        field = _typed(sort.get("field"), "field", "string", "creation_date")
         _check_field(field)
-        order = _string(sort.get("sort_order"), "sort_order", "asc")
+        order = _typed(sort.get("sort_order"), "sort_order", "string", "asc")
         if order not in ("asc", "desc"):
             raise E.EnumConstraintViolationException(f"Unsupported sort_order '{order}'.", property="sort_order",
                                                      value=order)
@@ -187,7 +160,8 @@ def search(orders: Iterable[SfccOrder], request: Any) -> tuple[list[SfccOrder], 
     if "query" not in request:
         raise E.PropertyConstraintViolationException("The property 'query' is required.", property="query")
     predicate = _query(request["query"])
-    start, count = _integer(request.get("start"), "start", 0), _integer(request.get("count"), "count", 25)
+    start = _typed(request.get("start"), "start", "integer", 0)
+    count = _typed(request.get("count"), "count", "integer", 25)
     if start < 0 or not 1 <= count <= 200:
         raise E.PropertyConstraintViolationException("'start' must be >= 0 and 'count' 1..200.")
     sorts = _sorts(request.get("sorts"))
@@ -202,7 +176,8 @@ def user_search_phrase(body: dict[str, Any]) -> str:
     query = body.get("query")
     if query is None:
         return ""
-    text = _object(query, "query").get("text_query")
+    text = _typed(query, "query", "object").get("text_query")
     if text is None:
         return ""
-    return _string(_object(text, "text_query").get("search_phrase"), "search_phrase", "")
+    phrase: str = _typed(_typed(text, "text_query", "object").get("search_phrase"), "search_phrase", "string", "")
+    return phrase
