@@ -26,14 +26,7 @@ from tests.fuzz.families import Draft, Drawn, mutate
 from tests.fuzz.routes import Route
 from tests.fuzz.world import Accepting, Ids, State, build, collect, snapshot
 
-SFCC_TIKTOK = ("7c1fa7a5-4b5e-4c4a-9a63-1f3f3a2f2b10", "tts-sim-tiktok-client-secret",
-               "tiktok-integration@maple.example", "tts-sim-bm-access-key-tiktok")
-SFCC_OMS = ("2d6f0e3b-8a41-4f6e-b2f7-5c0d9e6a7a21", "tts-sim-oms-client-secret",
-            "oms-integration@maple.example", "tts-sim-bm-access-key-oms")
 BM_GRANT = "urn:demandware:params:oauth:grant-type:client-id:dwsid:dwsecuretoken"
-CA_APP = ("tts-sim-oms-app-7c1e4b", "5f0b7b2e9c1d4a6f8e3b2a1c0d9e8f7a", "rt-tts-sim-0b3f9a27d1c84e55a6f2c8d9e0a1b2c3")
-STOREFRONT = ("storefront", "maple-staging-2026")
-WEBDAV_KEY = ("oms-integration@maple.example", "tts-sim-webdav-key-oms")
 ARG = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 BODY_LIMIT = 5 * 1024 * 1024  # the input layer's default max_body_bytes
 TOKEN_TTL = 600  # re-issue SFCC/CA tokens after ten virtual minutes (SFCC BM tokens live 15)
@@ -88,16 +81,25 @@ class Harness:
         tiktok = world.systems["tiktok"]
         for scheme in ("http://", "https://"):
             tiktok.webhooks.session.mount(scheme, Accepting())
-        creds = world.control.credentials()["tiktok"]
-        self.app_key, self.app_secret = creds["apps"][0]["app_key"], creds["apps"][0]["app_secret"]
-        self.access_token = creds["authorizations"][0]["access_token"]
-        self.ciphers = {s["id"]: s["cipher"] for s in creds["shops"]}
         self.ids: Ids = collect(world)
+        creds = self.ids.credentials
+        tiktok, sfcc, ca = creds["tiktok"], creds["sfcc"], creds["channeladvisor"]
+        self.app_key, self.app_secret = tiktok["apps"][0]["app_key"], tiktok["apps"][0]["app_secret"]
+        self.access_token = tiktok["authorizations"][0]["access_token"]
+        self.ciphers = {s["id"]: s["cipher"] for s in tiktok["shops"]}
+        # SFCC: the TikTok client + BM user (Shop API, user_search), the OMS client + user (Data API orders).
+        self.sfcc_clients = [(c["client_id"], c["client_secret"], u["login"], u["access_key"])
+                             for c, u in zip(sfcc["api_clients"], sfcc["bm_users"], strict=False)]
+        self.webdav = (sfcc["bm_users"][1]["login"], sfcc["bm_users"][1]["webdav_access_key"])
+        guard = sfcc["sites"][0]["storefront_protection"]
+        self.storefront = (guard["user"], guard["password"])
+        app = ca["applications"][0]
+        self.ca_app = (app["application_id"], app["shared_secret"], app["refresh_tokens"][0]["refresh_token"])
         self.issued_at, self.credentials_for = world.clock.now(), world
-        self.sfcc_tokens = {name: self._sfcc_token(client) for name, client in (("tiktok", SFCC_TIKTOK),
-                                                                                  ("oms", SFCC_OMS))}
-        resp = self.client.post("/oauth2/token", headers={"Authorization": basic(CA_APP[0], CA_APP[1])},
-                                data={"grant_type": "refresh_token", "refresh_token": CA_APP[2]})
+        self.sfcc_tokens = {name: self._sfcc_token(client) for name, client in zip(("tiktok", "oms"),
+                                                                                   self.sfcc_clients, strict=False)}
+        resp = self.client.post("/oauth2/token", headers={"Authorization": basic(*self.ca_app[:2])},
+                                data={"grant_type": "refresh_token", "refresh_token": self.ca_app[2]})
         self.ca_token = resp.json["access_token"]  # type: ignore[index]
 
     def _sfcc_token(self, client: tuple[str, str, str, str]) -> str:
@@ -209,23 +211,23 @@ class Harness:
             if bad != "missing":
                 headers["Authorization"] = f"Bearer {'x' + token if bad == 'wrong' else token}"
         elif auth == "sfcc_oauth":
-            client = SFCC_TIKTOK
+            client = self.sfcc_clients[0]
             grant = b"client_credentials" in (draft.raw or b"")
             creds = (client[0], client[1]) if grant else (client[2], client[3], client[1])
             if bad != "missing":
                 headers["Authorization"] = basic(*creds[:-1], "wrong" if bad == "wrong" else creds[-1])
         elif auth == "sfcc_controller":
-            headers["Authorization"] = basic(*STOREFRONT)
+            headers["Authorization"] = basic(*self.storefront)
             if bad != "missing":
                 headers["x-is-authorization"] = f"Bearer {'x' if bad == 'wrong' else self.sfcc_tokens['tiktok']}"
         elif auth == "webdav":
             if bad != "missing":
-                headers["Authorization"] = basic(WEBDAV_KEY[0], "wrong" if bad == "wrong" else WEBDAV_KEY[1])
+                headers["Authorization"] = basic(self.webdav[0], "wrong" if bad == "wrong" else self.webdav[1])
         elif auth == "ca":
             if bad != "missing":
                 pairs.append(("access_token", "x" if bad == "wrong" else self.ca_token))
         elif auth == "ca_token" and bad != "missing":
-            headers["Authorization"] = basic(CA_APP[0], "wrong" if bad == "wrong" else CA_APP[1])
+            headers["Authorization"] = basic(self.ca_app[0], "wrong" if bad == "wrong" else self.ca_app[1])
 
     # -- accepted writes read back -------------------------------------------------------------------
     def read_back(self, before: State, after: State | None) -> None:

@@ -114,13 +114,24 @@ def _ca_value(pick: Pick) -> dict[str, Any]:
                       "ShippingClass": "GROUND", "DeliveryStatus": "Complete", "ShippedDateUtc": "2026-11-02T11:00:00Z"}}
 
 
+def _auth_host(ids: Ids, pick: Pick, key: str, grant: str) -> dict[str, str]:
+    tiktok = ids.credentials["tiktok"]
+    app = tiktok["apps"][0]
+    value = pick([a[key] for a in tiktok["authorizations"]] + ["x"])
+    return {"app_key": app["app_key"], "app_secret": app["app_secret"], key: value, "grant_type": grant}
+
+
+def _ca_form(ids: Ids, pick: Pick) -> tuple[bytes, str]:
+    refresh = pick([t["refresh_token"] for t in ids.credentials["channeladvisor"]["applications"][0]["refresh_tokens"]]
+                   + ["x"])
+    return f"grant_type=refresh_token&refresh_token={refresh}".encode(), "application/x-www-form-urlencoded"
+
+
 TIKTOK = [
-    Route("/api/v2/token/get", "GET", "tiktok_host", "tiktok", write=True, query=lambda ids, pick: {
-        "app_key": "6a1b2c3d4e5f7", "app_secret": "9f8e7d6c5b4a39281716151413121110",
-        "auth_code": pick(["TTP_code_7e3bb6ea69b75317cd113e80d05acf3576d974c6", "x"]), "grant_type": "authorized_code"}),
-    Route("/api/v2/token/refresh", "GET", "tiktok_host", "tiktok", write=True, query=lambda ids, pick: {
-        "app_key": "6a1b2c3d4e5f7", "app_secret": "9f8e7d6c5b4a39281716151413121110",
-        "refresh_token": pick(["TTP_r7a724e25fea3486770ad55089061627a7534aa47", "x"]), "grant_type": "refresh_token"}),
+    Route("/api/v2/token/get", "GET", "tiktok_host", "tiktok", write=True,
+          query=lambda ids, pick: _auth_host(ids, pick, "auth_code", "authorized_code")),
+    Route("/api/v2/token/refresh", "GET", "tiktok_host", "tiktok", write=True,
+          query=lambda ids, pick: _auth_host(ids, pick, "refresh_token", "refresh_token")),
     Route("/authorization/202309/shops", "GET", "tiktok_noshop", "tiktok"),
     Route("/order/202309/orders/search", "POST", "tiktok", "tiktok",
           query=lambda ids, pick: {"page_size": pick(["10", "100"]), "sort_field": pick(["create_time", "update_time"]),
@@ -178,8 +189,9 @@ SFCC = [
     *[Route(rule, "POST", "sfcc_oauth", "oauth", write=True, raw=lambda ids, pick: (
         pick([b"grant_type=client_credentials",
               b"grant_type=urn%3Ademandware%3Aparams%3Aoauth%3Agrant-type%3Aclient-id%3Adwsid%3Adwsecuretoken"]),
-        "application/x-www-form-urlencoded"), query=lambda ids, pick: {"client_id": "7c1fa7a5-4b5e-4c4a-9a63-1f3f3a2f2b10"})
-      for rule in ("/dw/oauth2/access_token", "/dwsso/oauth2/access_token")],
+        "application/x-www-form-urlencoded"),
+        query=lambda ids, pick: {"client_id": ids.credentials["sfcc"]["api_clients"][0]["client_id"]})
+      for rule in ("/dw/oauth2/access_token", "/dwsso/oauth2/access_token")],  # client id: the harness's
     Route("/s/<site_id>/CreateExternalOrder", "POST", "sfcc_controller", "controller", write=True,
           args=lambda ids, pick: {"site_id": "RefArch"}, body=_create_body),
     Route("/on/demandware.store/Sites-<site_id>-Site/default/OrderCreate-Social", "POST", "sfcc_controller",
@@ -225,9 +237,7 @@ SFCC = [
 ]
 
 CHANNELADVISOR = [
-    Route("/oauth2/token", "POST", "ca_token", "ca_token", write=True, raw=lambda ids, pick: (
-        b"grant_type=refresh_token&refresh_token=" + pick([b"rt-tts-sim-0b3f9a27d1c84e55a6f2c8d9e0a1b2c3", b"x"]),
-        "application/x-www-form-urlencoded")),
+    Route("/oauth2/token", "POST", "ca_token", "ca_token", write=True, raw=_ca_form),
     Route("/v1/Orders", "GET", "ca", "ca", query=lambda ids, pick: {
         "$filter": pick(["ShippingStatus eq 'Unshipped'", "Items/any(i: i/Quantity gt 0) and ID ge 1",
                          "CreatedDateUtc gt 2026-01-01T00:00:00Z"]),

@@ -48,6 +48,7 @@ class Ids:
     ca_adjustments: list[int] = field(default_factory=list)
     impex_files: list[str] = field(default_factory=list)
     skus: list[str] = field(default_factory=list)
+    credentials: dict[str, Any] = field(default_factory=dict)  # GET /_sim/credentials
     sfcc_products: list[str] = field(default_factory=list)  # seller SKUs SFCC sells
 
     def shop_of(self, value: str) -> str | None:
@@ -107,6 +108,7 @@ def collect(world: World) -> Ids:
     ids.ca_items = [i.id for o in ca.orders.values() for i in o.items]
     ids.ca_fulfillments = [f.id for o in ca.orders.values() for f in o.fulfillments]
     ids.ca_adjustments = [a.id for o in ca.orders.values() for a in o.adjustments]
+    ids.credentials = world.control.credentials()
     ids.skus = sorted(world.inventory.skus)[:8]
     ids.sfcc_products = sorted(s.seller_sku for s in world.inventory.skus.values() if "SFCC" in s.seller_sku)
     root = sfcc.impex_root

@@ -119,8 +119,6 @@ def test_sim_impex_listing_refuses_dot_dot(client: FlaskClient) -> None:
     pytest.param(b'{"params": {"url": ["x"]}}', "must be a URL string", id="url-list"),
     pytest.param(b'{"params": {"url": "ftp://x/y"}}', "http(s) URL", id="url-scheme"),
     pytest.param(b'{"params": {"url": "http://[x"}}', "not a valid URL", id="url-unparsable"),
-    pytest.param(b'{"params": {"url": "https://h/on/demandware.servlet/webdav/Sites/IMPEX/none.xml"}}',
-                 "could not be downloaded", id="missing-file"),
     pytest.param(b'{"params": {"url": "https://h/x", "feed_type": 1}}', "feed_type must be a string",
                  id="feed-type-int"),
     pytest.param(deep_json(1000), "nests deeper", id="deep"),
@@ -129,6 +127,12 @@ def test_feed_download_refuses_missing_or_mistyped_fields(client: FlaskClient, b
     resp = client.post("/tbp/v2.0/feed/download/", data=body, content_type="application/json")
     assert resp.status_code == 200 and resp.json["code"] == 40002 and words in resp.json["message"]
     assert set(resp.json) == {"code", "message", "request_id", "data"}
+
+
+def test_feed_download_of_a_missing_file_is_an_envelope(client: FlaskClient) -> None:
+    url = "https://h/on/demandware.servlet/webdav/Sites/IMPEX/src/none.xml"
+    resp = client.post("/tbp/v2.0/feed/download/", json={"params": {"url": url}})
+    assert resp.status_code == 200 and resp.json["code"] == 50001 and "download failed" in resp.json["message"]
 
 
 @pytest.mark.parametrize(("form", "words"), [

@@ -24,6 +24,7 @@ PREFIX = "/on/demandware.servlet/webdav/Sites/<any(IMPEX, Impex, impex):root>/<p
 MAX_NAME_BYTES = 255  # one path segment (the usual file-system limit)
 MAX_PATH_BYTES = 1024
 FEED_PARAM_ERROR = 40002  # TikTok business API "invalid parameter" code
+FEED_DOWNLOAD_FAILED = 50001  # UNCERTAIN: TikTok publishes no code for a file it cannot fetch
 
 
 def _authorized(backend: SfccBackend, req: Inbound) -> bool:
@@ -154,6 +155,7 @@ def tiktok_feed_download() -> Response:
         try:
             result = backend.connector.pickup(url)
         except requests.RequestException as exc:  # the file could not be downloaded (404, unreachable...)
-            return _feed_answer(backend, FEED_PARAM_ERROR, f"params.url could not be downloaded ({type(exc).__name__})",
-                                {})
+            result = {"error": f"download failed ({type(exc).__name__})"}
+        if str(result.get("error", "")).startswith("download failed"):
+            return _feed_answer(backend, FEED_DOWNLOAD_FAILED, str(result["error"]), {})
         return _feed_answer(backend, 0, "OK", result)
