@@ -1,10 +1,4 @@
-"""Authenticated fuzz of every route of every mock and /_sim (hypothesis, a fixed seed per route and family,
-so every run is the same): no 5xx, always the vendor envelope, no half-applied change, every accepted write
-reads back.
-
-``TTS_SIM_FUZZ_EXAMPLES`` sets the cases per route (default 40); ``TTS_SIM_FUZZ_REPORT=1`` prints the
-counts (cases per route, refusals by code) when the module finishes.
-"""
+"""Authenticated fuzz of every route of every mock and /_sim: no 5xx, vendor envelopes, no half-applied change."""
 
 from __future__ import annotations
 
@@ -21,6 +15,9 @@ from tests.fuzz.families import FAMILIES, Drawn, drawn
 from tests.fuzz.harness import Harness, Stats
 from tests.fuzz.routes import ROUTES, Route
 
+# Cases per route (default 40, spread over the families); TTS_SIM_FUZZ_REPORT=1 prints the counts (cases
+# per route, refusals by code) when the module finishes. Each (route, family) runs from a fixed hypothesis
+# seed, so every run is the same.
 EXAMPLES = int(os.environ.get("TTS_SIM_FUZZ_EXAMPLES", "40"))
 PER_FAMILY = max(1, EXAMPLES // len(FAMILIES))
 STATS = Stats()

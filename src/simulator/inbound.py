@@ -1,24 +1,4 @@
-"""The vendor-neutral request-input layer: bounded body read, strict query, form and JSON decoding, limits.
-
-Every vendor mock (and ``/_sim``) turns the raw request into an :class:`Inbound` here and maps an
-:class:`InputError` to its own envelope (``<vendor>/inbound.py``); handlers never see raw bytes or
-``flask.request``. The layer refuses, before any handler runs:
-
-- a body over ``max_body_bytes``: by ``Content-Length`` before a byte is read, and by a bounded read
-  for chunked or unknown lengths (werkzeug's ``max_content_length`` stream);
-- a query string over ``max_query_bytes`` or with more than ``max_params`` parameters, one that is
-  not percent-encoded UTF-8, or a parameter given twice (never silently first- or last-wins);
-- JSON that is malformed, not UTF-8, has a lone surrogate escape (``"\\ud800"``: a value no encoder
-  can write back), NaN/Infinity, nests deeper than ``max_json_depth`` or holds more than
-  ``max_json_values`` values.
-
-Limits come from the world config: ``config["input"]`` for every system, ``config[<system>]["input"]``
-for one (e.g. ``{"channeladvisor": {"input": {"max_body_bytes": 1048576}}}``).
-
-Seam: :func:`add_check` registers a callable run on every :class:`Inbound` after decoding (the place a
-contract-validation mode plugs in); raising :class:`InputError` refuses the request with the vendor's
-envelope.
-"""
+"""The vendor-neutral request-input layer: bounded body, strict query/form/JSON decoding, per-world limits."""
 
 from __future__ import annotations
 
@@ -67,7 +47,11 @@ class InputError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-request bounds (defaults: SCAPI's 5 MB request body, a few KB of URL, shallow JSON)."""
+    """Per-request bounds (defaults: SCAPI's 5 MB request body, a few KB of URL, shallow JSON).
+
+    From the world config: ``config["input"]`` for every system, ``config[<system>]["input"]`` for one
+    (systems: tiktok, sfcc, channeladvisor, control), e.g. ``{"channeladvisor": {"input": {"max_body_bytes": 1048576}}}``.
+    """
 
     max_body_bytes: int = 5 * 1024 * 1024
     max_query_bytes: int = 16 * 1024
@@ -100,7 +84,8 @@ Pairs = list[tuple[str, str]]
 
 
 def add_check(app: Flask, check: Check) -> None:
-    """Run ``check(inbound)`` on every decoded request of ``app`` (raise InputError to refuse)."""
+    """Run ``check(inbound)`` on every decoded request of ``app``; raising InputError refuses it in the
+    vendor's envelope. The seam a contract-validation mode plugs into."""
     app.extensions.setdefault("tts_sim.input_checks", []).append(check)
 
 
@@ -140,7 +125,8 @@ def single(pairs: Pairs, *, fold_case: bool = False, what: str = "query paramete
 
 
 def parse_json(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """Strict JSON: UTF-8 without BOM, no lone surrogates, no NaN/Infinity, within the depth and value limits."""
+    """Strict JSON: UTF-8 without BOM, no NaN/Infinity, within the depth and value limits, and no lone
+    surrogate escape (``"\\ud800"`` decodes to a string no encoder can write back, so it is never stored)."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -235,7 +221,14 @@ def read_body(limits: Limits) -> bytes:
 
 
 def read(system: str, limits: Limits, *, fold_case: bool = False) -> Inbound:
-    """Decode the current request for ``system``; raises :class:`InputError` (query checks come first)."""
+    """Decode the current request for ``system``: the one place a raw request becomes typed input.
+
+    Raises :class:`InputError` for a query string over ``max_query_bytes`` or ``max_params``, one that is
+    not percent-encoded UTF-8, a parameter given twice (never silently first- or last-wins; ``fold_case``
+    compares names case-insensitively), or a body over ``max_body_bytes`` (by ``Content-Length`` before
+    a byte is read, by a bounded read for chunked bodies). JSON is decoded on demand by
+    :meth:`Inbound.json` (:func:`parse_json`). Each vendor's ``inbound.py`` maps the refusal to its envelope.
+    """
     raw_query = request.query_string
     if len(raw_query) > limits.max_query_bytes:
         raise InputError(Refusal.URI_TOO_LONG, f"The query string exceeds the {limits.max_query_bytes}-byte limit.")

@@ -1,5 +1,4 @@
-"""ChannelAdvisor's input layer: strict JSON types (no "false" -> true), bounded $filter/$top/keys, duplicate
-options, 413/414/415, and no stored value that TikTok cannot render after the sync (FUL-5)."""
+"""ChannelAdvisor's input layer: strict JSON types, bounded OData options and keys, 413/414/415 (FUL-5, CAN-S3)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Hostile-input families: each turns a valid request (a route's template) into a hostile one.
-
-deep and huge JSON, invalid Unicode, wrong types, odd path ids, duplicate query parameters, wrong content
-types, big bodies, bad credentials; and ``valid`` (the template as is, so accepted writes are exercised).
-"""
+"""Hostile-input families, each turning a route's valid request template into a hostile one."""
 
 from __future__ import annotations
 
@@ -14,6 +10,8 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
+# deep and huge JSON, invalid Unicode, wrong types, odd path ids, duplicate query parameters, wrong content
+# types, big bodies, bad credentials; and "valid" (the template as is, so accepted writes are exercised).
 FAMILIES = ("valid", "wrong_types", "deep_json", "huge_json", "invalid_unicode", "odd_ids", "dup_query",
             "content_type", "big_body", "bad_auth")
 MB = 1024 * 1024

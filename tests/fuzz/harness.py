@@ -1,8 +1,4 @@
-"""The fuzz harness: builds a case from a route template and a family, authenticates it as a real client
-would (TikTok HMAC signature, SFCC bearer tokens, ChannelAdvisor OAuth token, WebDAV keys), sends it and
-checks the answer: no 5xx, the vendor's envelope, no change from a refused (or read-only) request, every
-accepted write reads back on each system's detail endpoints, a big body refused after at most limit + 1 bytes.
-"""
+"""The fuzz harness: authenticate, send and check one case (envelope, no 5xx, no half-applied change)."""
 
 from __future__ import annotations
 
@@ -60,7 +56,13 @@ class FuzzError(AssertionError):
 
 
 class Harness:
-    """One world (built by tests.fuzz.world), its app and client, and valid credentials for every vendor."""
+    """One world (built by tests.fuzz.world), its app and client, and valid credentials for every vendor.
+
+    A case is authenticated as a real client would (TikTok HMAC signature, SFCC bearer tokens,
+    ChannelAdvisor OAuth token, WebDAV keys) and checked: no 5xx, the vendor's envelope, no change from
+    a refused (or read-only) request, every accepted write reads back on each system's detail endpoints,
+    a big body refused after at most limit + 1 bytes.
+    """
 
     def __init__(self, stats: Stats, seed: int = 0) -> None:
         self.stats = stats
@@ -349,7 +351,8 @@ def _route_envelope(route: Route, resp: TestResponse) -> tuple[bool, str]:
             return False, "OrderAlreadyExists"
         assert body.get("error") is True and isinstance(body.get("msg"), str) or body.get(
             "type") == "InvalidAccessTokenException", body
-        return False, body.get("type") or body["msg"].split(":")[0][:40]
+        msg = str(body.get("msg", ""))
+        return False, body.get("type") or ("Site not found" if msg.startswith("Site ") else msg.split(":")[0][:40])
     if kind in ("oauth", "ca_token"):
         body = _json(resp)
         if status == 200:

@@ -1,7 +1,4 @@
-"""The fuzz route table: every (rule, method) of the app with a valid request template, its auth and envelope.
-
-``test_every_route_has_fuzz_coverage`` fails when the app gains a route that is not listed here.
-"""
+"""The fuzz route table: every (rule, method) of the app with a valid request template, its auth and envelope."""
 
 from __future__ import annotations
 
@@ -299,4 +296,5 @@ CONTROL = [
     Route("/_sim/seed", "POST", "none", "sim", write=True, isolated=True, weight=0.5),
 ]
 
+# test_every_route_has_fuzz_coverage fails when the app gains a route that is not listed here.
 ROUTES: list[Route] = TIKTOK + SFCC + CHANNELADVISOR + CONTROL

@@ -1,5 +1,4 @@
-"""The fuzz world: seeded orders in every state each mock can act on, the ids they expose, and a snapshot of
-all business state (to prove a refused request changed nothing)."""
+"""The fuzz world: orders in every state each mock acts on, their ids, and a snapshot of all business state."""
 
 from __future__ import annotations
 

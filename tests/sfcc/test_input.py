@@ -1,5 +1,4 @@
-"""SFCC's input layer: OCAPI faults (413, 400, 415) for hostile bodies, typed order_search and user_search
-documents, WebDAV paths that cannot name a file, and the feed notification's fields; never a 500."""
+"""SFCC's input layer: OCAPI faults for hostile bodies, typed search documents, WebDAV paths, the feed fields."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""TikTok's input layer: the body a handler reads is the body the signature covered; size, depth, UTF-8,
-types and duplicate parameters refused with 36009022 / 36009004, and nothing refused is ever stored."""
+"""TikTok's input layer: handlers read only the signed body; size, depth, UTF-8, types, duplicates refused."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""ChannelAdvisor's request-input layer: simulator.inbound decoding (query names case-insensitive, as CA
-reads them) mapped to CA's status codes (413, 414, 415) and ``{"error": {"code", "message"}}`` bodies."""
+"""ChannelAdvisor's request-input layer: simulator.inbound decoding mapped to CA's 400/413/414/415 errors."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The control plane's request-input layer: simulator.inbound decoding and typed fields, refusals as
-``{"error": slug, "message"}`` (slugs: the :class:`~simulator.inbound.Refusal` values, ``invalid_request``)."""
+"""The control plane's request-input layer: simulator.inbound decoding, typed fields, ``{"error": slug}`` refusals."""
 
 from __future__ import annotations
 

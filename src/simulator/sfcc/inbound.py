@@ -1,5 +1,4 @@
-"""SFCC's request-input layer: the shared decoding (simulator.inbound) mapped to OCAPI faults and the
-cartridge's own answers."""
+"""SFCC's request-input layer: simulator.inbound decoding mapped to OCAPI faults."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""WebDAV ``/on/demandware.servlet/webdav/Sites/IMPEX/...`` (feed download, OMS CSV upload) and TikTok feed notify.
-
-WebDAV answers are plain text with the RFC 4918 statuses: 400 for a path that cannot name a file
-(``.``/``..`` segments, control characters, a name over 255 bytes), 414 for a path over 1,024 bytes,
-405 for a PUT onto a folder, 409 for a PUT below a file, 413 for a body over the size limit.
-"""
+"""WebDAV ``/on/demandware.servlet/webdav/Sites/IMPEX/...`` (feed download, OMS CSV upload) and TikTok feed notify."""
 
 from __future__ import annotations
 
@@ -39,7 +34,11 @@ def _text(message: str, status: int, headers: dict[str, str] | None = None) -> R
 
 
 def path_problem(relative: str) -> tuple[int, str] | None:
-    """Why ``relative`` cannot name a file under IMPEX (status, message), or None."""
+    """Why ``relative`` cannot name a file under IMPEX (status, message), or None.
+
+    RFC 4918 statuses in plain text: 400 for ``.``/``..`` segments, control characters or a name over
+    255 bytes, 414 for a path over 1,024 bytes (PUT adds 405 onto a folder, 409 below a file).
+    """
     if len(relative.encode()) > MAX_PATH_BYTES:
         return 414, f"The path exceeds {MAX_PATH_BYTES} bytes."
     for segment in relative.split("/"):
