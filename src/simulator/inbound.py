@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -14,6 +15,8 @@ import orjson
 from flask import Flask, current_app, request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+
+from simulator.clock import ClockError, parse_instant
 
 
 class Refusal(StrEnum):
@@ -157,6 +160,15 @@ def check_shape(value: Any, limits: Limits) -> None:
                                  f"The JSON document nests deeper than {limits.max_json_depth} levels.")
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
+
+
+def instant(text: str) -> datetime | None:
+    """An ISO-8601 instant from client text (UTC), or None when unreadable, out-of-range offsets included
+    (``0001-01-01T00:00:00+14:00`` overflows datetime when converted to UTC)."""
+    try:
+        return parse_instant(text)
+    except (ClockError, OverflowError):
+        return None
 
 
 def _safe(text: str, limit: int = 64) -> str:

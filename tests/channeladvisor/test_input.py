@@ -63,6 +63,15 @@ def test_lone_surrogate_tracking_number_never_reaches_tiktok(sim_world: World, s
     assert tiktok.ok("POST", "/order/202309/orders/search", {"page_size": "50"})["total_count"] >= 1
 
 
+@pytest.mark.parametrize("shipped", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "9999-12-31T00:00:00Z"])
+def test_ship_date_that_cannot_be_stored_is_refused(oms: Oms, world: World, shipped: str) -> None:
+    order = place(world)
+    to_import(world, order)
+    resp = oms.ship(oms.ca_id(order), ShippedDateUtc=shipped)
+    assert "ShippedDateUtc" in _error(resp, 400, "InvalidRequest")
+    assert oms.order(order)["ShippingStatus"] == "Unshipped"
+
+
 @pytest.mark.parametrize("raw", [deep_json(1000), deep_json(1000, objects=False), b'{"Value": NaN}', b"\xff"],
                          ids=["objects", "arrays", "nan", "not-utf8"])
 def test_hostile_json_bodies_are_400(oms: Oms, world: World, raw: bytes) -> None:

@@ -40,6 +40,7 @@ def test_hostile_json_is_refused_with_a_slug(sim_client: FlaskClient, raw: bytes
     ("/_sim/clock/advance", {"seconds": True}),
     ("/_sim/clock/advance", {"to": 5}),
     ("/_sim/clock/advance", {"to": "9999-12-31T23:59:59Z"}),
+    ("/_sim/clock/advance", {"to": "0001-01-01T00:00:00+14:00"}),
     ("/_sim/reset", {"seed": "3"}),
     ("/_sim/reset", {"seed": 1.5}),
     ("/_sim/platform/orders/1/cancel", {"reason": ["fraud"]}),
@@ -65,3 +66,10 @@ def test_journal_query_is_strict(sim_client: FlaskClient, query: str) -> None:
     resp = sim_client.get(f"/_sim/journal?{query}")
     assert resp.status_code == 400 and resp.json["error"] in ("duplicate_parameter", "invalid_request",
                                                               "invalid_query")
+
+
+@pytest.mark.parametrize("query", ["start=0001-01-01T00:00:00%2B14:00&end=2026-12-01T00:00:00Z",
+                                   "start=2026-11-01T00:00:00Z&end=9999-12-31T23:59:59-14:00"])
+def test_ldr_refuses_instants_that_overflow_in_utc(sim_client: FlaskClient, query: str) -> None:
+    resp = sim_client.get(f"/_sim/ldr?{query}")
+    assert resp.status_code == 400 and resp.json["error"] == "invalid_request"

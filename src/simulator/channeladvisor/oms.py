@@ -23,7 +23,7 @@ from simulator.channeladvisor.errors import CaError, InvalidOperation
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.shipping import resolve_carrier
 from simulator.channeladvisor.status_map import IN_FLIGHT
-from simulator.clock import ClockError, parse_instant
+from simulator.inbound import instant as parse_client_instant
 
 
 def export(backend: ChannelAdvisorBackend, grant: Grant, order_id: int, exported: bool) -> None:
@@ -178,10 +178,9 @@ def _check_shippable(order: CaOrder) -> None:
 def _instant(value: Any, default: datetime) -> datetime:
     if value in (None, ""):
         return default
-    try:
-        instant = parse_instant(str(value))
-    except ClockError:
-        raise CaError(f"ShippedDateUtc '{str(value)[:40]}' is not an ISO-8601 UTC date-time.") from None
+    instant = parse_client_instant(str(value))
+    if instant is None:
+        raise CaError(f"ShippedDateUtc '{str(value)[:40]}' is not an ISO-8601 UTC date-time.")
     if not 1970 <= instant.year <= 9000:  # far from datetime's ends, so later arithmetic cannot overflow
         raise CaError("ShippedDateUtc must be between 1970 and 9000.")
     return instant

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -9,6 +10,7 @@ from flask import Blueprint
 from simulator.control import inbound as I
 from simulator.control.api import ControlAPI, ControlError
 from simulator.control.inbound import control
+from simulator.inbound import instant
 from simulator.web import current_holder, current_world
 
 bp = Blueprint("control", __name__, url_prefix="/_sim")
@@ -49,16 +51,10 @@ def _target(to: str | None) -> str | None:
     """``to`` as an ISO instant no more than a century ahead (ControlAPI parses it again under the lock)."""
     if to is None:
         return None
-    from datetime import timedelta
-
-    from simulator.clock import ClockError, parse_instant
-
-    try:
-        target = parse_instant(to)
-        limit = current_world().clock.now() + timedelta(seconds=I.MAX_ADVANCE_SECONDS)
-    except (ClockError, OverflowError):
-        raise ControlError("invalid_request", "'to' must be an ISO-8601 instant") from None
-    if target > limit:
+    target = instant(to)
+    if target is None:
+        raise ControlError("invalid_request", "'to' must be an ISO-8601 instant")
+    if target > current_world().clock.now() + timedelta(seconds=I.MAX_ADVANCE_SECONDS):
         raise ControlError("invalid_request", "'to' must be at most a century ahead of the world clock")
     return to
 
@@ -140,6 +136,8 @@ def get_ldr() -> dict[str, Any]:
     start, end = I.query().get("start"), I.query().get("end")
     if not start or not end:
         raise ControlError("invalid_request", "start and end (ISO-8601) are required")
+    if instant(start) is None or instant(end) is None:
+        raise ControlError("invalid_request", "start and end must be ISO-8601 instants")
     return _control().ldr(start, end)
 
 
