@@ -128,3 +128,10 @@ def test_deeply_nested_page_token_is_refused(tiktok: TikTokClient) -> None:
     token = base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode()
     status, env = tiktok.call("POST", "/order/202309/orders/search", {"page_size": "10", "page_token": token}, {})
     assert (status, env["code"]) == (400, 36009004) and "'page_token' is invalid" in env["message"]
+
+
+@pytest.mark.parametrize("form", ["+{}", "{}_0", " {}", "{}.0"])
+def test_timestamp_takes_ascii_digits_only(tiktok: TikTokClient, form: str) -> None:
+    stamp = form.format(tiktok.world.clock.timestamp())
+    status, env = tiktok.call("GET", "/authorization/202309/shops", {"timestamp": stamp}, shop=False)
+    assert (status, env["code"]) == (400, 36009004) and "must be Unix seconds" in env["message"]
