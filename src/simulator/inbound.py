@@ -129,7 +129,9 @@ def single(pairs: Pairs, *, fold_case: bool = False, what: str = "query paramete
 
 def parse_json(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Strict JSON: UTF-8 without BOM, no NaN/Infinity, within the depth and value limits, and no lone
-    surrogate escape (``"\\ud800"`` decodes to a string no encoder can write back, so it is never stored)."""
+    surrogate escape (``"\\ud800"`` decodes to a string no encoder can write back, so it is never stored).
+    A key repeated in one object keeps its last value, as every JSON library reads it (the signature covers
+    the raw bytes either way)."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
