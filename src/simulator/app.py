@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from simulator import systems
+from simulator.inbound import Limits
 from simulator.web import WorldHolder, current_world
 from simulator.world import World
 
@@ -25,11 +26,13 @@ def create_app(
     app to some systems, for one-port-per-system serving, where the apps share one ``holder`` so a
     reset on any port resets the world behind every port.
     """
-    app = Flask("tts_sim")
+    app = Flask("tts_sim", static_folder=None)  # no static files: every path is a vendor API or /_sim
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if holder is None:
         holder = WorldHolder(world or World.create(**world_kwargs), factory_kwargs=dict(world_kwargs))
     app.extensions["tts_sim"] = holder
+    for system in ("tiktok", "sfcc", "channeladvisor", "control"):
+        Limits.for_system(holder.world.config, system)  # a bad "input" config fails here, not per request
     app.config["TTS_SIM_SYSTEMS"] = names
     for blueprint in systems.blueprints(names):
         app.register_blueprint(blueprint)

@@ -43,9 +43,11 @@ def test_a_bad_advance_says_exactly_what_is_wrong(sim_client: FlaskClient, body:
      "the body must be sent with Content-Type: application/json (the request has Content-Type: "
      "application/x-www-form-urlencoded)"),
     ({"Content-Type": "application/json"}, b'{"seconds": 1', 400, "invalid_json",
-     "the body is not valid JSON: Expecting ',' delimiter: line 1 column 14 (char 13)"),
+     "The request body is not valid JSON (unexpected end of data: line 1 column 14 (char 13))."),
     ({"Content-Type": "application/json"}, b"[1]", 400, "invalid_json", "the body must be a JSON object, not an array"),
-    ({"Content-Type": "application/json; charset=utf-8"}, b"\xff", 400, "invalid_json", "the body is not UTF-8 text"),
+    ({"Content-Type": "application/json; charset=utf-8"}, b"\xff", 400, "invalid_unicode",
+     "The JSON document is not valid Unicode text (str is not valid UTF-8: surrogates not allowed: line 1 column 1 "
+     "(char 0))."),
 ])
 def test_body_errors_are_precise(sim_client: FlaskClient, headers: dict[str, str], data: bytes, status: int,
                                  error: str, message: str) -> None:

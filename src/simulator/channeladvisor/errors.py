@@ -34,6 +34,27 @@ class ODataQueryError(CaError):
     code = "InvalidQuery"
 
 
+class RequestTooLarge(CaError):
+    """413 Request Entity Too Large (CA HTTP status codes page): the body is over the limit."""
+
+    status = 413
+    code = "RequestEntityTooLarge"
+
+
+class UriTooLong(CaError):
+    """414 Request URI Too Long (CA HTTP status codes page): the query string is over the limit."""
+
+    status = 414
+    code = "RequestUriTooLong"
+
+
+class UnsupportedMediaType(CaError):
+    """415 Unsupported Media Type (CA HTTP status codes page; ASP.NET Web API's message)."""
+
+    status = 415
+    code = "UnsupportedMediaType"
+
+
 class OrderNotFound(CaError):
     """No order (or item, fulfillment, adjustment) with that ID in the caller's profiles."""
 

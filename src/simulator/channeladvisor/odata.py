@@ -12,6 +12,7 @@ from simulator.channeladvisor.odata_filter import Row as Row
 from simulator.channeladvisor.odata_filter import compile_filter
 from simulator.channeladvisor.schema import TYPES, EntityType
 
+INT32_MAX = 2**31 - 1
 SUPPORTED_OPTIONS = {
     "$filter",
     "$select",
@@ -77,9 +78,11 @@ def _non_negative(opts: Mapping[str, str], name: str) -> int | None:
     if name not in opts:
         return None
     text = opts[name].strip()
-    if not text.isdigit():
+    # ASCII digits within Edm.Int32, as ASP.NET OData parses $top/$skip (int() would take "1_0" or thousands of digits).
+    if not (text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= INT32_MAX):
+        shown = opts[name] if len(opts[name]) <= 32 else opts[name][:32] + "..."
         raise ODataQueryError(
-            f"Invalid value '{opts[name]}' for {name} query option found. "
+            f"Invalid value '{shown}' for {name} query option found. "
             f"The {name} query option requires a non-negative integer value."
         )
     return int(text)
@@ -90,7 +93,8 @@ def _boolean(opts: Mapping[str, str], name: str) -> bool | None:
         return None
     text = opts[name].strip().lower()
     if text not in ("true", "false"):
-        raise ODataQueryError(f"'{opts[name]}' is not a valid value for {name}: use true or false.")
+        shown = opts[name] if len(opts[name]) <= 32 else opts[name][:32] + "..."
+        raise ODataQueryError(f"'{shown}' is not a valid value for {name}: use true or false.")
     return text == "true"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,8 @@ Env = dict[str, Row]
 Fn = Callable[[Row, Env], Any]
 Type = Any  # an Edm type name, a StrEnum class, or "entity:X" / "collection:X"
 
+MAX_FILTER_NODES = 1000
+MAX_FILTER_DEPTH = 32
 NUMERIC = {INT, LONG, DECIMAL, "Edm.Double"}
 DATE = "Edm.Date"
 NULL = "Edm.Null"
@@ -59,10 +62,56 @@ def compile_filter(text: str, entity: EntityType) -> Callable[[Row], bool]:
         raise ODataQueryError(f"Invalid $filter '{text}': {exc}") from None
     if tree is None:
         raise ODataQueryError("The $filter query option cannot be empty.")
+    check_complexity(tree)
     fn, kind = _Compiler(entity).compile(tree)
     if kind != BOOL:
         raise ODataQueryError(f"The $filter expression must evaluate to a boolean value ('{text}').")
     return lambda row: bool(fn(row, {}))
+
+
+def _children(node: ast._Node) -> list[ast._Node]:
+    found: list[ast._Node] = []
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, ast._Node):
+            found.append(value)
+        elif isinstance(value, list | tuple):
+            found.extend(v for v in value if isinstance(v, ast._Node))
+    return [n for n in found if dataclasses.fields(n)]  # operator markers (Eq, And, Not...) are not nodes
+
+
+def check_complexity(tree: ast._Node) -> None:
+    """At most MAX_FILTER_NODES nodes and MAX_FILTER_DEPTH levels (walked iteratively).
+
+    ASP.NET OData bounds ``$filter`` by node count (its ``MaxNodeCount``, message below); CA's own
+    value is not published (UNCERTAIN), so the bound is generous. A chain of one operator
+    (``a or b or c ...``) counts as one level: it compiles flat.
+    """
+    stack: list[tuple[ast._Node, int]] = [(tree, 0)]
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_FILTER_NODES:
+            raise ODataQueryError(f"The node count limit of '{MAX_FILTER_NODES}' has been exceeded.")
+        if depth > MAX_FILTER_DEPTH:
+            raise ODataQueryError(f"The $filter expression nests deeper than {MAX_FILTER_DEPTH} levels.")
+        for child in _children(node):
+            chained = isinstance(node, ast.BoolOp) and isinstance(child, ast.BoolOp) and type(child.op) is type(node.op)
+            stack.append((child, depth if chained else depth + 1))
+
+
+def _chain(node: ast.BoolOp) -> list[ast._Node]:
+    """The operands of a same-operator chain, left to right (``a or b or c`` -> [a, b, c])."""
+    operands: list[ast._Node] = []
+    stack: list[ast._Node] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.BoolOp) and type(item.op) is type(node.op):
+            stack.extend((item.right, item.left))
+        else:
+            operands.append(item)
+    return operands
 
 
 class _Compiler:
@@ -152,14 +201,14 @@ class _Compiler:
 
     # operators
     def _BoolOp(self, node: ast.BoolOp) -> tuple[Fn, Type]:
-        left, lk = self.compile(node.left)
-        right, rk = self.compile(node.right)
+        compiled = [self.compile(operand) for operand in _chain(node)]  # flat: no recursion per term
         word = "and" if isinstance(node.op, ast.And) else "or"
-        if lk != BOOL or rk != BOOL:
+        if any(kind != BOOL for _, kind in compiled):
             raise ODataQueryError(f"Both operands of '{word}' must be boolean expressions.")
+        fns = [fn for fn, _ in compiled]
         if word == "and":
-            return (lambda row, env: bool(left(row, env)) and bool(right(row, env))), BOOL
-        return (lambda row, env: bool(left(row, env)) or bool(right(row, env))), BOOL
+            return (lambda row, env: all(fn(row, env) for fn in fns)), BOOL
+        return (lambda row, env: any(fn(row, env) for fn in fns)), BOOL
 
     def _UnaryOp(self, node: ast.UnaryOp) -> tuple[Fn, Type]:
         operand, kind = self.compile(node.operand)

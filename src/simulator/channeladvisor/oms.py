@@ -23,7 +23,7 @@ from simulator.channeladvisor.errors import CaError, InvalidOperation
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.shipping import resolve_carrier
 from simulator.channeladvisor.status_map import IN_FLIGHT
-from simulator.clock import ClockError, parse_instant
+from simulator.inbound import instant as parse_client_instant
 
 
 def export(backend: ChannelAdvisorBackend, grant: Grant, order_id: int, exported: bool) -> None:
@@ -81,9 +81,38 @@ def update_fulfillment(
 
 
 def _check_carrier_fields(value: Mapping[str, Any]) -> None:
-    for key in ("TrackingNumber", "ShippingCarrier", "ShippingClass"):
-        if key in value and value[key] is not None and not isinstance(value[key], str):
-            raise CaError(f"{key} must be a string.")
+    for key in ("TrackingNumber", "ShippingCarrier", "ShippingClass", "DeliveryStatus", "SellerFulfillmentID",
+                "ShippedDateUtc"):
+        _opt_str(value, key)
+
+
+# -- strict field types: Web API's JSON binder refuses a value of another type (no "false" -> true) ------
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def _opt_str(body: Mapping[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise CaError(f"{key} must be a string.")
+    return value
+
+
+def _opt_bool(body: Mapping[str, Any], key: str, default: bool = False) -> bool:
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise CaError(f"{key} must be a boolean (true or false), not {type(value).__name__}.")
+    return value
+
+
+def _opt_int32(body: Mapping[str, Any], key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not INT32[0] <= value <= INT32[1]:
+        raise CaError(f"{key} must be an integer (Edm.Int32).")
+    return value
 
 
 def _ship_fulfillment(
@@ -108,9 +137,7 @@ def _ship_fulfillment(
         account, approved, str(value.get("ShippingCarrier") or ""), str(value.get("ShippingClass") or "")
     )
     shipped_at = _instant(value.get("ShippedDateUtc"), backend.world.clock.now())
-    dc = value.get("DistributionCenterID", 0)
-    if not isinstance(dc, int) or isinstance(dc, bool):
-        raise CaError("DistributionCenterID must be an integer.")
+    dc = _opt_int32(value, "DistributionCenterID") or 0
     # -- all checks passed: apply --
     now = backend.world.clock.now()
     fulfillment.delivery_status = DeliveryStatus.COMPLETE
@@ -118,7 +145,7 @@ def _ship_fulfillment(
     fulfillment.shipping_carrier = str(value["ShippingCarrier"])
     fulfillment.shipping_class = str(value["ShippingClass"])
     fulfillment.distribution_center_id = dc
-    fulfillment.seller_fulfillment_id = value.get("SellerFulfillmentID")
+    fulfillment.seller_fulfillment_id = _opt_str(value, "SellerFulfillmentID")
     fulfillment.shipped_date = shipped_at
     fulfillment.updated = now
     fulfillment.items = [(item.id, item.quantity) for item in order.items]
@@ -151,10 +178,12 @@ def _check_shippable(order: CaOrder) -> None:
 def _instant(value: Any, default: datetime) -> datetime:
     if value in (None, ""):
         return default
-    try:
-        return parse_instant(str(value))
-    except ClockError:
-        raise CaError(f"ShippedDateUtc '{value}' is not an ISO-8601 UTC date-time.") from None
+    instant = parse_client_instant(str(value))
+    if instant is None:
+        raise CaError(f"ShippedDateUtc '{str(value)[:40]}' is not an ISO-8601 UTC date-time.")
+    if not 1970 <= instant.year <= 9000:  # far from datetime's ends, so later arithmetic cannot overflow
+        raise CaError("ShippedDateUtc must be between 1970 and 9000.")
+    return instant
 
 
 def adjust_order(backend: ChannelAdvisorBackend, grant: Grant, order_id: int, body: Mapping[str, Any]) -> None:
@@ -173,8 +202,12 @@ def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None,
         raise CaError("The request body must be a JSON object.")
     request = order.pending_buyer_request()
     default = AdjustmentReason.BUYER_CANCELLED if request else AdjustmentReason.GENERAL_ADJUSTMENT
-    reason = _reason(body.get("Reason"), default)
-    quantity = body.get("Quantity", item.quantity if item else None)
+    reason = _reason(_opt_str(body, "Reason"), default)
+    prevent = _opt_bool(body, "PreventSiteProcessing")
+    restock = _opt_bool(body, "IsRestock", _opt_bool(body, "Restock"))
+    seller_id, comment = _opt_str(body, "SellerAdjustmentID"), _opt_str(body, "Comment")
+    quantity = _opt_int32(body, "Quantity")
+    quantity = item.quantity if quantity is None and item else quantity
     if order.shipping_status == ShippingStatus.CANCELED:
         raise InvalidOperation(f"Order {order.id} is already canceled.")
     if order.shipping_status != ShippingStatus.UNSHIPPED:
@@ -185,15 +218,13 @@ def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None,
     if order.open_action() is not None:
         raise InvalidOperation(f"Order {order.id} already has an adjustment waiting for the next sync.")
     if item is not None:
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= item.quantity:
+        if quantity is None or not 1 <= quantity <= item.quantity:
             raise CaError(f"Quantity must be an integer from 1 to {item.quantity}.")
         if len(order.items) > 1 or quantity < item.quantity:
             raise InvalidOperation(
                 "TikTok Shop orders sold through ChannelAdvisor are cancelled whole: adjust "
                 "the order, or every unit of its only item."
             )
-    prevent = bool(body.get("PreventSiteProcessing", False))
-    seller_id = body.get("SellerAdjustmentID")
     if request is not None and not prevent:
         request.action, request.request_status = "approve", IN_FLIGHT["approve"]
         request.seller_adjustment_id = seller_id
@@ -210,9 +241,9 @@ def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None,
         order_item_id=item.id if item else None,
         quantity=quantity if item else None,
         seller_adjustment_id=seller_id,
-        comment=body.get("Comment"),
+        comment=comment,
         prevent_site_processing=prevent,
-        is_restock=bool(body.get("IsRestock", body.get("Restock", False))),
+        is_restock=restock,
         action=None if prevent else "cancel",
     )
     order.adjustments.append(adjustment)
@@ -244,10 +275,11 @@ def reject(
             f"answer (RequestStatus {adjustment.request_status.value})."
         )
     allowed = backend.world.rules["rithum"].cancel_reasons("seller_reject")
-    reason = str(body.get("RejectReason") or backend.seed.default_reject_reason or allowed[0])
+    comment = _opt_str(body, "Comment")
+    reason = _opt_str(body, "RejectReason") or backend.seed.default_reject_reason or allowed[0]
     if reason not in allowed:
         raise CaError(f"RejectReason '{reason}' is not a TikTok Shop reject reason ({', '.join(allowed)}).")
     adjustment.action, adjustment.request_status = "reject", IN_FLIGHT["reject"]
     adjustment.reject_reason = reason
-    adjustment.comment = body.get("Comment") or adjustment.comment
+    adjustment.comment = comment or adjustment.comment
     backend.journal("reject", order, adjustment_id=adjustment.id, reject_reason=reason)

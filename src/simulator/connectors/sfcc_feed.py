@@ -9,12 +9,12 @@ back in SFCC and both systems tell one story.
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from simulator.connectors import sfcc_shipments as S
 from simulator.engine import EngineError, Order, OrderStatus, PackageStatus
+from simulator.inbound import InputError, parse_json
 from simulator.sfcc.feed import FeedOrder, read_orders_xml
 from simulator.sfcc.models import CHANNEL_STATUS_CANCELLED, CHANNEL_STATUS_CANCELLED_PARTIAL, CHANNEL_STATUS_COMPLETED
 
@@ -111,8 +111,9 @@ def _int(value: Any) -> int | None:
 
 def _seller_reason(world: World, order: Order, feed: FeedOrder) -> str:
     allowed = world.engine.profile(order).cancel_reasons("seller", order.status)
-    try:
-        code = json.loads(feed.custom.get("cancelInfo") or "{}").get("reasonCode")
-    except (ValueError, AttributeError):
-        code = None
+    try:  # text the OMS stored in SFCC: read with the same strict, bounded JSON reader as any request
+        info = parse_json((feed.custom.get("cancelInfo") or "{}").encode())
+    except InputError:
+        info = None
+    code = info.get("reasonCode") if isinstance(info, dict) else None
     return code if code in allowed else DEFAULT_SELLER_REASON

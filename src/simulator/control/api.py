@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -38,6 +39,9 @@ class ControlError(Exception):
 ADVANCE_FIELDS = ("seconds", "duration", "to")
 
 
+MAX_ADVANCE_SECONDS = 100 * 366 * 86400  # a century: far enough for any scenario, far from datetime's end
+
+
 def advance_delta(seconds: Any, duration: Any, to: Any) -> timedelta | None:
     """The step of an advance (None for ``to``), refusing every malformed argument with a precise message."""
     given = [name for name, value in zip(ADVANCE_FIELDS, (seconds, duration, to), strict=True) if value is not None]
@@ -52,6 +56,8 @@ def advance_delta(seconds: Any, duration: Any, to: Any) -> timedelta | None:
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             hint = f" (for a duration send {{\"duration\": {json.dumps(seconds, default=str)}}})" if isinstance(seconds, str) else ""
             raise ControlError("invalid_request", f"'seconds' must be a number, not {json.dumps(seconds, default=str)}{hint}")
+        if not math.isfinite(seconds) or abs(seconds) > MAX_ADVANCE_SECONDS:
+            raise ControlError("invalid_request", f"'seconds' must be a finite number of at most {MAX_ADVANCE_SECONDS}")
         delta = timedelta(seconds=seconds)
     else:
         try:
@@ -60,6 +66,8 @@ def advance_delta(seconds: Any, duration: Any, to: Any) -> timedelta | None:
             raise ControlError("invalid_request", f"'duration': {exc}") from exc
     if delta < timedelta(0):
         raise ControlError("invalid_request", f"cannot move the clock backwards (advance by {seconds or duration})")
+    if delta > timedelta(seconds=MAX_ADVANCE_SECONDS):
+        raise ControlError("invalid_request", "an advance is at most a century")
     return delta
 
 

@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app
 
-from simulator.control.api import ControlAPI, ControlError
-from simulator.control.body import json_object
+from simulator.control import inbound as I
+from simulator.control.api import MAX_ADVANCE_SECONDS, ControlAPI, ControlError
+from simulator.control.inbound import control
 from simulator.control.index import calls
+from simulator.inbound import instant
 from simulator.web import current_holder, current_world
 
 bp = Blueprint("control", __name__, url_prefix="/_sim")
-Handler = Callable[..., Any]
+MAX_QUANTITY = 10_000
 
 
 def _body() -> dict[str, Any]:
-    return json_object(request.get_data(), request.headers.get("Content-Type"))
+    return I.body()
 
 
 def _control() -> ControlAPI:
     return ControlAPI(current_world())
-
-
-def control(handler: Handler) -> Handler:
-    """Render the handler's result as JSON and every ControlError as its 4xx body."""
-
-    @wraps(handler)
-    def view(**kwargs: Any) -> Response:
-        try:
-            result = handler(**kwargs)
-            status = 200
-        except ControlError as exc:
-            result, status = exc.as_dict(), exc.status
-        except (TypeError, ValueError) as exc:
-            result, status = {"error": "invalid_request", "message": str(exc)}, 400
-        response = jsonify(result)
-        response.status_code = status
-        return response
-
-    return view
 
 
 @bp.get("/")
@@ -68,8 +50,23 @@ def get_clock() -> dict[str, Any]:
 @bp.post("/clock/advance")
 @control
 def advance_clock() -> dict[str, Any]:
-    """Advance by ``seconds`` or to ``to``; lists fired timers."""
-    return _control().advance_request(_body())
+    """Advance by ``seconds``, ``duration`` (``"1h 30m"``) or to ``to``; lists fired timers."""
+    body = _body()
+    if isinstance(body.get("to"), str):
+        _target(body["to"])
+    return _control().advance_request(body)
+
+
+def _target(to: str | None) -> str | None:
+    """``to`` as an ISO instant no more than a century ahead (ControlAPI parses it again under the lock)."""
+    if to is None:
+        return None
+    target = instant(to)
+    if target is None:  # also what parse_instant would overflow on (year 1 at +14:00)
+        raise ControlError("invalid_request", f"not an ISO-8601 instant: {to!r}")
+    if target > current_world().clock.now() + timedelta(seconds=MAX_ADVANCE_SECONDS):
+        raise ControlError("invalid_request", "'to' must be at most a century ahead of the world clock")
+    return to
 
 
 @bp.post("/buyer/orders")
@@ -77,12 +74,20 @@ def advance_clock() -> dict[str, Any]:
 def buyer_place_order() -> dict[str, Any]:
     """A buyer places (and pays) an order."""
     b = _body()
-    items = b.get("items")
-    if items is not None and (not isinstance(items, list) or not all(isinstance(i, dict) and "sku_id" in i
-                                                                     for i in items)):
+    return _control().place_order(shop_id=I.opt_str(b, "shop_id"), items=_items(b.get("items")),
+                                  paid=I.opt_bool(b, "paid", True), profile=I.opt_str(b, "profile"),
+                                  split_packages=I.opt_bool(b, "split_packages", False))
+
+
+def _items(raw: Any) -> list[dict[str, Any]] | None:
+    """``items: [{sku_id: str, quantity?: 1..10000}]``."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(i, dict) and isinstance(i.get("sku_id"), str) for i in raw):
         raise ControlError("invalid_request", "items must be a list of {sku_id, quantity}")
-    return _control().place_order(shop_id=b.get("shop_id"), items=items, paid=bool(b.get("paid", True)),
-                                  profile=b.get("profile"), split_packages=bool(b.get("split_packages", False)))
+    for item in raw:
+        I.opt_int(item, "quantity", low=1, high=MAX_QUANTITY)
+    return raw
 
 
 @bp.post("/buyer/orders/<order_id>/pay")
@@ -96,14 +101,14 @@ def buyer_pay(order_id: str) -> dict[str, Any]:
 @control
 def buyer_cancel(order_id: str) -> dict[str, Any]:
     """Buyer cancels (direct in the hold, a request after it)."""
-    return _control().buyer_cancel(order_id, _body().get("reason"))
+    return _control().buyer_cancel(order_id, I.opt_str(_body(), "reason"))
 
 
 @bp.post("/platform/orders/<order_id>/cancel")
 @control
 def platform_cancel(order_id: str) -> dict[str, Any]:
     """Platform cancellation (``reason``: fraud, shipping_timeout, platform, package_lost)."""
-    return _control().platform_cancel(order_id, _body().get("reason") or "fraud")
+    return _control().platform_cancel(order_id, I.opt_str(_body(), "reason") or "fraud")
 
 
 @bp.post("/carrier/packages/<package_id>/<event>")
@@ -131,8 +136,7 @@ def get_invariants() -> dict[str, Any]:
 @control
 def get_journal() -> dict[str, Any]:
     """Journal entries (``since``, ``kind``)."""
-    since = request.args.get("since")
-    return _control().journal(since=int(since) if since else None, kind=request.args.get("kind") or None)
+    return _control().journal(since=I.query_int("since"), kind=I.query().get("kind") or None)
 
 
 @bp.get("/credentials")
@@ -146,9 +150,11 @@ def get_credentials() -> dict[str, Any]:
 @control
 def get_ldr() -> dict[str, Any]:
     """SLA-2 Late Dispatch Rate over ``[start, end)``."""
-    start, end = request.args.get("start"), request.args.get("end")
+    start, end = I.query().get("start"), I.query().get("end")
     if not start or not end:
         raise ControlError("invalid_request", "start and end (ISO-8601) are required")
+    if instant(start) is None or instant(end) is None:
+        raise ControlError("invalid_request", "start and end must be ISO-8601 instants")
     return _control().ldr(start, end)
 
 
@@ -156,8 +162,8 @@ def get_ldr() -> dict[str, Any]:
 @control
 def reset() -> dict[str, Any]:
     """A fresh world with the same settings (``seed`` may be overridden)."""
-    body = _body()
-    overrides = {"seed": int(body["seed"])} if "seed" in body else {}
+    seed = I.opt_int(_body(), "seed", low=0, high=2**63 - 1)
+    overrides = {"seed": seed} if seed is not None else {}
     world = current_holder().reset(**overrides)
     return {"reset": True, "seed": world.seed, **ControlAPI(world).clock()}
 

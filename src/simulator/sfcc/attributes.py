@@ -10,6 +10,7 @@ from simulator.sfcc.config import AttributeDef
 # c_externalOrderStatus (TikTok's doc, string) <-> c_externalChannelOrderStatus (cartridge, int).
 # Texts follow profiles.yaml status_mappings.sfcc (New / Completed / CANCELLED).
 STATUS_TEXT = {2: "Created", 3: "New", 5: "Completed", 6: "CANCELLED", 7: "CANCELLED_PARTIAL", 8: "Refunded"}
+INT32 = (-(2**31), 2**31 - 1)
 TEXT_STATUS = {v.lower(): k for k, v in STATUS_TEXT.items()} | {"canceled": 6}
 
 
@@ -22,14 +23,10 @@ def coerce(definition: AttributeDef, value: Any, document: str) -> Any:
         return value
     if kind == "boolean" and isinstance(value, bool):
         return value
-    if kind in ("int", "enum_int") and not isinstance(value, bool):
-        number: int | None = None
-        if isinstance(value, int):
-            number = value
-        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            number = int(value)
-        if number is not None and (kind == "int" or number in definition.values):
-            return number
+    # Integers only: OCAPI reads a JSON number into an int attribute; "5" (a string) is refused, not coerced.
+    if kind in ("int", "enum_int") and isinstance(value, int) and not isinstance(value, bool) \
+            and INT32[0] <= value <= INT32[1] and (kind == "int" or value in definition.values):
+        return value
     raise E.InvalidCustomPropertyException(property=f"c_{definition.id}", document=document, value=str(value))
 
 

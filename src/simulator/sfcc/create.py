@@ -36,29 +36,53 @@ def _fail(msg: str) -> CreateRefused:
     return CreateRefused({"error": True, "msg": msg})
 
 
+MAX_AMOUNT = Decimal("1e12")  # beyond any order, and far inside what a float (the OCAPI rendering) holds
+MAX_QUANTITY = 1_000_000
+
+
 def _money(value: Any, what: str) -> Decimal:
+    """A price: a JSON number or a numeric string (TikTok sends strings), finite and bounded."""
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _fail(f"Exception: {what} is not a number")
     try:
-        amount = Decimal(str(value if value is not None else "0"))
+        amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise _fail(f"Exception: {what} is not a number") from None
-    if not amount.is_finite():
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
         raise _fail(f"Exception: {what} is not a number")
     return amount
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def _obj(value: Any, what: str = "") -> dict[str, Any]:
+    """An optional object (absent: ``{}``); any other type is refused, never read as empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(f"Exception: {what or 'a property'} must be an object")
+    return value
+
+
+def _text(raw: dict[str, Any], key: str) -> str:
+    """An optional string property (absent: ``""``); numbers and objects are refused, not stringified."""
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _fail(f"Exception: {key} must be a string")
+    return value
 
 
 def _address(raw: Any) -> Address:
-    raw = _obj(raw)
-    first, last = str(raw.get("first_name") or "").strip(), str(raw.get("last_name") or "").strip()
+    raw = _obj(raw, "address")
+    first, last = _text(raw, "first_name").strip(), _text(raw, "last_name").strip()
     if first and not last and " " in first:  # "First Last" in first_name is split (OrderCreateHelper)
         first, last = first.split(" ", 1)
     return Address(
         first_name=first or "TikTok", last_name=last or "Shop",
-        **{k: str(raw.get(k) or "") for k in ("address1", "address2", "city", "postal_code", "state_code",
-                                                "country_code", "phone")},
+        **{k: _text(raw, k) for k in ("address1", "address2", "city", "postal_code", "state_code", "country_code",
+                                       "phone")},
     )
 
 
@@ -69,31 +93,31 @@ def build_order(
     if not isinstance(body, dict):
         raise _fail("Unable to parse order json")
     external_id = body.get("c_externalOrderId")
-    if not isinstance(external_id, str | int) or not str(external_id).strip():
+    if not isinstance(external_id, str) or not external_id.strip():
         raise _fail("Exception: c_externalOrderId is missing")
-    currency = str(body.get("currency") or site.currency)
+    currency = _text(body, "currency") or site.currency
     if currency != site.currency:
         raise _fail(f"Exception: currency {currency} is not allowed for site {site.id}")
     if not site.preferences.get("tiktokInventoryListID"):
         raise _fail("Inventory list doesn't exist for this social channel")
-    payment = _obj(body.get("payment"))
-    method = str(site.preferences.get("tiktokPaymentMethod") or payment.get("payment_method") or "")
+    payment = _obj(body.get("payment"), "payment")
+    method = str(site.preferences.get("tiktokPaymentMethod") or _text(payment, "payment_method"))
     if not method:
         raise _fail("TikTok Payment Method ID is missing in Site preferences")
     if method not in site.payment_methods:
         raise _fail(f"Exception: payment method {method} is not defined")
-    customer = _obj(body.get("customer"))
+    customer = _obj(body.get("customer"), "customer")
     if customer.get("customer_no"):
         raise _fail(f"Exception: customer {customer['customer_no']} not found")
     lines = body.get("product_lineitems")
     if not isinstance(lines, list) or not lines:
         raise _fail("Exception: product_lineitems is missing")
     items = [_item(raw, index, catalog) for index, raw in enumerate(lines, start=1)]
-    shipment_raw = _obj(body.get("shipment"))
-    method_id = str(shipment_raw.get("shipping_method") or "")
+    shipment_raw = _obj(body.get("shipment"), "shipment")
+    method_id = _text(shipment_raw, "shipping_method")
     if method_id not in site.shipping_methods:
         raise _fail(f"Exception: shipping method '{method_id}' not found")
-    shipping = _obj(_obj(body.get("totals")).get("adjusted_shipping_total"))
+    shipping = _obj(_obj(body.get("totals"), "totals").get("adjusted_shipping_total"), "adjusted_shipping_total")
     billing = _address(customer.get("billing_address"))
     shipment = Shipment(
         shipment_id="me", shipment_no=order_no, shipping_method_id=method_id,
@@ -105,8 +129,8 @@ def build_order(
     token = hashlib.sha256(f"{site.id}:{order_no}:{external_id}".encode()).hexdigest()[:40]
     order = SfccOrder(
         order_no=order_no, site_id=site.id, order_token=token, currency=currency, status="new",
-        customer_name=str(customer.get("customer_name") or billing.full_name),
-        customer_email=str(customer.get("customer_email") or site.preferences.get("tiktokCustomerEmail") or ""),
+        customer_name=_text(customer, "customer_name") or billing.full_name,
+        customer_email=_text(customer, "customer_email") or str(site.preferences.get("tiktokCustomerEmail") or ""),
         customer_no=None, billing_address=billing, product_items=items, shipments=[shipment],
         payment_instruments=[], creation_date=now, last_modified=now,
     )
@@ -132,12 +156,13 @@ def build_order(
 def _item(raw: Any, position: int, catalog: Catalog) -> ProductItem:
     if not isinstance(raw, dict):
         raise _fail("Unable to parse order json")
-    product_id = str(raw.get("product_id") or "")
+    product_id = _text(raw, "product_id")
     name = catalog(product_id)
     if name is None:
         raise _fail(f"Exception: product '{product_id}' not found")
     quantity = raw.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int | float) or int(quantity) != quantity or quantity < 1:
+    if isinstance(quantity, bool) or not isinstance(quantity, int | float) or not 1 <= quantity <= MAX_QUANTITY \
+            or int(quantity) != quantity:
         raise _fail(f"Exception: invalid quantity for product '{product_id}'")
     return ProductItem(
         item_id=f"pli{position:04d}", product_id=product_id, product_name=name, quantity=int(quantity),

@@ -43,6 +43,19 @@ class BodyDecodingException(OcapiFault):
     message = "The request body could not be decoded."
 
 
+class RequestEntityTooLargeException(OcapiFault):
+    """The body is over the size limit: HTTP 413 as SCAPI documents for 5 MB (fault type name UNCERTAIN)."""
+
+    status = 413
+    message = "The request body is too large."
+
+
+class MalformedParameterException(OcapiFault):
+    """A URL parameter that cannot be read (not UTF-8, given twice, too many, URL too long)."""
+
+    message = "A request parameter is malformed."
+
+
 class UnsupportedMediaTypeException(OcapiFault):
     """The request body is not ``application/json``."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from simulator.inbound import InputError, parse_json
 from simulator.sfcc import errors as E
 from simulator.sfcc.models import (
     CHANNEL_STATUS_CANCELLED,
@@ -66,11 +67,11 @@ def _cancel_all(order: SfccOrder, site: Site, body: dict[str, Any], now_iso: str
 
 def _cancel_items(order: SfccOrder, body: dict[str, Any], now_iso: str) -> None:
     try:
-        info = json.loads(body.get("c_cancelInfo") or "")
+        info = parse_json((body.get("c_cancelInfo") or "").encode())  # strict and depth-bounded: client text
         items = info["cancelItems"]
         if not isinstance(items, dict) or not items:
             raise ValueError("no cancelItems")
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, InputError):
         raise hook_error("OrderCancelError", "Couldn't cancel order, see log for details") from None
     for item in order.product_items:
         if item.product_id in items:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -10,12 +9,14 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from simulator.inbound import Inbound, InputError
 from simulator.sfcc import errors as E
+from simulator.sfcc import inbound
 from simulator.sfcc.auth import OAuthError, basic_credentials
 from simulator.sfcc.backend import SfccBackend
 from simulator.sfcc.config import VERSION_RE
 from simulator.sfcc.create import CreateRefused
-from simulator.sfcc.search import search
+from simulator.sfcc.search import search, user_search_phrase
 from simulator.sfcc.serializers import doc_version, order_document, search_result
 from simulator.web import current_world
 
@@ -55,7 +56,12 @@ def not_found(backend: SfccBackend, method: str, path: str) -> Response:
 
 
 def unknown_path(method: str, path: str) -> Response:
-    """404 ResourcePathNotFoundException, or 405 MethodNotAllowedException when the path exists."""
+    """404 ResourcePathNotFoundException, or 405 MethodNotAllowedException when the path exists.
+
+    WebDAV paths (a site folder other than IMPEX) answer as WebDAV does: plain-text 404.
+    """
+    if path.startswith("/on/demandware.servlet/webdav/"):
+        return Response("Not Found", 404, mimetype="text/plain")
     version = next((p for p in path.split("/") if VERSION_RE.match(p)), None)
     try:
         current_app.url_map.bind("localhost").match(path, method=method)
@@ -66,29 +72,26 @@ def unknown_path(method: str, path: str) -> Response:
     return fault_response(E.ResourcePathNotFoundException(path=path), version)
 
 
-def _body() -> Any:
-    raw = request.get_data(as_text=True)
-    if raw and request.mimetype != "application/json":
-        raise E.UnsupportedMediaTypeException(mediaType=request.mimetype or "")
-    try:
-        return json.loads(raw or "null")
-    except ValueError:
-        raise E.BodyDecodingException("The request body is not valid JSON.") from None
-
-
 def ocapi(api: str, resource: Callable[..., str]) -> Callable[[F], F]:
-    """Version check, client id + bearer + OCAPI settings for ``resource(**view_args)``; runs under the world lock."""
+    """Input layer, version check, client id + bearer + OCAPI settings for ``resource(**view_args)``.
+
+    The body is read (bounded) before the world lock; the view runs under it with the decoded request.
+    """
     def wrap(view: F) -> F:
         @wraps(view)
         def inner(**kwargs: Any) -> Response:
             backend = _backend()
+            try:
+                req = inbound.read()
+            except InputError as exc:
+                raise inbound.fault(exc) from None
             if not backend.config.version_supported(kwargs["version"]):
                 raise E.InvalidVersionException(version=kwargs["version"])
             with backend.world.lock:
-                client_id = request.headers.get("x-dw-client-id") or request.args.get("client_id")
-                backend.auth.authorize(api, resource(**kwargs), request.method, request.headers.get("Authorization"),
+                client_id = req.headers.get("x-dw-client-id") or req.query.get("client_id")
+                backend.auth.authorize(api, resource(**kwargs), req.method, req.headers.get("Authorization"),
                                        client_id)
-                return view(backend, **kwargs)
+                return view(backend, req, **kwargs)
         return inner  # type: ignore[return-value]
     return wrap
 
@@ -99,10 +102,15 @@ def ocapi(api: str, resource: Callable[..., str]) -> Callable[[F], F]:
 def access_token() -> Response:
     """Account Manager client credentials / instance Business Manager user grant."""
     backend = _backend()
+    try:
+        req = inbound.read()
+        form = req.form
+    except InputError as exc:
+        return _json(OAuthError("invalid_request", exc.message).document(), exc.status)
     with backend.world.lock:
         try:
-            token = backend.auth.issue(request.form.get("grant_type"), request.headers.get("Authorization"),
-                                       request.args.get("client_id") or request.form.get("client_id"))
+            token = backend.auth.issue(form.get("grant_type"), req.headers.get("Authorization"),
+                                       req.query.get("client_id") or form.get("client_id"))
         except OAuthError as err:
             return _json(err.document(), err.status)
         expires = int((token.expires_at - backend.clock.now()).total_seconds())
@@ -116,25 +124,31 @@ def access_token() -> Response:
 def create_external_order(site_id: str) -> Response:
     """``CreateExternalOrder``: storefront protection, token check, debug probe, create (SFCC-1, SFCC-2)."""
     backend = _backend()
+    try:
+        req = inbound.read()
+    except InputError as exc:  # the controller's own plain-JSON error (not an OCAPI fault)
+        return _json({"error": True, "msg": exc.message}, exc.status)
     with backend.world.lock:
         site = backend.config.sites.get(site_id)
         if site is None:
             return _json({"error": True, "msg": f"Site {site_id} not found"}, 404)
         guard = site.storefront_protection
-        if guard.get("enabled") and basic_credentials(request.headers.get("Authorization")) != [
+        if guard.get("enabled") and basic_credentials(req.headers.get("Authorization")) != [
                 str(guard.get("user")), str(guard.get("password"))]:
             return Response("Authorization required (storefront protection)", 401,
                             {"WWW-Authenticate": f'Basic realm="Storefront {site_id}"'}, mimetype="text/plain")
-        header = request.headers.get("x-is-authorization") or request.headers.get("Authorization")
+        header = req.headers.get("x-is-authorization") or req.headers.get("Authorization")
         if backend.auth.controller_token(header) is None:
             return _json(INVALID_TOKEN, 400)
-        return _create(backend, site_id)
+        return _create(backend, site_id, req)
 
 
-def _create(backend: SfccBackend, site_id: str) -> Response:
+def _create(backend: SfccBackend, site_id: str, req: Inbound) -> Response:
     try:
-        body = json.loads(request.get_data(as_text=True))
-    except ValueError:
+        body = req.json()  # the controller's JSON.parse: its one documented message for any bad body
+    except InputError:
+        body = None
+    if body is None:
         return _json({"error": True, "msg": "Unable to parse order json"}, 400)
     if isinstance(body, dict) and body.get("debug") is True:
         return _json({"status": 0, "code": "SUCCESS", "msg": "Endpoint is accessible and access token is valid"})
@@ -147,38 +161,37 @@ def _create(backend: SfccBackend, site_id: str) -> Response:
 # -- OCAPI Shop API -----------------------------------------------------------------------------------
 @bp.get("/s/<site_id>/dw/shop/<version>/orders/<order_no>")
 @ocapi("shop", lambda site_id, version, order_no: f"/orders/{order_no}")
-def get_order(backend: SfccBackend, site_id: str, version: str, order_no: str) -> Response:
+def get_order(backend: SfccBackend, req: Inbound, site_id: str, version: str, order_no: str) -> Response:
     """OCAPI Shop ``GET /orders/{order_no}`` (TikTok's GetOrder)."""
     return _json(order_document(backend.orders.get(site_id, order_no), doc_version(version)))
 
 
 @bp.patch("/s/<site_id>/dw/shop/<version>/orders/<order_no>")
 @ocapi("shop", lambda site_id, version, order_no: f"/orders/{order_no}")
-def patch_order(backend: SfccBackend, site_id: str, version: str, order_no: str) -> Response:
+def patch_order(backend: SfccBackend, req: Inbound, site_id: str, version: str, order_no: str) -> Response:
     """OCAPI Shop ``PATCH /orders/{order_no}`` (status, ``c_*``, ``c_orderAction`` via the cartridge hook)."""
     from simulator.sfcc.serializers import resource_state
 
-    order = backend.orders.patch(site_id, order_no, _body(), resource_state)
+    order = backend.orders.patch(site_id, order_no, inbound.ocapi_json(req), resource_state)
     return _json(order_document(order, doc_version(version)))
 
 
 @bp.post("/s/<site_id>/dw/shop/<version>/order_search")
 @ocapi("shop", lambda site_id, version: "/order_search")
-def order_search(backend: SfccBackend, site_id: str, version: str) -> Response:
+def order_search(backend: SfccBackend, req: Inbound, site_id: str, version: str) -> Response:
     """OCAPI Shop ``POST /order_search``."""
     backend.orders.site(site_id)
-    body = _body()
+    body = inbound.ocapi_json(req)
     hits, total, start = search([o for o in backend.orders.orders.values() if o.site_id == site_id], body)
-    return _json(search_result(hits, total, start, body.get("query"), doc_version(version)))
+    return _json(search_result(hits, total, start, body["query"], doc_version(version)))
 
 
 # -- OCAPI Data API -----------------------------------------------------------------------------------
 @bp.post("/s/-/dw/data/<version>/user_search")
 @ocapi("data", lambda version: "/user_search")
-def user_search(backend: SfccBackend, version: str) -> Response:
+def user_search(backend: SfccBackend, req: Inbound, version: str) -> Response:
     """OCAPI Data ``POST /user_search`` (the cartridge validates TikTok's token with it)."""
-    body = _body() or {}
-    phrase = str(((body.get("query") or {}).get("text_query") or {}).get("search_phrase", "")).lower()
+    phrase = user_search_phrase(inbound.ocapi_object(req, "search_request")).lower()
     users = [u for u in backend.config.users.values() if phrase in u.login.lower()]
     hits = [{"_type": "user", "login": u.login, "disabled": u.disabled, "locked": u.locked} for u in users]
     return _json({"_v": doc_version(version), "_type": "user_search_result", "count": len(hits), "hits": hits,
@@ -187,18 +200,19 @@ def user_search(backend: SfccBackend, version: str) -> Response:
 
 @bp.patch("/s/-/dw/data/<version>/sites/<site_id>/orders/<order_no>")
 @ocapi("data", lambda version, site_id, order_no: f"/sites/{site_id}/orders/{order_no}")
-def data_patch_order(backend: SfccBackend, version: str, site_id: str, order_no: str) -> Response:
+def data_patch_order(backend: SfccBackend, req: Inbound, version: str, site_id: str, order_no: str) -> Response:
     """OCAPI Data ``PATCH /sites/{site}/orders/{no}`` (custom attributes, 204)."""
-    backend.orders.data_patch(site_id, order_no, _body())
+    backend.orders.data_patch(site_id, order_no, inbound.ocapi_json(req))
     return Response(status=204)
 
 
 @bp.put("/s/-/dw/data/<version>/sites/<site_id>/orders/<order_no>/<any(status, export_status, external_status, "
         "confirmation_status, payment_status, shipping_status):field>")
 @ocapi("data", lambda version, site_id, order_no, field: f"/sites/{site_id}/orders/{order_no}/{field}")
-def put_order_status(backend: SfccBackend, version: str, site_id: str, order_no: str, field: str) -> Response:
+def put_order_status(backend: SfccBackend, req: Inbound, version: str, site_id: str, order_no: str,
+                     field: str) -> Response:
     """OCAPI Data ``PUT /sites/{site}/orders/{no}/{status field}`` (204)."""
-    backend.orders.put_status(site_id, order_no, field, _body())
+    backend.orders.put_status(site_id, order_no, field, inbound.ocapi_json(req))
     return Response(status=204)
 
 

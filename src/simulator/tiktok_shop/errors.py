@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from simulator.engine.errors import EngineError
+from simulator.inbound import InputError, Refusal
 
 
 class TikTokError(Exception):
@@ -107,6 +108,13 @@ class InvalidBodyFormat(TikTokError):
     code = 36009022
     http_status = 400
     default_message = "Invalid body format. The request body must be a JSON object."
+
+
+class BodyTooLarge(InvalidBodyFormat):
+    """36009022 with HTTP 413 (UNCERTAIN: the docs give no size code; the body-format code is the nearest)."""
+
+    http_status = 413
+    default_message = "Invalid body format. The request body is too large."
 
 
 class InternalError(TikTokError):
@@ -370,6 +378,15 @@ ENGINE_CODES: dict[str, dict[str, type[TikTokError]]] = {
         "cancellation_not_found": CancellationNotFound,
     },
 }
+
+
+def from_input(exc: InputError) -> TikTokError:
+    """The gateway error for an input-layer refusal: 36009022 for the body, 36009004 for the query."""
+    if exc.refusal is Refusal.TOO_LARGE:
+        return BodyTooLarge(f"Invalid body format. {exc.message}")
+    if exc.refusal in (Refusal.URI_TOO_LONG, Refusal.BAD_QUERY, Refusal.DUPLICATE):
+        return InvalidParameter(f"Invalid request parameter. {exc.message}")
+    return InvalidBodyFormat(f"Invalid body format. {exc.message}")
 
 
 def from_engine(exc: EngineError, module: str) -> TikTokError:

@@ -26,6 +26,11 @@ class RawRequest:
     access_token: str | None
     multipart: bool = False
 
+    @property
+    def signed_body(self) -> bytes:
+        """The body the signature covers: none for ``multipart/form-data`` (API doc signing step 5)."""
+        return b"" if self.multipart else self.body
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -59,10 +64,10 @@ def check_timestamp(raw: str | None, now: float) -> None:
     """36009004 unless ``raw`` is Unix seconds within [now - 5 min, now + 30 s]."""
     if raw is None or raw == "":
         raise E.InvalidCredentials("Missing credentials. The 'timestamp' query parameter is required.")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise E.InvalidCredentials("Invalid timestamp. The 'timestamp' query parameter must be Unix seconds.") from None
+    digits = raw[1:] if raw.startswith("-") else raw
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 19):  # int() would take "+1", "1_0", " 1"
+        raise E.InvalidCredentials("Invalid timestamp. The 'timestamp' query parameter must be Unix seconds.")
+    value = int(raw)
     if value < 0:
         raise E.InvalidCredentials("Invalid timestamp. The 'timestamp' query parameter is lesser than 0.")
     if value < now - PAST_WINDOW:

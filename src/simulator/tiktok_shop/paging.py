@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from simulator.inbound import InputError, parse_json
 from simulator.tiktok_shop.errors import InvalidParameter
 
 T = TypeVar("T")
@@ -38,9 +39,11 @@ def _encode(key: SortKey, fp: str) -> str:
 def _decode(token: str, fp: str) -> SortKey:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        value, ident, token_fp = json.loads(raw)
-        key = (int(value), str(ident))
-    except (ValueError, TypeError, binascii.Error):
+        value, ident, token_fp = parse_json(raw)  # strict and depth-bounded: a token is client input
+        if isinstance(value, bool) or not isinstance(value, int) or not isinstance(ident, str):
+            raise TypeError
+        key = (value, ident)
+    except (ValueError, TypeError, binascii.Error, InputError):
         raise InvalidParameter("Invalid request parameter. 'page_token' is invalid.") from None
     if token_fp != fp:
         raise InvalidParameter("Invalid request parameter. 'page_token' does not match the search conditions.")

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from simulator.tiktok_shop.errors import InvalidBodyFormat, InvalidParameter
+from simulator.inbound import DEFAULT_LIMITS, InputError, Limits, parse_json
+from simulator.tiktok_shop.errors import InvalidBodyFormat, InvalidParameter, from_input
+
+INT64 = (-(2**63), 2**63 - 1)  # the gateway is Go: an int64 field refuses anything outside
 
 
-def json_body(raw: bytes) -> dict[str, Any]:
-    """The JSON object body (empty body: ``{}``); anything else is 36009022."""
+def json_body(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """The JSON object body (empty body: ``{}``); anything else is 36009022 (strict, see simulator.inbound)."""
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidBodyFormat() from None
+        value = parse_json(raw, limits)
+    except InputError as exc:
+        raise from_input(exc) from None
     if not isinstance(value, dict):
-        raise InvalidBodyFormat()
+        raise InvalidBodyFormat("Invalid body format. The request body must be a JSON object.")
     return value
 
 
@@ -29,10 +31,10 @@ def page_size(query: Mapping[str, str], *, maximum: int, required: bool = True, 
         if required:
             raise InvalidParameter("Invalid request parameter. 'page_size' is required.")
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter("Invalid request parameter. 'page_size' must be an integer.") from None
+    # ASCII digits only: int() would also take " 5", "+5", "5_0" and non-ASCII digits.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        raise InvalidParameter("Invalid request parameter. 'page_size' must be an integer.")
+    value = int(raw)
     if not 1 <= value <= maximum:
         raise InvalidParameter(f"Invalid request parameter. 'page_size' must be between 1 and {maximum}.")
     return value
@@ -50,16 +52,13 @@ def choice(query: Mapping[str, Any], name: str, allowed: Iterable[str], default:
 
 
 def optional_int(body: Mapping[str, Any], name: str) -> int | None:
-    """An optional integer (Unix seconds) field; bools and floats with fractions are refused."""
+    """An optional int64 field (Unix seconds): strings, bools and floats are refused, as Go's decoder does."""
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    if isinstance(value, bool) or not isinstance(value, int) or not INT64[0] <= value <= INT64[1]:
         raise InvalidParameter(f"Invalid request parameter. '{name}' must be an integer.")
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidParameter(f"Invalid request parameter. '{name}' must be an integer.") from None
+    return value
 
 
 def optional_str(body: Mapping[str, Any], name: str, *, max_length: int | None = None) -> str | None:
@@ -91,15 +90,15 @@ def optional_bool(body: Mapping[str, Any], name: str) -> bool | None:
 
 
 def str_list(body: Mapping[str, Any], name: str, *, max_items: int | None = None) -> list[str] | None:
-    """An optional list of strings (numbers are accepted as their string form)."""
+    """An optional array of strings (ids are strings in every TikTok model; numbers are refused)."""
     value = body.get(name)
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidParameter(f"Invalid request parameter. '{name}' must be an array of strings.")
     if max_items is not None and len(value) > max_items:
         raise InvalidParameter(f"Invalid request parameter. '{name}' accepts at most {max_items} items.")
-    return [str(v) for v in value]
+    return list(value)
 
 
 def ids_param(query: Mapping[str, str], name: str, *, max_items: int) -> list[str]:

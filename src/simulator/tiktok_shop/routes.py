@@ -12,6 +12,8 @@ import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from simulator.inbound import InputError, Limits
+from simulator.inbound import read as read_input
 from simulator.tiktok_shop import cancellations as can
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import fulfillment as ful
@@ -50,8 +52,18 @@ class Call:
 
     @cached_property
     def body(self) -> dict[str, Any]:
-        """The JSON object body (36009022 when malformed)."""
-        return P.json_body(self.raw.body)
+        """The JSON object body the signature covered (36009022 when malformed or not signed)."""
+        if self.raw.multipart and self.raw.body.strip():
+            # multipart bodies are outside the signature (signing step 5): reading one would apply
+            # bytes nobody signed, and no emulated API takes an upload.
+            raise E.InvalidBodyFormat("Invalid body format. This API takes an application/json body; a "
+                                      "multipart/form-data body is not covered by the signature.")
+        return P.json_body(self.raw.signed_body, self.limits)
+
+    @property
+    def limits(self) -> Limits:
+        """The world's input limits for TikTok."""
+        return Limits.for_system(self.backend.world.config, "tiktok")
 
 
 def render(code: int, message: str, request_id: str, data: Any, status: int) -> Response:
@@ -68,22 +80,30 @@ def _error(backend: TikTokBackend, exc: E.TikTokError, request_id: str) -> Respo
     return render(exc.code, exc.message, request_id, exc.data, status)
 
 
-def _raw() -> RawRequest:
+def _raw(limits: Limits) -> RawRequest:
+    """The request through the input layer (size, query, duplicates), read before the world lock."""
+    inbound = read_input("tiktok", limits)
     return RawRequest(
-        method=request.method, path=request.path, query=request.args.to_dict(flat=True),
-        body=request.get_data(cache=True), access_token=request.headers.get("x-tts-access-token"),
-        multipart=request.mimetype == "multipart/form-data",
+        method=inbound.method, path=inbound.path, query=inbound.query, body=inbound.body,
+        access_token=inbound.headers.get("x-tts-access-token"), multipart=inbound.mimetype == "multipart/form-data",
     )
 
 
 def _dispatch(view: View, module: str, shop: bool, signed: bool, kwargs: dict[str, Any]) -> Response:
     world = current_world()
     backend: TikTokBackend = world.systems["tiktok"]
-    raw = _raw()
+    refused: E.TikTokError | None = None
+    try:
+        raw = _raw(Limits.for_system(world.config, "tiktok"))
+    except InputError as exc:  # answered inside the lock below, with a request id and a journal entry
+        refused = E.from_input(exc)
+        raw = RawRequest(method=request.method, path=request.path, query={}, body=b"", access_token=None)
     try:
         with world.lock:
             request_id = backend.request_id()
             try:
+                if refused is not None:
+                    raise refused
                 caller = backend.gateway.authenticate(
                     raw, shop_scoped=shop, now=world.clock.now(), transport_now=backend.transport_now()
                 ) if signed else None

@@ -107,6 +107,7 @@ class WebhookDispatcher:
         self._retries: dict[str, tuple[Delivery, Timer]] = {}
         self._answered = threading.Condition(self.world.lock)
         self._lanes: outbound.Lanes[Delivery] = outbound.Lanes(self._send, name="tts-sim-webhooks")
+        self.post = outbound.post  # the transport: tests may answer without a network
         self._batches = itertools.count(1)
         self._local = threading.local()
         self._closed = False
@@ -206,7 +207,7 @@ class WebhookDispatcher:
     def _send(self, delivery: Delivery) -> None:
         """One POST (a sender thread, outside the lock); the answer is journaled in handover order."""
         try:
-            result = outbound.post(delivery.address, delivery.body,
+            result = self.post(delivery.address, delivery.body,
                                    {"Content-Type": "application/json", "Authorization": delivery.signature},
                                    delivery.timeout)
         except Exception as exc:  # never leave a handed-over delivery without a result (advances wait for it)

@@ -1,0 +1,257 @@
+"""The vendor-neutral request-input layer: bounded body, strict query/form/JSON decoding, per-world limits."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import orjson
+from flask import Flask, current_app, request
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+
+from simulator.clock import ClockError, parse_instant
+
+
+class Refusal(StrEnum):
+    """Why the input layer refused a request (each vendor maps these to its own codes)."""
+
+    TOO_LARGE = "body_too_large"
+    INCOMPLETE = "incomplete_body"
+    URI_TOO_LONG = "uri_too_long"
+    BAD_QUERY = "invalid_query"
+    DUPLICATE = "duplicate_parameter"
+    MEDIA_TYPE = "unsupported_media_type"
+    BAD_JSON = "invalid_json"
+    BAD_UNICODE = "invalid_unicode"
+    TOO_DEEP = "json_too_deep"
+    TOO_MANY_VALUES = "json_too_large"
+
+
+class InputError(Exception):
+    """A refused request: the :class:`Refusal` and a message safe to echo (it never quotes raw input)."""
+
+    def __init__(self, refusal: Refusal, message: str) -> None:
+        super().__init__(message)
+        self.refusal = refusal
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        """The HTTP status a vendor without its own table uses."""
+        return {Refusal.TOO_LARGE: 413, Refusal.URI_TOO_LONG: 414, Refusal.MEDIA_TYPE: 415}.get(self.refusal, 400)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-request bounds (defaults: SCAPI's 5 MB request body, a few KB of URL, shallow JSON).
+
+    From the world config: ``config["input"]`` for every system, ``config[<system>]["input"]`` for one
+    (systems: tiktok, sfcc, channeladvisor, control), e.g. ``{"channeladvisor": {"input": {"max_body_bytes": 1048576}}}``.
+    """
+
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_query_bytes: int = 16 * 1024
+    max_params: int = 100
+    max_json_depth: int = 64
+    max_json_values: int = 100_000
+
+    @classmethod
+    def for_system(cls, config: Mapping[str, Any], system: str) -> Limits:
+        """``config["input"]`` overlaid with ``config[system]["input"]``; unknown keys or non-positive values refused."""
+        own = config.get(system)
+        merged = {**(config.get("input") or {}), **((own.get("input") or {}) if isinstance(own, Mapping) else {})}
+        if not merged:
+            return DEFAULT_LIMITS
+        names = {f.name for f in dataclasses.fields(cls)}
+        for key, value in merged.items():
+            if key not in names:
+                raise ValueError(f"unknown input limit {key!r} (known: {', '.join(sorted(names))})")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"input limit {key!r} must be a positive integer, not {value!r}")
+        if merged.get("max_json_depth", 0) > PARSER_MAX_DEPTH:
+            raise ValueError(f"max_json_depth is at most {PARSER_MAX_DEPTH} (the JSON parser's own bound)")
+        return cls(**merged)
+
+
+DEFAULT_LIMITS = Limits()
+PARSER_MAX_DEPTH = 1024  # orjson refuses deeper documents itself
+Check = Callable[["Inbound"], None]
+Pairs = list[tuple[str, str]]
+
+
+def add_check(app: Flask, check: Check) -> None:
+    """Run ``check(inbound)`` on every decoded request of ``app``; raising InputError refuses it in the
+    vendor's envelope. The seam a contract-validation mode plugs into."""
+    app.extensions.setdefault("tts_sim.input_checks", []).append(check)
+
+
+# -- decoding (no Flask) ---------------------------------------------------------------------------
+def decode_pairs(raw: bytes, limits: Limits, *, what: str = "query string") -> Pairs:
+    """``a=1&b=%C3%A9`` -> pairs; ``+`` is a space; strict UTF-8 after percent-decoding."""
+    if not raw:
+        return []
+    parts = [p for p in raw.split(b"&") if p]
+    if len(parts) > limits.max_params:
+        raise InputError(Refusal.BAD_QUERY, f"The {what} has more than {limits.max_params} parameters.")
+    pairs: Pairs = []
+    for part in parts:
+        key, _, value = part.partition(b"=")
+        try:
+            pairs.append((_unquote(key), _unquote(value)))
+        except UnicodeDecodeError:
+            raise InputError(Refusal.BAD_QUERY, f"The {what} is not percent-encoded UTF-8.") from None
+    return pairs
+
+
+def _unquote(raw: bytes) -> str:
+    return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+
+
+def single(pairs: Pairs, *, fold_case: bool = False, what: str = "query parameter") -> dict[str, str]:
+    """One value per name; a name given twice (case-insensitively with ``fold_case``) is refused."""
+    seen: dict[str, str] = {}
+    result: dict[str, str] = {}
+    for key, value in pairs:
+        norm = key.lower() if fold_case else key
+        if norm in seen:
+            raise InputError(Refusal.DUPLICATE, f"The {what} '{_safe(key)}' is given more than once.")
+        seen[norm] = key
+        result[key] = value
+    return result
+
+
+def parse_json(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Strict JSON: UTF-8 without BOM, no NaN/Infinity, within the depth and value limits, and no lone
+    surrogate escape (``"\\ud800"`` decodes to a string no encoder can write back, so it is never stored).
+    A key repeated in one object keeps its last value, as every JSON library reads it (the signature covers
+    the raw bytes either way)."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        text = str(exc)
+        if "depth limit" in text:
+            raise InputError(Refusal.TOO_DEEP,
+                             f"The JSON document nests deeper than {limits.max_json_depth} levels.") from None
+        if "UTF-8" in text or "surrogate" in text or "BOM" in text:
+            raise InputError(Refusal.BAD_UNICODE, f"The JSON document is not valid Unicode text ({text}).") from None
+        raise InputError(Refusal.BAD_JSON, f"The request body is not valid JSON ({text}).") from None
+    check_shape(value, limits)
+    return value
+
+
+def check_shape(value: Any, limits: Limits) -> None:
+    """Depth and value-count limits, walked iteratively (a deep document never recurses here)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    count = 0
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > limits.max_json_values:
+            raise InputError(Refusal.TOO_MANY_VALUES,
+                             f"The JSON document holds more than {limits.max_json_values} values.")
+        if isinstance(item, dict | list):
+            if depth >= limits.max_json_depth:
+                raise InputError(Refusal.TOO_DEEP,
+                                 f"The JSON document nests deeper than {limits.max_json_depth} levels.")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
+def instant(text: str) -> datetime | None:
+    """An ISO-8601 instant from client text (UTC), or None when unreadable, out-of-range offsets included
+    (``0001-01-01T00:00:00+14:00`` overflows datetime when converted to UTC)."""
+    try:
+        return parse_instant(text)
+    except (ClockError, OverflowError):
+        return None
+
+
+def _safe(text: str, limit: int = 64) -> str:
+    """A name fit to echo in a message: bounded, control characters escaped."""
+    short = text if len(text) <= limit else text[:limit] + "..."
+    return short.encode("unicode_escape").decode("ascii") if not short.isprintable() else short
+
+
+# -- the request -----------------------------------------------------------------------------------
+@dataclass
+class Inbound:
+    """One decoded request: what every handler reads instead of ``flask.request``."""
+
+    system: str
+    method: str
+    path: str
+    pairs: Pairs
+    query: dict[str, str]
+    body: bytes
+    mimetype: str
+    headers: Headers
+    limits: Limits
+    endpoint: str | None = None
+    _json: Any = field(default=None, repr=False)
+
+    @property
+    def is_json(self) -> bool:
+        """``application/json`` or any ``+json`` type."""
+        return self.mimetype == "application/json" or self.mimetype.endswith("+json")
+
+    def json(self, *, empty: Any = None) -> Any:
+        """The body as strict JSON (``empty`` for a blank body)."""
+        if not self.body.strip():
+            return empty
+        if self._json is None:
+            self._json = (parse_json(self.body, self.limits),)
+        return self._json[0]
+
+    @cached_property
+    def form(self) -> dict[str, str]:
+        """An ``application/x-www-form-urlencoded`` body (other types: empty); a name given twice is refused."""
+        if self.mimetype != "application/x-www-form-urlencoded":
+            return {}
+        return single(decode_pairs(self.body, self.limits, what="form body"), what="form parameter")
+
+
+def read_body(limits: Limits) -> bytes:
+    """The body, read at most ``max_body_bytes`` (a larger ``Content-Length`` is refused unread)."""
+    too_large = InputError(Refusal.TOO_LARGE, f"The request body exceeds the {limits.max_body_bytes}-byte limit.")
+    # One byte over the limit: werkzeug's bounded stream stops quietly at its limit on chunked bodies,
+    # so reading limit + 1 is what tells "exactly the limit" from "more".
+    request.max_content_length = limits.max_body_bytes + 1
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise too_large from None
+    except ClientDisconnected:
+        raise InputError(Refusal.INCOMPLETE, "The request body ended before its Content-Length.") from None
+    if len(data) > limits.max_body_bytes:
+        raise too_large
+    return data
+
+
+def read(system: str, limits: Limits, *, fold_case: bool = False) -> Inbound:
+    """Decode the current request for ``system``: the one place a raw request becomes typed input.
+
+    Raises :class:`InputError` for a query string over ``max_query_bytes`` or ``max_params``, one that is
+    not percent-encoded UTF-8, a parameter given twice (never silently first- or last-wins; ``fold_case``
+    compares names case-insensitively), or a body over ``max_body_bytes`` (by ``Content-Length`` before
+    a byte is read, by a bounded read for chunked bodies). JSON is decoded on demand by
+    :meth:`Inbound.json` (:func:`parse_json`). Each vendor's ``inbound.py`` maps the refusal to its envelope.
+    """
+    raw_query = request.query_string
+    if len(raw_query) > limits.max_query_bytes:
+        raise InputError(Refusal.URI_TOO_LONG, f"The query string exceeds the {limits.max_query_bytes}-byte limit.")
+    pairs = decode_pairs(raw_query, limits)
+    inbound = Inbound(
+        system=system, method=request.method, path=request.path, pairs=pairs,
+        query=single(pairs, fold_case=fold_case), body=read_body(limits), mimetype=request.mimetype,
+        headers=request.headers, limits=limits, endpoint=request.endpoint,
+    )
+    for check in current_app.extensions.get("tts_sim.input_checks", ()):
+        check(inbound)
+    return inbound

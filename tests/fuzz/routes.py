@@ -1,0 +1,302 @@
+"""The fuzz route table: every (rule, method) of the app with a valid request template, its auth and envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tests.fuzz.world import DIRECT_US, Ids
+
+Pick = Callable[[Sequence[Any]], Any]
+Template = Callable[[Ids, Pick], Any]
+
+
+def _none(ids: Ids, pick: Pick) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One (rule, method): how to fill it validly, authenticate it and read its answers.
+
+    ``auth``: tiktok (signed, shop), tiktok_noshop (signed), tiktok_host (unsigned), sfcc_shop / sfcc_user /
+    sfcc_oms (OCAPI bearer of the TikTok or OMS client), sfcc_oauth, sfcc_controller, webdav, ca, ca_token, none.
+    ``envelope``: tiktok, ocapi, controller, oauth, webdav, feed, ca, ca_token, sim.
+    """
+
+    rule: str
+    method: str
+    auth: str
+    envelope: str
+    args: Template = _none
+    query: Template = _none
+    body: Template | None = None
+    raw: Callable[[Ids, Pick], tuple[bytes, str]] | None = None  # a non-JSON body and its content type
+    write: bool = False
+    isolated: bool = False  # gets a world of its own (it moves the clock, resets or reloads the world)
+    weight: float = 1.0  # share of the cases per route (rebuilding a world per case is slow)
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.rule}"
+
+
+# -- id pickers --------------------------------------------------------------------------------------
+def _order(ids: Ids, pick: Pick) -> str:
+    return str(pick(sorted(o for orders in ids.orders.values() for o in orders)))
+
+
+def _direct_order(ids: Ids, pick: Pick) -> str:
+    return str(pick(sorted(ids.orders.get(DIRECT_US, []))))
+
+
+def _package(ids: Ids, pick: Pick) -> str:
+    return str(pick(sorted(ids.packages)))
+
+
+def _cancel(ids: Ids, pick: Pick) -> str:
+    return str(pick(sorted(ids.cancellations) or ["0"]))
+
+
+def _ca(values: list[int], pick: Pick) -> str:
+    return str(pick(values or [0]))
+
+
+SELLER_REASONS = ["seller_cancel_reason_out_of_stock", "seller_cancel_reason_wrong_price",
+                  "seller_cancel_unpaid_reason_out_of_stock"]
+REJECT_REASONS = ["ecom_reverse_reject_cancel_reason_product_packed", "seller_reject_apply_product_has_been_packed"]
+EVENTS = ["ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "CANCELLATION_STATUS_CHANGE"]
+FEED = "src/feeds/export/social/tiktok/order"
+SFCC_HOST = "https://zzrf-001.dx.commercecloud.salesforce.com"
+VERSIONS = ["v22_6", "v25_6"]
+STATUS_VALUES = {"status": "open", "export_status": "exported", "external_status": "Shipped",
+                 "confirmation_status": "confirmed", "payment_status": "paid", "shipping_status": "shipped"}
+
+
+def _ship_body(ids: Ids, pick: Pick, package: str) -> dict[str, Any]:
+    return {"handover_method": pick(["DROP_OFF", "PICKUP"]),
+            "self_shipment": {"tracking_number": pick(["1ZFUZZ1", "TRK-2"]),
+                              "shipping_provider_id": ids.providers.get(package, "0")}}
+
+
+def _shipped(ids: Ids, pick: Pick) -> str:
+    """A shipped package most of the time (shipping info updates need one), any package otherwise."""
+    return str(pick(sorted(ids.shipped) * 3 + sorted(ids.packages)))
+
+
+def _tracking_body(ids: Ids, pick: Pick) -> dict[str, Any]:
+    return {"tracking_number": pick(["1ZFUZZ9", "TRK-9"]), "shipping_provider_id": pick(sorted(set(ids.providers.values())))}
+
+
+def _create_body(ids: Ids, pick: Pick) -> dict[str, Any]:
+    address = {"first_name": "Ada Lovelace", "address1": "1 Main St", "city": "Austin", "postal_code": "73301",
+               "state_code": "TX", "country_code": "US", "phone": "5125550100"}
+    return {"c_externalOrderId": pick(["576000000000000901", *ids.sfcc_external]), "currency": "USD",
+            "customer": {"customer_email": "ada@example.com", "customer_name": "Ada", "billing_address": address},
+            "product_lineitems": [{"product_id": pick(ids.sfcc_products), "quantity": 1, "net_price": "10.00",
+                                   "tax": "0.80", "tax_rate": "0.08"}],
+            "shipment": {"shipping_method": "TTS001", "shipping_address": address},
+            "totals": {"adjusted_shipping_total": {"net_price": "5.00", "tax": "0", "gross_price": "5.00"}},
+            "payment": {"payment_method": "SOCIAL_PAY", "amount": "15.80"}}
+
+
+def _webdav_path(ids: Ids, pick: Pick) -> dict[str, str]:
+    return {"root": pick(["IMPEX", "impex"]),
+            "relative": pick([*ids.impex_files, "src/feeds/import/oms/status/fuzz.csv", "src/fuzz/new.xml"])}
+
+
+def _ca_value(pick: Pick) -> dict[str, Any]:
+    return {"Value": {"TrackingNumber": pick(["1ZCA1", "TRKCA"]), "ShippingCarrier": pick(["UPS", "USPS"]),
+                      "ShippingClass": "GROUND", "DeliveryStatus": "Complete", "ShippedDateUtc": "2026-11-02T11:00:00Z"}}
+
+
+def _auth_host(ids: Ids, pick: Pick, key: str, grant: str) -> dict[str, str]:
+    tiktok = ids.credentials["tiktok"]
+    app = tiktok["apps"][0]
+    value = pick([a[key] for a in tiktok["authorizations"]] + ["x"])
+    return {"app_key": app["app_key"], "app_secret": app["app_secret"], key: value, "grant_type": grant}
+
+
+def _ca_form(ids: Ids, pick: Pick) -> tuple[bytes, str]:
+    refresh = pick([t["refresh_token"] for t in ids.credentials["channeladvisor"]["applications"][0]["refresh_tokens"]]
+                   + ["x"])
+    return f"grant_type=refresh_token&refresh_token={refresh}".encode(), "application/x-www-form-urlencoded"
+
+
+TIKTOK = [
+    Route("/api/v2/token/get", "GET", "tiktok_host", "tiktok", write=True,
+          query=lambda ids, pick: _auth_host(ids, pick, "auth_code", "authorized_code")),
+    Route("/api/v2/token/refresh", "GET", "tiktok_host", "tiktok", write=True,
+          query=lambda ids, pick: _auth_host(ids, pick, "refresh_token", "refresh_token")),
+    Route("/authorization/202309/shops", "GET", "tiktok_noshop", "tiktok"),
+    Route("/order/202309/orders/search", "POST", "tiktok", "tiktok",
+          query=lambda ids, pick: {"page_size": pick(["10", "100"]), "sort_field": pick(["create_time", "update_time"]),
+                                   "sort_order": pick(["ASC", "DESC"])},
+          body=lambda ids, pick: {"order_status": pick(["AWAITING_SHIPMENT", "ON_HOLD"]), "create_time_ge": 1700000000,
+                                  "is_buyer_request_cancel": pick([True, False]),
+                                  "warehouse_ids": [pick(sorted(ids.warehouses))]}),
+    *[Route(rule, "GET", "tiktok", "tiktok", query=lambda ids, pick: {"ids": ",".join(
+        sorted(ids.orders.get(DIRECT_US, []))[:pick([1, 3, 50])])})
+      for rule in ("/order/202309/orders", "/order/202507/orders")],
+    Route("/logistics/202309/warehouses", "GET", "tiktok", "tiktok"),
+    Route("/logistics/202309/warehouses/<warehouse_id>/delivery_options", "GET", "tiktok", "tiktok",
+          args=lambda ids, pick: {"warehouse_id": pick(sorted(ids.warehouses))},
+          query=lambda ids, pick: {"scope": pick(["WAREHOUSE", "PRODUCT"])}),
+    Route("/logistics/202309/delivery_options/<option_id>/shipping_providers", "GET", "tiktok", "tiktok",
+          args=lambda ids, pick: {"option_id": pick(sorted(ids.delivery_options))}),
+    Route("/fulfillment/202309/packages/<package_id>/ship", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"package_id": _package(ids, pick)},
+          body=lambda ids, pick: _ship_body(ids, pick, pick(sorted(ids.providers)))),
+    Route("/fulfillment/202309/packages/<package_id>", "GET", "tiktok", "tiktok",
+          args=lambda ids, pick: {"package_id": _package(ids, pick)}),
+    Route("/fulfillment/202309/packages/search", "POST", "tiktok", "tiktok",
+          query=lambda ids, pick: {"page_size": pick(["10", "50"]), "sort_field": "update_time"},
+          body=lambda ids, pick: {"package_status": pick(["PROCESSING", "TO_FULFILL"]), "create_time_ge": 1700000000}),
+    Route("/fulfillment/202309/packages/<package_id>/shipping_info/update", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"package_id": _shipped(ids, pick)}, body=_tracking_body),
+    Route("/fulfillment/202309/orders/<order_id>/shipping_info/update", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"order_id": str(pick(sorted(ids.shipped.values()) * 3 + [_order(ids, pick)]))},
+          body=_tracking_body),
+    Route("/fulfillment/202309/orders/<order_id>/tracking", "GET", "tiktok", "tiktok",
+          args=lambda ids, pick: {"order_id": _order(ids, pick)}),
+    *[Route(rule, "POST", "tiktok", "tiktok", write=True, body=lambda ids, pick: {
+        "order_id": _direct_order(ids, pick), "cancel_reason": pick(SELLER_REASONS)})
+      for rule in ("/return_refund/202309/cancellations", "/return_refund/202602/cancellations")],
+    *[Route(rule, "POST", "tiktok", "tiktok", query=lambda ids, pick: {"page_size": pick(["10", "50"])},
+            body=lambda ids, pick: {"cancel_status": ["CANCELLATION_REQUEST_PENDING"],
+                                    "order_ids": [_order(ids, pick)], "cancel_types": ["BUYER_CANCEL"]})
+      for rule in ("/return_refund/202309/cancellations/search", "/return_refund/202602/cancellations/search")],
+    Route("/return_refund/202309/cancellations/<cancel_id>/approve", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"cancel_id": _cancel(ids, pick)},
+          query=lambda ids, pick: {"idempotency_key": pick(["k1", "k2"])}),
+    Route("/return_refund/202309/cancellations/<cancel_id>/reject", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"cancel_id": _cancel(ids, pick)},
+          body=lambda ids, pick: {"reject_reason": pick(REJECT_REASONS), "comment": "packed already"}),
+    Route("/return_refund/202309/reject_reasons", "GET", "tiktok", "tiktok",
+          query=lambda ids, pick: {"return_or_cancel_id": _cancel(ids, pick)}),
+    Route("/event/202309/webhooks", "GET", "tiktok", "tiktok"),
+    Route("/event/202309/webhooks", "PUT", "tiktok", "tiktok", write=True, body=lambda ids, pick: {
+        "address": pick(["https://hooks.example/tts", "http://127.0.0.1:9/hook"]), "event_type": pick(EVENTS)}),
+    Route("/event/202309/webhooks", "DELETE", "tiktok", "tiktok", write=True,
+          body=lambda ids, pick: {"event_type": pick(EVENTS)}),
+]
+
+SFCC = [
+    *[Route(rule, "POST", "sfcc_oauth", "oauth", write=True, raw=lambda ids, pick: (
+        pick([b"grant_type=client_credentials",
+              b"grant_type=urn%3Ademandware%3Aparams%3Aoauth%3Agrant-type%3Aclient-id%3Adwsid%3Adwsecuretoken"]),
+        "application/x-www-form-urlencoded"),
+        query=lambda ids, pick: {"client_id": ids.credentials["sfcc"]["api_clients"][0]["client_id"]})
+      for rule in ("/dw/oauth2/access_token", "/dwsso/oauth2/access_token")],  # client id: the harness's
+    Route("/s/<site_id>/CreateExternalOrder", "POST", "sfcc_controller", "controller", write=True,
+          args=lambda ids, pick: {"site_id": "RefArch"}, body=_create_body),
+    Route("/on/demandware.store/Sites-<site_id>-Site/default/OrderCreate-Social", "POST", "sfcc_controller",
+          "controller", write=True, args=lambda ids, pick: {"site_id": "RefArch"}, body=_create_body),
+    Route("/s/<site_id>/dw/shop/<version>/orders/<order_no>", "GET", "sfcc_shop", "ocapi",
+          args=lambda ids, pick: {"site_id": "RefArch", "version": pick(VERSIONS), "order_no": pick(ids.sfcc_orders)}),
+    Route("/s/<site_id>/dw/shop/<version>/orders/<order_no>", "PATCH", "sfcc_shop", "ocapi", write=True,
+          args=lambda ids, pick: {"site_id": "RefArch", "version": pick(VERSIONS), "order_no": pick(ids.sfcc_orders)},
+          body=lambda ids, pick: {"c_orderNote": "fuzz note", "shipping_status": pick(["not_shipped", "shipped"])}),
+    Route("/s/<site_id>/dw/shop/<version>/order_search", "POST", "sfcc_shop", "ocapi",
+          args=lambda ids, pick: {"site_id": "RefArch", "version": pick(VERSIONS)},
+          body=lambda ids, pick: {"query": {"term_query": {"fields": ["c_externalOrderId"], "operator": "is",
+                                                           "values": [pick(ids.sfcc_external)]}},
+                                  "sorts": [{"field": "creation_date", "sort_order": "desc"}], "start": 0, "count": 10}),
+    Route("/s/-/dw/data/<version>/user_search", "POST", "sfcc_user", "ocapi",
+          args=lambda ids, pick: {"version": pick(VERSIONS)},
+          body=lambda ids, pick: {"query": {"text_query": {"fields": ["login"], "search_phrase": "tiktok"}}}),
+    Route("/s/-/dw/data/<version>/sites/<site_id>/orders/<order_no>", "PATCH", "sfcc_oms", "ocapi", write=True,
+          args=lambda ids, pick: {"version": pick(VERSIONS), "site_id": "RefArch", "order_no": pick(ids.sfcc_orders)},
+          body=lambda ids, pick: {"c_orderTag": "fuzz"}),
+    Route("/s/-/dw/data/<version>/sites/<site_id>/orders/<order_no>/<any(status, export_status, external_status, "
+          "confirmation_status, payment_status, shipping_status):field>", "PUT", "sfcc_oms", "ocapi", write=True,
+          args=lambda ids, pick: {"version": pick(VERSIONS), "site_id": "RefArch", "order_no": pick(ids.sfcc_orders),
+                                  "field": pick(sorted(STATUS_VALUES))},
+          body=lambda ids, pick: {"status": pick(sorted(STATUS_VALUES.values()))}),
+    *[Route("/on/demandware.servlet/webdav/Sites/<any(IMPEX, Impex, impex):root>/<path:relative>", method, "webdav",
+            "webdav", args=_webdav_path, write=method != "GET",
+            raw=(lambda ids, pick: (b"orderNo,status\n00000001,ORDER_STATUS_OPEN\n", "text/csv"))
+            if method == "PUT" else None)
+      for method in ("GET", "PUT", "DELETE")],
+    Route("/tbp/v2.0/feed/download/", "POST", "none", "feed", write=True, body=lambda ids, pick: {
+        "business_platform": "SALESFORCE", "external_business_id": "7495540735365777507",
+        "params": {"url": f"{SFCC_HOST}/on/demandware.servlet/webdav/Sites/IMPEX/"
+                          f"{pick(ids.impex_files or [FEED + '/none.xml'])}", "feed_type": "order",
+                   "update_type": "update"}}),
+    Route("/_sim/sfcc/safeguards", "GET", "none", "sim"),
+    Route("/_sim/sfcc/oms-pull", "PUT", "none", "sim", write=True, isolated=True,
+          body=lambda ids, pick: {"url": pick(["http://127.0.0.1:9/oms/status", None]), "interval": pick(["1h", 600])}),
+    Route("/_sim/sfcc/jobs/<name>/run", "POST", "none", "sim", write=True, isolated=True,
+          args=lambda ids, pick: {"name": pick(["TikTok-ExportOrderStatus", "TikTok-UpdateOrderStatus"])}),
+    Route("/_sim/sfcc/impex/<path:relative>", "GET", "none", "sim",
+          args=lambda ids, pick: {"relative": pick([FEED, "src", "src/feeds/import"])}),
+]
+
+CHANNELADVISOR = [
+    Route("/oauth2/token", "POST", "ca_token", "ca_token", write=True, raw=_ca_form),
+    Route("/v1/Orders", "GET", "ca", "ca", query=lambda ids, pick: {
+        "$filter": pick(["ShippingStatus eq 'Unshipped'", "Items/any(i: i/Quantity gt 0) and ID ge 1",
+                         "CreatedDateUtc gt 2026-01-01T00:00:00Z"]),
+        "$expand": pick(["Items", "Items($expand=Adjustments),Fulfillments"]), "$top": pick(["1", "10"]),
+        "$count": "true", "exported": "false", "$orderby": "CreatedDateUtc desc", "$select": "ID,SiteOrderID"}),
+    Route("/v1/Orders(<key>)", "GET", "ca", "ca", args=lambda ids, pick: {"key": _ca(ids.ca_orders, pick)},
+          query=lambda ids, pick: {"$expand": "Items,Fulfillments,Adjustments"}),
+    Route("/v1/Orders(<key>)/<any(Items,Fulfillments,Adjustments):nav>", "GET", "ca", "ca",
+          args=lambda ids, pick: {"key": _ca(ids.ca_orders, pick), "nav": pick(["Items", "Fulfillments",
+                                                                                "Adjustments"])}),
+    *[Route("/v1/Orders(<key>)/Export", method, "ca", "ca", write=True,
+            args=lambda ids, pick: {"key": _ca(ids.ca_orders, pick)}) for method in ("POST", "DELETE")],
+    Route("/v1/Orders(<key>)/Ship", "POST", "ca", "ca", write=True,
+          args=lambda ids, pick: {"key": _ca(ids.ca_orders, pick)}, body=lambda ids, pick: _ca_value(pick)),
+    Route("/v1/Orders(<key>)/Adjust", "POST", "ca", "ca", write=True,
+          args=lambda ids, pick: {"key": _ca(ids.ca_orders, pick)},
+          body=lambda ids, pick: {"Reason": pick(["ItemNotAvailable", "BuyerCancelled"]), "SellerAdjustmentID": "S1",
+                                  "PreventSiteProcessing": False, "IsRestock": pick([True, False])}),
+    Route("/v1/OrderItems(<key>)/Adjust", "POST", "ca", "ca", write=True,
+          args=lambda ids, pick: {"key": _ca(ids.ca_items, pick)},
+          body=lambda ids, pick: {"Quantity": 1, "Reason": "ItemNotAvailable"}),
+    Route("/v1/Orders(<key>)/Adjustments(<adjustment>)/Reject", "POST", "ca", "ca", write=True,
+          args=lambda ids, pick: {"key": _ca(ids.ca_orders, pick), "adjustment": _ca(ids.ca_adjustments, pick)},
+          body=lambda ids, pick: {"RejectReason": pick(REJECT_REASONS), "Comment": "packed"}),
+    Route("/v1/Fulfillments(<key>)", "GET", "ca", "ca", args=lambda ids, pick: {"key": _ca(ids.ca_fulfillments, pick)}),
+    *[Route("/v1/Fulfillments(<key>)", method, "ca", "ca", write=True,
+            args=lambda ids, pick: {"key": _ca(ids.ca_fulfillments, pick)}, body=lambda ids, pick: _ca_value(pick))
+      for method in ("PATCH", "PUT")],
+]
+
+
+def _sim_order(ids: Ids, pick: Pick) -> dict[str, str]:
+    return {"order_id": _order(ids, pick)}
+
+
+CONTROL = [
+    Route("/_sim/ping", "GET", "none", "sim"),
+    Route("/_sim/clock", "GET", "none", "sim"),
+    Route("/_sim/clock/advance", "POST", "none", "sim", write=True, isolated=True,
+          body=lambda ids, pick: pick([{"seconds": 60}, {"seconds": 900.5}, {"to": "2026-11-03T09:00:00Z"}])),
+    Route("/_sim/buyer/orders", "POST", "none", "sim", write=True, body=lambda ids, pick: {
+        "shop_id": pick([DIRECT_US, "7495540735365777508"]), "paid": pick([True, False]),
+        "items": [{"sku_id": pick(ids.skus), "quantity": 1}], "split_packages": False}),
+    Route("/_sim/buyer/orders/<order_id>/pay", "POST", "none", "sim", write=True, args=_sim_order),
+    Route("/_sim/buyer/orders/<order_id>/cancel", "POST", "none", "sim", write=True, args=_sim_order,
+          body=lambda ids, pick: {"reason": pick(["ecom_order_unpaid_canceled_reason_no_longer_needed", None])}),
+    Route("/_sim/platform/orders/<order_id>/cancel", "POST", "none", "sim", write=True, args=_sim_order,
+          body=lambda ids, pick: {"reason": pick(["fraud", "platform"])}),
+    Route("/_sim/carrier/packages/<package_id>/<event>", "POST", "none", "sim", write=True,
+          args=lambda ids, pick: {"package_id": _package(ids, pick), "event": pick(["collected", "delivered"])}),
+    Route("/_sim/orders/<order_id>", "GET", "none", "sim", args=_sim_order),
+    Route("/_sim/invariants", "GET", "none", "sim"),
+    Route("/_sim/", "GET", "none", "sim"),
+    Route("/_sim/journal", "GET", "none", "sim", query=lambda ids, pick: {"since": pick(["0", "100"]),
+                                                                          "kind": pick(["tiktok", "sfcc"])}),
+    Route("/_sim/credentials", "GET", "none", "sim"),
+    Route("/_sim/ldr", "GET", "none", "sim", query=lambda ids, pick: {"start": "2026-11-01T00:00:00Z",
+                                                                      "end": "2026-11-10T00:00:00Z"}),
+    Route("/_sim/reset", "POST", "none", "sim", write=True, isolated=True, weight=0.5,
+          body=lambda ids, pick: {"seed": pick([0, 1])}),
+    Route("/_sim/seed", "POST", "none", "sim", write=True, isolated=True, weight=0.5),
+]
+
+# test_every_route_has_fuzz_coverage fails when the app gains a route that is not listed here.
+ROUTES: list[Route] = TIKTOK + SFCC + CHANNELADVISOR + CONTROL
