@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from simulator.lifecycle import StartupError
 from simulator.rules import PROFILE_NAMES, RuleBook
 from simulator.runtime import tune_gc
+from simulator.scenarios.cli import explain_rules
 from simulator.scenarios.cli import register as register_scenarios
 from simulator.server import register as register_serve
 
@@ -16,6 +17,8 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
+    if args.explain or args.markdown:
+        return explain_rules(args)
     rows = RuleBook.load().table(args.profile)
     headers = ("profile", "quantity", "value", "rules", "source")
     widths = [max(len(h), *(min(len(r[i]), 60) for r in rows)) for i, h in enumerate(headers)]
@@ -40,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     rules = sub.add_parser("rules", help="print the rule profiles (numbers, lists, mappings) with rule IDs")
     rules.add_argument("--profile", choices=PROFILE_NAMES, help="only this profile")
+    rules.add_argument("--explain", metavar="ID", help="one rule in words: its numbers, sources and proving scenarios")
+    rules.add_argument("--markdown", action="store_true", help="print docs/rules.md (generated from rules.yaml)")
     rules.set_defaults(func=_cmd_rules)
     for register in _EXTRA:
         register(sub)
