@@ -8,6 +8,7 @@ order, so each call is drawn just before the changes it caused.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +87,7 @@ def _journal_row(entry: dict[str, Any], aliases: dict[str, str]) -> Row | None:
     return None
 
 
-def _connector_row(what: str, data: dict[str, Any], who: str, row: Any) -> Row | None:
+def _connector_row(what: str, data: dict[str, Any], who: str, row: Callable[..., Row]) -> Row | None:
     failed = what in ("create_failed", "sync_failed", "patch_failed", "approval_deferred", "feed_download_failed")
     http = f" → {data['http_status']}" if data.get("http_status") else ""
     if what in ("created", "create_failed"):

@@ -126,9 +126,16 @@ def failed_step_seq(result: ScenarioResult, failure: Failure) -> int:
 
 
 def journal_tail(result: ScenarioResult, failure: Failure, count: int = 8) -> list[dict[str, Any]]:
-    """The business journal entries just before (and during) the failing step."""
+    """The business journal entries just before (and during) the failing step, of its order when it names one."""
     end = failed_step_seq(result, failure)
     entries = [e for e in result.timeline if e["seq"] <= end and e["kind"] not in TAIL_HIDDEN]
+    step = next((s.step for s in result.steps if s.failure is failure), None)
+    alias = None
+    if step is not None:
+        alias = step.args if isinstance(step.args, str) else step.args.get("order") if isinstance(step.args, dict) else None
+    order_id = result.orders.get(str(alias)) if alias else None
+    if order_id is not None:
+        entries = [e for e in entries if e["data"].get("order_id") == order_id]
     return entries[-count:]
 
 

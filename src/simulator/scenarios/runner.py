@@ -89,7 +89,8 @@ class StepFailed(Exception):
 class _Outage(BaseAdapter):
     """``network.down: sfcc``: every call from TikTok's connector to SFCC fails to connect."""
 
-    def send(self, request: Any, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         raise requests.ConnectionError(f"SFCC unreachable (network.down): {request.method} {request.url}")
 
     def close(self) -> None:
