@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time as _perf
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from simulator.rule_docs import explain, markdown
 from simulator.scenarios.library import library_dir, load_all
@@ -24,7 +26,9 @@ def _paths(args: argparse.Namespace) -> list[Path]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Replay scenarios and write the reports; exit 1 on any failure, invalid file or (library) unproven rule."""
-    console = Console(highlight=False, no_color=True if args.no_color else None)
+    # Logs (CI) are wider than rich's 80-column default for a non-terminal.
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 132
+    console = Console(highlight=False, no_color=True if args.no_color else None, width=width)
     started = _perf.perf_counter()
     mocks = Path(args.mocks) if args.mocks else None
     scenarios, invalid = load_all(_paths(args), mocks)
@@ -32,6 +36,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("no scenarios found", file=sys.stderr)
         return 2
     info = RunInfo(seed=args.seed, paths=tuple(args.paths), mocks=args.mocks)
+    where = ", ".join(args.paths) if args.paths else f"the packaged library ({short_path(library_dir())})"
+    console.print(f"[bold]tts-sim {info.version}[/] · {len(scenarios)} scenario(s) from {escape(where)} · seed: "
+                  f"{'each scenario' + chr(39) + 's own' if args.seed is None else args.seed}"
+                  + (f" · [red]{len(invalid)} invalid file(s)[/]" if invalid else ""))
     run = Run([], invalid, info)
     kwargs = {"mocks_dir": mocks} if mocks else {}
     with progress(console, scenarios) as update:

@@ -18,7 +18,7 @@ from simulator.scenarios.runner import ScenarioResult
 LANES = (("buyer", "Buyer"), ("tiktok", "TikTok Shop"), ("sfcc", "SFCC"), ("channeladvisor", "ChannelAdvisor"),
          ("oms", "OMS (seller)"), ("carrier", "Carrier"))
 MAX_ROWS = 400
-TIME_W, LANE_W, ROW_H, STEP_H, HEAD_H = 104, 150, 20, 22, 34
+TIME_W, LANE_W, ROW_H, STEP_H, HEAD_H = 104, 170, 20, 22, 34
 
 
 @dataclass

@@ -46,7 +46,7 @@ table.grid{border-collapse:collapse;font-size:.85rem;width:100%}table.grid th,ta
 table.grid th{background:#f6f8fa}.exp{color:var(--ok)}.got{color:var(--bad)}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8rem}pre{margin:0;white-space:pre-wrap;word-break:break-word}
 tr.step td{background:#f6f8fa;font-weight:600}tr.step.failed td{background:#ffebe9;color:var(--bad)}tr.step.skipped td{color:#8c959f}
-tr.entry td{color:#424a53}tr.entry td:first-child{padding-left:1.5rem}
+tr.entry td{color:#424a53}td.t{white-space:nowrap}tr.entry td:first-child{padding-left:1.5rem}
 .diagram{overflow:auto;border:1px solid #eaeef2;border-radius:6px;background:#fff;margin:.6rem 0;max-height:640px}
 svg.seq text{font:11px ui-monospace,monospace;fill:#24292f}svg.seq .lane-head{fill:#ddf4ff;stroke:#54aeff}
 svg.seq .lane-title{font:600 12px system-ui,sans-serif}svg.seq .life{stroke:#afb8c1;stroke-dasharray:4 4}
@@ -87,6 +87,11 @@ def _failure_box(result: ScenarioResult, index: int) -> str:
     return "".join(parts)
 
 
+def _at(instant: str) -> str:
+    """``2026-11-02 10:00:00`` (UTC) from an ISO instant."""
+    return instant[:19].replace("T", " ")
+
+
 def _entries_table(entries: list[dict[str, Any]], aliases: dict[str, str]) -> str:
     rows = "".join(_entry_row(e, aliases) for e in entries)
     return f'<table class="grid"><tr><th>#</th><th>virtual time</th><th>kind</th><th>order</th><th>data</th></tr>{rows}</table>'
@@ -95,7 +100,7 @@ def _entries_table(entries: list[dict[str, Any]], aliases: dict[str, str]) -> st
 def _entry_row(entry: dict[str, Any], aliases: dict[str, str], cls: str = "", trailing: int = 0) -> str:
     data = {k: v for k, v in entry["data"].items() if k != "order_id"}
     order = entry["data"].get("order_id", "")
-    return (f'<tr class="{cls}"><td>{entry["seq"]}</td><td>{esc(entry["at"])}</td><td>{esc(entry["kind"])}</td>'
+    return (f'<tr class="{cls}"><td>{entry["seq"]}</td><td class=t>{esc(_at(entry["at"]))}</td><td>{esc(entry["kind"])}</td>'
             f"<td>{esc(aliases.get(order, order))}</td><td><pre>{esc(json_text(data))}</pre></td>"
             + "<td></td>" * trailing + "</tr>")
 
@@ -131,7 +136,7 @@ def _step_row(record: StepResult, index: int) -> str:
                "failed": "✗ " + (record.failure.message if record.failure else "failed"),
                "skipped": "skipped (an earlier step failed)"}[record.status]
     return (f'<tr class="step {record.status}" id="s{index}-line{step.line}"><td>line {step.line}</td>'
-            f"<td>{esc(record.at)}</td><td>{esc(step.action)}</td><td></td><td><pre>{esc(json_text(args))}</pre></td>"
+            f"<td class=t>{esc(_at(record.at))}</td><td>{esc(step.action)}</td><td></td><td><pre>{esc(json_text(args))}</pre></td>"
             f"<td>{esc(outcome)}</td></tr>")
 
 

@@ -421,9 +421,11 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, world_kwargs: d
     finally:
         result.wall_seconds = _perf.perf_counter() - started
         result.virtual_end = world.clock.now()
-        entries = [e.as_dict() for e in world.journal]
-        result.timeline = [e for e in entries if e["kind"] not in NOISE]
-        result.hidden = len(entries) - len(result.timeline)
+        for entry in world.journal:  # plain data only for what the reports show
+            if entry.kind in NOISE:
+                result.hidden += 1
+            else:
+                result.timeline.append(entry.as_dict())
         result.calls = ctx.calls
         result.orders = dict(ctx.aliases)
         result.warnings = safeguard_warnings(world)
