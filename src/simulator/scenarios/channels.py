@@ -14,7 +14,7 @@ from simulator.scenarios.clients import Clients, Refused
 
 if TYPE_CHECKING:
     from simulator.engine import Order
-    from simulator.scenarios.runner import Context
+    from simulator.scenarios.context import Context
 
 DEFAULT_CARRIERS = {"US": ("UPS", "GROUND"), "UK": ("RoyalMail", "Tracked24")}
 BATCH_FOLDER = "src/feeds/import/oms/status"  # the TikTok-UpdateOrderStatus job's folder (mocks/sfcc/instance.yaml)

@@ -12,7 +12,7 @@ from simulator.clock import parse_instant
 from simulator.engine import Order, late_dispatch_rate
 
 if TYPE_CHECKING:
-    from simulator.scenarios.runner import Context
+    from simulator.scenarios.context import Context
 
 MISSING = "<missing>"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from simulator.rule_docs import rule_set
 from simulator.scenarios.diagram import svg
+from simulator.scenarios.expect import instant_text
 from simulator.scenarios.report import (
     Run,
     aliases_by_id,
@@ -149,7 +150,8 @@ def _scenario(result: ScenarioResult, index: int) -> str:
     rules = " ".join(result.scenario.rules)
     summary = (f"<summary>{badge}<b>{esc(result.scenario.name)}</b> {warn}<br><span class=file>{esc(name_of(result))}"
                f"</span> · <span class=rules>{esc(rules)}</span> · <span class=file>{len(result.scenario.steps)} steps, "
-               f"{span(result)} virtual, {result.wall_seconds * 1000:.0f} ms, {held(result)}, seed {result.seed}"
+               f"from {instant_text(result.virtual_start)}, {span(result)} virtual, {result.wall_seconds * 1000:.0f} ms, "
+               f"{held(result)}, seed {result.seed}"
                f"</span></summary>")
     body = ['<div class="body">']
     if result.scenario.description:
@@ -187,8 +189,10 @@ def html_report(run: Run, path: Path) -> None:
              + (f'<span class="c-warn">{warned} with warnings</span>' if warned else "")
              + f'<span class="{"c-fail" if missing else "c-dim"}">rules proven {len(coverage(run.results)) - len(missing)}'
                f"/{len(coverage(run.results))}</span>")
+    starts = sorted({instant_text(r.virtual_start) or "" for r in run.results})
     meta = [("tts-sim", info.version), ("seed", "each scenario's own" if info.seed is None else str(info.seed)),
-            ("started", info.started), ("scenarios", ", ".join(info.paths) or "the packaged library"),
+            ("virtual start", starts[0] if len(starts) == 1 else f"each scenario's own ({len(starts)} different)"),
+            ("date", info.started), ("scenarios", ", ".join(info.paths) or "the packaged library"),
             ("mocks", info.mocks or "built-in"), ("wall time", f"{info.wall_seconds:.2f} s")]
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>tts-sim scenarios: {esc(run.summary())}"
              f"</title><meta name=viewport content='width=device-width'><style>{_STYLE}</style>"
