@@ -98,7 +98,8 @@ def _opt(args: Any, key: str) -> Any:
 
 def _network(up: bool) -> Callable[[Context, Any], None]:
     def run(ctx: Context, args: Any) -> None:
-        ctx.say("tiktok", "sfcc", "network restored" if up else "network down: TikTok cannot reach SFCC")
+        call = ctx.say("tiktok", "sfcc", "network restored" if up else "network down: TikTok cannot reach SFCC")
+        call.ok = up
         ctx.network(up)
 
     return run

@@ -8,6 +8,7 @@ order, so each call is drawn just before the changes it caused.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -116,9 +117,9 @@ def rows(result: ScenarioResult) -> list[Row]:
         args = step.args if isinstance(step.args, str) else json_text(step.args)
         out.append(Row(record.seq_start + 0.25, record.at, "step", "", "",
                        f"line {step.line} · {step.action} {args}", record.status != "failed", state=record.status))
-    for call in result.calls:
+    for call in result.calls:  # long ids in paths read as {id}; the tooltip keeps the whole call
         out.append(Row(call.seq + 0.5, call.at, "arrow" if call.source != call.target else "note", call.source,
-                       call.target, call.label + _status(call), call.ok, json_text(call.as_dict())))
+                       call.target, _ID.sub("{id}", call.label) + _status(call), call.ok, json_text(call.as_dict())))
     for entry in result.timeline:
         row = _journal_row(entry, aliases)
         if row is not None:
@@ -132,9 +133,16 @@ def _lanes(found: list[Row]) -> list[tuple[str, str]]:
     return [(key, title) for key, title in LANES if key in used]
 
 
+_ID = re.compile(r"(?<=/)\d{8,}(?=/|$|\))|(?<=\()\d{6,}(?=\))")
+
+
 def _clip(text: str, width: float) -> str:
-    chars = max(int(width / 6.4), 4)
-    return text if len(text) <= chars else text[: chars - 1] + "…"
+    """Fit ``text`` to ``width`` px, keeping its end (an arrow's status and code) and its start."""
+    chars = max(int(width / 6.4), 8)
+    if len(text) <= chars:
+        return text
+    tail = min(len(text.rsplit(" → ", 1)[-1]) + 2, chars // 2) if " → " in text else 0
+    return text[: chars - tail - 1] + "…" + (text[-tail:] if tail else "")
 
 
 def svg(result: ScenarioResult) -> str:
