@@ -8,7 +8,7 @@ from typing import Any
 from simulator.clock import parse_instant
 from simulator.engine import EngineError, Order
 from simulator.rules import parse_duration
-from simulator.scenarios import channels
+from simulator.scenarios import channels, sfcc_line
 from simulator.scenarios.checks import DEFAULT_VIA
 from simulator.scenarios.clients import Call
 from simulator.scenarios.context import Context, StepFailed
@@ -72,11 +72,10 @@ def _resend_create(ctx: Context, args: Any) -> None:
     connector = ctx.world.systems["sfcc"].connector
     site = connector.site_for(order)
     seq = len(ctx.world.journal)
-    answer = connector.client.create_order(site, connector.order_body(order, retry=True))
-    body = answer.json()
+    status, body = sfcc_line.create_again(connector, site, connector.order_body(order, retry=True))
     ctx.calls.append(Call(instant_text(ctx.world.clock.now()) or "", seq, "tiktok", "sfcc",
-                          f"POST /s/{site}/CreateExternalOrder", answer.status_code == 200, "sfcc_connector",
-                          answer.status_code, body.get("msg") or answer.status_code, body))
+                          f"POST /s/{site}/CreateExternalOrder", status == 200, "sfcc_connector", status,
+                          body.get("msg") or status, body))
 
 
 def _actor(source: str, target: str, label: str, run: Callable[[Context, Any], Any]) -> Callable[[Context, Any], Any]:

@@ -18,7 +18,7 @@ from simulator.rule_docs import rule_ids, unknown_rule_message
 from simulator.rules import ProfileError, parse_duration
 from simulator.scenarios.loader import Problem, Scenario, ScenarioError, Step
 from simulator.scenarios.schema import DEADLINES, SYSTEM_NAMES
-from simulator.tiktok_shop.catalog import Catalog, load_catalog
+from simulator.tiktok_shop.catalog import Catalog
 
 # The integration paths each profile's OMS has (rules.md: FUL-1, FUL-4, FUL-5, CAN-B2..B4, CAN-S1..S3).
 PATHS = {
@@ -47,15 +47,16 @@ class Placed:
 
 
 @cache
-def _catalog(directory: Path) -> Catalog:
-    return load_catalog(directory)
-
-
 def catalog_for(mocks_dir: Path | None) -> Catalog:
-    """The TikTok Shop seed data scenarios place orders from (the worlds' own mocks)."""
-    from simulator.world import default_mocks_dir
+    """The TikTok Shop seed data scenarios place orders from: read by a world, exactly as the runs will."""
+    from simulator.world import World
 
-    return _catalog(((mocks_dir or default_mocks_dir()) / "tiktok_shop").resolve())
+    world = World.create(mocks_dir=mocks_dir, systems=["tiktok"])
+    try:
+        catalog: Catalog = world.systems["tiktok"].catalog
+        return catalog
+    finally:
+        world.close()
 
 
 @dataclass

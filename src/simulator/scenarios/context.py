@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
-import requests
-from requests.adapters import BaseAdapter
-
 from simulator.engine import Order
+from simulator.scenarios import sfcc_line
 from simulator.scenarios.clients import Call, Clients
 from simulator.scenarios.expect import Mismatch, instant_text
 from simulator.scenarios.oms import OmsEndpoint
@@ -21,17 +20,6 @@ class StepFailed(Exception):
     def __init__(self, message: str, mismatches: tuple[Mismatch, ...] = ()) -> None:
         super().__init__(message)
         self.mismatches = mismatches
-
-
-class _Outage(BaseAdapter):
-    """``network.down: sfcc``: every call from TikTok's connector to SFCC fails to connect."""
-
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        raise requests.ConnectionError(f"SFCC unreachable (network.down): {request.method} {request.url}")
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 class AppPool:
@@ -74,7 +62,7 @@ class Context:
         self.calls: list[Call] = []
         self.clients: Clients | None = None  # partner-side API clients, built on first use
         self.oms: OmsEndpoint | None = None
-        self._outage: tuple[Any, str, Any] | None = None
+        self._restore_line: Callable[[], None] | None = None
 
     def app(self) -> Any:
         """The WSGI app serving this world to the partner clients (from the pool when given, built on first use)."""
@@ -162,20 +150,13 @@ class Context:
     def network(self, up: bool) -> None:
         """Cut (or restore) TikTok's connector's line to SFCC."""
         sfcc = self.world.systems.get("sfcc")
-        if sfcc is None:
-            raise StepFailed("the SFCC system is not installed")
-        session = sfcc.connector.client.session
-        host = f"https://{sfcc.config.host}/"
-        if not up and self._outage is None:
-            self._outage = (session, host, session.adapters.get(host))
-            session.mount(host, _Outage())
-        elif up and self._outage is not None:
-            saved_session, saved_host, adapter = self._outage
-            if adapter is not None:
-                saved_session.mount(saved_host, adapter)
-            else:
-                saved_session.adapters.pop(saved_host, None)
-            self._outage = None
+        if sfcc is None or sfcc.connector is None:
+            raise StepFailed("the SFCC system (with TikTok's connector) is not installed")
+        if not up and self._restore_line is None:
+            self._restore_line = sfcc_line.cut(sfcc.connector, sfcc.config.host)
+        elif up and self._restore_line is not None:
+            self._restore_line()
+            self._restore_line = None
 
     def close(self) -> None:
         """Stop the OMS receiver; return the app to the pool."""
