@@ -16,7 +16,7 @@ import requests
 
 from simulator.app import create_app
 from simulator.channeladvisor.enums import RequestStatus
-from simulator.connectors.sfcc_port import SfccUnreachable
+from simulator.connectors.sfcc_port import cut
 from simulator.engine import CancelStatus, OrderStatus, Role
 from simulator.invariants import check
 from simulator.scenarios import channels
@@ -75,20 +75,9 @@ def consistent(world: World) -> None:
     assert not violations, "\n".join(map(str, violations))
 
 
-class Outage:
-    """SFCC as TikTok's connector sees it during an outage: every call fails to connect."""
-
-    def __getattr__(self, name: str) -> Any:
-        def unreachable(*args: Any) -> Any:
-            raise SfccUnreachable("SFCC unreachable (test outage)")
-        return unreachable
-
-
 def sfcc_down(world: World) -> Any:
     """Cut TikTok's connector off from SFCC; returns the function that ends the outage."""
-    connector = world.systems["sfcc"].connector
-    saved, connector.port = connector.port, Outage()
-    return lambda: setattr(connector, "port", saved)
+    return cut(world.systems["sfcc"].connector)
 
 
 # -- routing ----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from simulator.connectors.sfcc_port import SfccUnreachable
+from simulator.connectors.sfcc_port import cut
 from simulator.engine import EngineError, OrderStatus
 from simulator.invariants import check
 from simulator.scenarios import channels
@@ -40,15 +40,6 @@ SOAK = int(os.environ.get("TTS_SIM_SOAK", "0"))
 CHECKED = [0]  # invariant checks run (one per step, plus one at each start)
 STEPS = 40
 RARELY = st.integers(0, 3)  # destructive actions fire on 0: orders live long enough to ship
-
-
-class Outage:
-    """SFCC as TikTok's connector sees it during an outage: every call fails to connect."""
-
-    def __getattr__(self, name: str) -> Any:
-        def unreachable(*args: Any) -> Any:
-            raise SfccUnreachable("SFCC unreachable (test outage)")
-        return unreachable
 
 
 class OneTruth(RuleBasedStateMachine):
@@ -154,11 +145,10 @@ class OneTruth(RuleBasedStateMachine):
     @rule()
     def sfcc_outage(self) -> None:
         """SFCC stops (or starts again) answering TikTok's connector."""
-        connector = self.world.systems["sfcc"].connector
         if not self.outage:
-            self._saved, connector.port = connector.port, Outage()
+            self._restore = cut(self.world.systems["sfcc"].connector)
         else:
-            connector.port = self._saved
+            self._restore()
         self.outage = not self.outage
 
     # -- sellers (partner OMS) ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ from simulator.control.remote import register as register_remote
 from simulator.lifecycle import StartupError
 from simulator.rules import PROFILE_NAMES, RuleBook
 from simulator.runtime import tune_gc
+from simulator.scenarios.cli import explain_rules
 from simulator.scenarios.cli import register as register_scenarios
 from simulator.server import register as register_serve
 
@@ -49,6 +50,8 @@ def package_version() -> str:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
+    if args.explain or args.markdown:
+        return explain_rules(args)
     rows = RuleBook.load().table(args.profile)
     headers = ("profile", "quantity", "value", "rules", "source")
     widths = [max(len(h), *(min(len(r[i]), 60) for r in rows)) for i, h in enumerate(headers)]
@@ -109,6 +112,8 @@ def _cmd_mocks_check(args: argparse.Namespace) -> int:
 def _register_local(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rules = sub.add_parser("rules", help="print the rule profiles (numbers, lists, mappings) with rule IDs")
     rules.add_argument("--profile", choices=PROFILE_NAMES, help="only this profile (default: all)")
+    rules.add_argument("--explain", metavar="ID", help="one rule in words: its numbers, sources and proving scenarios")
+    rules.add_argument("--markdown", action="store_true", help="print docs/rules.md (generated from rules.yaml)")
     rules.set_defaults(func=_cmd_rules)
     init = sub.add_parser("init", help="write a partner test suite: conftest, an example OMS per profile, tests",
                           description="Scaffold a pytest suite that runs against the mocks in-process; "

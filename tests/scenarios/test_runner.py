@@ -1,117 +1,109 @@
-"""Scenario replay: actions, expectations with reasons, expected refusals, reports and the CLI."""
+"""Scenario replay: actions, expectations with wanted-vs-got, expected refusals, invariants after every step."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
-from simulator.cli import main
-from simulator.scenarios.loader import discover, load_scenario
-from simulator.scenarios.report import junit, terminal
-from simulator.scenarios.runner import run_scenario
-
-LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+from simulator.scenarios.library import library_dir, load_scenario
+from simulator.scenarios.runner import ScenarioResult, run_scenario
 
 
-def _scenario(tmp_path: Path, steps: str, name: str = "s") -> Path:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(f"name: {name}\nrules: [HOLD-1]\nsteps:\n{steps}", encoding="utf-8")
-    return path
+def _run(tmp_path: Path, steps: str, rules: str = "[HOLD-1]", head: str = "") -> ScenarioResult:
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\n{head}rules: {rules}\nsteps:\n{steps}", encoding="utf-8")
+    return run_scenario(load_scenario(path))
 
 
-def test_failed_expectations_name_every_mismatch_with_wanted_and_got(tmp_path: Path) -> None:
-    path = _scenario(tmp_path, "  - buyer.place: {as: o, profile: direct}\n"
-                               "  - expect: {order: o, status: AWAITING_SHIPMENT, notifications: [shipped]}\n")
-    result = run_scenario(load_scenario(path))
-    assert not result.passed
+PLACE = "  - buyer.place: {as: o, profile: direct}\n"
+
+
+def test_hold1_a_failed_expectation_names_every_mismatch_and_the_run_goes_on(tmp_path: Path) -> None:
+    result = _run(tmp_path, PLACE + "  - expect: {order: o, status: AWAITING_SHIPMENT, notifications: [shipped], "
+                                    "proves: [HOLD-1]}\n  - clock.advance: 1h\n"
+                                    "  - expect: {order: o, status: AWAITING_SHIPMENT, proves: [HOLD-1]}\n")
     (failure,) = result.failures
-    assert failure.line == 5 and failure.action == "expect"
+    assert (failure.line, failure.action) == (5, "expect")
     assert "status: wanted 'AWAITING_SHIPMENT', got 'ON_HOLD'" in failure.message
-    assert "notifications: wanted ['shipped'], got []" in failure.message
+    assert [(m.label, m.wanted, m.got) for m in failure.mismatches] == [
+        ("status", "AWAITING_SHIPMENT", "ON_HOLD"), ("notifications", ["shipped"], [])]
+    assert [s.status for s in result.steps] == ["passed", "failed", "passed", "passed"]
+    assert result.proven == {"HOLD-1": [7]}  # only expectations that held prove their rules
 
 
-def test_an_unexpected_refusal_stops_the_scenario_and_an_expected_one_passes(tmp_path: Path) -> None:
-    refused = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - seller.ship: o\n  - clock.advance: 1h\n")
-    result = run_scenario(load_scenario(refused))
-    assert [f.line for f in result.failures] == [5] and result.steps_run == 2
-    assert "refused" in result.failures[0].message and "HOLD-2" in result.failures[0].message
-    wrong = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - seller.ship: o\n    expect_error: {reason: nope}\n",
-                      "wrong")
-    assert "wanted {'reason': 'nope'}" in run_scenario(load_scenario(wrong)).failures[0].message
-    missing = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - clock.advance: 1h\n  - seller.ship: o\n"
-                                  "    expect_error: {reason: order_on_hold}\n", "missing")
-    assert "succeeded, wanted a refusal" in run_scenario(load_scenario(missing)).failures[0].message
+HELD = "  - expect: {order: o, status: ON_HOLD, proves: [HOLD-1]}\n"
 
 
-def test_unknown_order_alias_is_a_step_failure(tmp_path: Path) -> None:
-    path = _scenario(tmp_path, "  - buyer.cancel: ghost\n")
-    assert "no order named 'ghost'" in run_scenario(load_scenario(path)).failures[0].message
+def test_hold2_refusals_unexpected_expected_wrong_and_missing(tmp_path: Path) -> None:
+    refused = _run(tmp_path, PLACE + "  - seller.ship: o\n  - clock.advance: 1h\n" + HELD)
+    assert [f.line for f in refused.failures] == [5] and refused.steps_run == 2
+    assert [s.status for s in refused.steps] == ["passed", "failed", "skipped", "skipped"]
+    assert "refused" in refused.failures[0].message and "HOLD-2" in refused.failures[0].message
+    wrong = _run(tmp_path, PLACE + "  - seller.ship: o\n    expect_error: {code: 21011003}\n" + HELD)
+    assert [(m.label, m.wanted, m.got) for m in wrong.failures[0].mismatches] == [
+        ("expect_error.code", 21011003, 21011001)]
+    missing = _run(tmp_path, PLACE + HELD + "  - clock.advance: 1h\n  - seller.ship: o\n    expect_error: {reason: x}\n")
+    assert "succeeded, wanted a refusal" in missing.failures[0].message
+    held = _run(tmp_path, PLACE + "  - seller.ship: o\n    expect_error: {via: tiktok_api, code: 21011001, rule: HOLD-2, "
+                                  "proves: [HOLD-2]}\n", rules="[HOLD-2]")
+    assert held.passed and held.proven == {"HOLD-2": [5]}
 
 
-def test_same_seed_replays_the_same_timeline(tmp_path: Path) -> None:
-    path = LIBRARY / "fulfillment" / "full-lifecycle-direct.yaml"
-    first, second = run_scenario(load_scenario(path)), run_scenario(load_scenario(path))
-    assert first.timeline == second.timeline and first.orders == second.orders
+def test_sla1_sla4_deadlines_notifications_and_the_ldr_say_what_they_got(tmp_path: Path) -> None:
+    result = _run(tmp_path, "  - buyer.place: {as: o, profile: direct, handling_days: 1, shipping_days: 1}\n"
+                            "  - clock.advance: 1h\n  - seller.ship: o\n"
+                            '  - expect: {order: o, deadlines: {rts_sla_time: "2026-11-05T11:00:00Z", '
+                            'estimated_delivery_time: "2026-11-04T09:00:00Z"}}\n'
+                            '  - expect: {order: o, notifications: [{kind: shipped, at: "2026-11-02T10:00:01Z"}]}\n'
+                            "  - expect: {ldr: {shipped: 2, rate: 0.5}}\n"
+                            '  - expect: {ldr: {end: "2026-11-02T10:00:00Z", shipped: 0}, proves: [HOLD-1]}\n')
+    got = [[(m.label, m.wanted, m.got) for m in f.mismatches] for f in result.failures]
+    assert got == [
+        [("deadlines.rts_sla_time", "2026-11-05T11:00:00Z", "2026-11-05T10:00:00Z")],
+        [("notifications.0.at", "2026-11-02T10:00:01Z", "2026-11-02T10:00:00Z")],
+        [("ldr.shipped", 2, 1), ("ldr.rate", 0.5, 0.0)],
+    ]  # the EDT held (Mon 01:00 local + 2 business days) and the window ending at 10:00 excludes the ship
 
 
-def test_cli_run_writes_junit_and_html_and_exits_by_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    good = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - clock.advance: 1h\n"
-                               "  - expect: {order: o, status: AWAITING_SHIPMENT}\n", "good")
-    bad = _scenario(tmp_path, "  - buyer.place: {as: o}\n  - expect: {order: o, status: CANCELLED}\n", "bad")
-    junit, html = tmp_path / "out" / "junit.xml", tmp_path / "out" / "report.html"
-    assert main(["run", str(good), "--junit", str(junit), "--html", str(html)]) == 0
-    assert main(["run", str(good), str(bad), "--quiet"]) == 1
-    out = capsys.readouterr().out
-    assert out.rstrip().endswith("1 passed, 1 failed")
-    assert f"{bad}:5: expect: status: wanted 'CANCELLED'" in out
-    suite = ET.parse(junit).getroot()
-    assert (suite.get("tests"), suite.get("failures")) == ("1", "0")
-    assert "ON_HOLD" in html.read_text(encoding="utf-8") and "AWAITING_SHIPMENT" in html.read_text(encoding="utf-8")
-    assert main(["validate", str(good)]) == 0
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("name: x\nrules: [A]\nsteps:\n  - fly: away\n", encoding="utf-8")
-    assert main(["run", str(broken)]) == 2
-    assert main(["validate", str(broken)]) == 1
-    assert f"{broken}:4: unknown action 'fly'" in capsys.readouterr().err
+def test_hold2_response_and_absent_paths_read_the_last_api_answer(tmp_path: Path) -> None:
+    result = _run(tmp_path, PLACE + "  - seller.read: o\n"
+                                    "  - expect: {response: {code: 0, absent: [data.orders.0.status]}}\n"
+                                    "  - expect: {response: {via: tiktok_api, status: 200, body: {data.orders.0.status: "
+                                    "ON_HOLD, data.orders.0.recipient_address: absent}}, proves: [HOLD-1]}\n")
+    (failure,) = result.failures
+    assert failure.line == 6 and failure.mismatches[0].label == "response.body.data.orders.0.status"
+    assert failure.mismatches[0].got == "ON_HOLD" and result.proven == {"HOLD-1": [7]}
+    calls = [(c.source, c.target, c.label.split(" ")[0], c.status, c.code) for c in result.calls]
+    assert calls == [("buyer", "tiktok", "places", None, None), ("oms", "tiktok", "GET", 200, 0)]
 
 
-@pytest.mark.parametrize("path", discover([LIBRARY]), ids=lambda p: p.relative_to(LIBRARY).as_posix())
-def test_scenario_library_replays_green(path: Path) -> None:
-    """Every scenario in scenarios/ passes against the built-in mocks (the main job's content)."""
-    result = run_scenario(load_scenario(path))
-    assert result.passed, "\n".join(f"{path}:{f.line}: {f.action}: {f.message}" for f in result.failures)
-
-
-def test_sfcc3_the_report_flags_what_a_safeguarded_environment_let_out(tmp_path: Path) -> None:
-    """SFCC-3: a staging instance with capture on is flagged in the terminal and JUnit reports; a clean one is not."""
-    leaky = load_scenario(LIBRARY / "sfcc" / "staging-safeguards-flag-leaks.yaml")
-    clean = load_scenario(LIBRARY / "sfcc" / "created-in-sfcc-at-one-hour.yaml")
-    results = [run_scenario(leaky), run_scenario(clean)]
-    assert results[0].passed and results[1].passed
-    assert results[0].warnings == ["SFCC-3: a staging instance let out payment_capture for SFCC order 00000001",
-                                   "SFCC-3: staging site RefArch has payment_capture unsafe"]
-    assert results[1].warnings == []
-    text = terminal(results)
-    assert "WARNING SFCC-3: a staging instance let out payment_capture" in text
-    assert "1 scenario(s) flagged" in text and text.endswith("2 passed, 0 failed")
-    junit(results, tmp_path / "junit.xml")
-    errors = [e.text for e in ET.parse(tmp_path / "junit.xml").getroot().iter("system-err")]
-    assert errors == ["WARNING SFCC-3: a staging instance let out payment_capture for SFCC order 00000001\n"
-                      "WARNING SFCC-3: staging site RefArch has payment_capture unsafe"]
+def test_note2_webhooks_received_are_compared_per_notification(tmp_path: Path) -> None:
+    result = _run(tmp_path, "  - seller.subscribe: {profile: direct, events: [ORDER_STATUS_CHANGE], answers: [500]}\n"
+                  + PLACE + "  - clock.advance: 3m\n"
+                  "  - expect: {order: o, webhooks: [{order_status: ON_HOLD, attempts: 1}]}\n"
+                  '  - expect: {order: o, webhooks: [{order_status: ON_HOLD, signature: valid, answered: [500, 200], '
+                  'times: ["2026-11-02T09:00:00Z", "2026-11-02T09:02:00Z"]}], proves: [HOLD-1]}\n')
+    (failure,) = result.failures
+    assert [(m.label, m.wanted, m.got) for m in failure.mismatches] == [("webhooks.0.attempts", 1, 2)]
 
 
 def test_sfcc1_a_step_after_which_the_systems_disagree_fails_naming_the_invariant(tmp_path: Path) -> None:
     """The invariants run after every step: with the TikTok -> SFCC connector switched off, the hold's end
     leaves a released order TikTok has and SFCC lacks, and that step fails with the rule and the values."""
-    path = tmp_path / "off.yaml"
-    path.write_text("name: off\nrules: [SFCC-1]\nconfig: {sfcc: {connector: false}}\nsteps:\n"
-                    "  - buyer.place: {as: o, profile: sfcc}\n  - clock.advance: 30m\n  - clock.advance: 30m\n",
-                    encoding="utf-8")
-    result = run_scenario(load_scenario(path))
+    result = _run(tmp_path, "  - buyer.place: {as: o, profile: sfcc}\n  - clock.advance: 30m\n"
+                            "  - clock.advance: 30m\n  - expect: {order: o, status: AWAITING_SHIPMENT, proves: [HOLD-1]}\n",
+                  head="config: {sfcc: {connector: false}}\n")
     (failure,) = result.failures
     assert (failure.line, failure.action) == (7, "clock.advance")
     assert failure.message.startswith("invariant violated: SFCC-1 [engine/sfcc]")
     assert "a released order is missing in SFCC" in failure.message
-    assert result.invariants_held == 2 and "invariants held after 2/3 steps" in terminal([result])
+    assert failure.mismatches[0].label == "invariant SFCC-1"
+    assert result.invariants_held == 2 and [s.invariants for s in result.steps[:3]] == [True, True, False]
+    assert result.steps[3].status == "skipped"
+
+
+def test_same_seed_replays_the_same_timeline_and_calls() -> None:
+    path = library_dir() / "sfcc" / "auto-cancel-after-fifteen-calendar-days.yaml"
+    first, second = run_scenario(load_scenario(path)), run_scenario(load_scenario(path))
+    assert first.passed and first.timeline == second.timeline and first.orders == second.orders
+    assert [c.as_dict() for c in first.calls] == [c.as_dict() for c in second.calls]
+    assert first.hidden > 0 and not any(e["kind"] == "sfcc.feed.empty" for e in first.timeline)

@@ -97,6 +97,24 @@ class DirectPort:
         return target.read_bytes()
 
 
+class UnreachablePort:
+    """An outage: every call fails to connect (scenario ``network.down``, tests of the retry paths)."""
+
+    def __init__(self, why: str = "SFCC unreachable") -> None:
+        self.why = why
+
+    def _fail(self, *args: Any) -> Any:
+        raise SfccUnreachable(self.why)
+
+    create = get = patch = find = download = _fail
+
+
+def cut(connector: Any, why: str = "SFCC unreachable") -> Any:
+    """Put ``connector`` behind an outage; returns the function that ends it."""
+    saved, connector.port = connector.port, UnreachablePort(why)
+    return lambda: setattr(connector, "port", saved)
+
+
 class HttpPort:
     """Any SFCC instance over HTTP (OCAPI, the cartridge's controller, WebDAV)."""
 

@@ -1,4 +1,9 @@
-"""Seller actions by integration path (``via``): the engine itself, or a partner OMS on a vendor API."""
+"""Seller actions by integration path (``via``): the engine itself, or a partner OMS on a vendor API.
+
+Paths: ``tiktok_api`` (signed Partner API), ``channeladvisor`` (REST), ``sfcc`` (OCAPI event push),
+``sfcc_batch`` (a status CSV uploaded over WebDAV), ``sfcc_pull`` (SFCC's job pulls the OMS's status),
+``engine`` (the reference engine directly). FUL-4 names the three SFCC ones.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,15 @@ from simulator.scenarios.clients import Clients, Refused
 
 if TYPE_CHECKING:
     from simulator.engine import Order
-    from simulator.scenarios.runner import Context
+    from simulator.scenarios.context import Context
 
-VIAS = ("engine", "tiktok_api", "channeladvisor", "sfcc")
 DEFAULT_CARRIERS = {"US": ("UPS", "GROUND"), "UK": ("RoyalMail", "Tracked24")}
+BATCH_FOLDER = "src/feeds/import/oms/status"  # the TikTok-UpdateOrderStatus job's folder (mocks/sfcc/instance.yaml)
 
 
 def _clients(ctx: Context) -> Clients:
     if ctx.clients is None:
-        ctx.clients = Clients(ctx.world)
+        ctx.clients = Clients(ctx.world, ctx.calls, ctx.app())
     return ctx.clients
 
 
@@ -25,11 +30,16 @@ def _refuse_unsupported(via: str, action: str) -> Refused:
     return Refused(via, "unsupported", f"{action} has no {via} path (use one of the others)")
 
 
+def _tracking(order: Order, args: dict[str, Any]) -> str:
+    index = int(args.get("package", 0))
+    return str(args.get("tracking_number") or f"SIM{order.package_ids[min(index, len(order.package_ids) - 1)][-10:]}")
+
+
 # -- ship ----------------------------------------------------------------------------------------
 def ship(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
-    """FUL-1 (tiktok_api), FUL-5 (channeladvisor), FUL-4 event push (sfcc) or the engine directly."""
+    """FUL-1 (tiktok_api), FUL-5 (channeladvisor), FUL-4 push, batch or pull (sfcc*), or the engine directly."""
     index = int(args.get("package", 0))
-    tracking = str(args.get("tracking_number") or f"SIM{order.package_ids[min(index, len(order.package_ids) - 1)][-10:]}")
+    tracking = _tracking(order, args)
     if via == "engine":
         ctx.world.engine.ship_package(order.package_ids[index], tracking_number=tracking,
                                       shipping_provider_id=args.get("provider", "engine"))
@@ -55,16 +65,28 @@ def ship(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
             "DeliveryStatus": "Complete"}})
     elif via == "sfcc":
         doc, path = _sfcc_order(ctx, order)
+        lines = {item["product_id"] for item in doc["product_items"]}
+        if "package" in args:  # only the SFCC lines of that package's units (a partial shipment)
+            package_id = order.package_ids[index]
+            lines = {li.seller_sku or li.sku_id for li in order.line_items if li.package_id == package_id}
+        partial = len(lines) < len(doc["product_items"])
         clients.sfcc("PATCH", path, json_body={
-            "c_orderAction": "update", "shipping_status": "shipped",
+            "c_orderAction": "update", "shipping_status": "part_shipped" if partial else "shipped",
             "product_items": [{"product_id": item["product_id"], "c_externalLineItemStatus": 2,
                                "c_carrier": args.get("carrier", "USPS"), "c_trackingNumber": tracking}
-                              for item in doc["product_items"]]})
+                              for item in doc["product_items"] if item["product_id"] in lines]})
+    elif via == "sfcc_batch":
+        doc, _ = _sfcc_order(ctx, order)
+        _batch(ctx, doc["order_no"], "", "SHIPPING_STATUS_SHIPPED", tracking, args.get("carrier", "USPS"))
+    elif via == "sfcc_pull":
+        doc, _ = _sfcc_order(ctx, order)
+        _pulled(ctx, {"orderNo": doc["order_no"], "orderStatus": "", "shippingStatus": "SHIPPING_STATUS_SHIPPED",
+                      "trackingNumber": tracking, "carrier": args.get("carrier", "USPS")})
 
 
-# -- cancel, approve, reject, export -----------------------------------------------------------------
+# -- cancel, approve, reject, export, read ----------------------------------------------------------
 def cancel(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
-    """Seller cancels: CAN-S2 (engine, tiktok_api), CAN-S3 (channeladvisor), CAN-S1 (sfcc)."""
+    """Seller cancels: CAN-S2 (engine, tiktok_api), CAN-S3 (channeladvisor), CAN-S1 (sfcc*)."""
     reason = args.get("reason")
     if via == "engine":
         ctx.world.engine.seller_cancel(order.id, reason or "")
@@ -77,8 +99,21 @@ def cancel(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
                                      json_body={"Reason": reason or "ItemNotAvailable"})
     elif via == "sfcc":
         _, path = _sfcc_order(ctx, order)
-        info = json.dumps({"cancelItems": {}, "reasonCode": reason or "out_of_stock"})
-        _clients(ctx).sfcc("PATCH", path, json_body={"c_orderAction": "cancel_order", "c_cancelInfo": info})
+        items: dict[str, int] = {}
+        if "package" in args:  # a partial cancel: the SFCC lines of that package's units
+            package_id = order.package_ids[int(args["package"])]
+            for li in order.line_items:
+                if li.package_id == package_id:
+                    items[li.seller_sku or li.sku_id] = items.get(li.seller_sku or li.sku_id, 0) + 1
+        info = json.dumps({"cancelItems": items, "reasonCode": reason or "out_of_stock"})
+        _clients(ctx).sfcc("PATCH", path, json_body={"c_orderAction": "cancel" if items else "cancel_order",
+                                                     "c_cancelInfo": info})
+    elif via == "sfcc_batch":
+        doc, _ = _sfcc_order(ctx, order)
+        _batch(ctx, doc["order_no"], "ORDER_STATUS_CANCELLED", "", "", "")
+    elif via == "sfcc_pull":
+        doc, _ = _sfcc_order(ctx, order)
+        _pulled(ctx, {"orderNo": doc["order_no"], "orderStatus": "ORDER_STATUS_CANCELLED", "shippingStatus": ""})
 
 
 def approve(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
@@ -122,6 +157,32 @@ def export(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
     _clients(ctx).channeladvisor("POST", f"/v1/Orders({ca['ID']})/Export")
 
 
+def read(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
+    """The OMS reads the order through its API (the answer is kept for ``expect: {response: ...}``)."""
+    clients = _clients(ctx)
+    if via == "tiktok_api":
+        clients.tiktok("GET", "/order/202309/orders", order.shop_id, query={"ids": order.id})
+    elif via == "channeladvisor":
+        clients.ca_order(order.id)
+    elif via == "sfcc":
+        _, path = _sfcc_order(ctx, order)
+        clients.sfcc("GET", path)
+    else:
+        raise _refuse_unsupported(via, "seller.read")
+
+
+def pull(ctx: Context) -> None:
+    """The OMS lists the ChannelAdvisor orders it has not exported yet (CA-2: ``exported=false``)."""
+    _clients(ctx).channeladvisor("GET", "/v1/Orders", params={"exported": "false"})
+
+
+def subscribe(ctx: Context, shop_id: str, events: list[str], answers: list[int]) -> None:
+    """The OMS registers its webhook address for each event type (Update Shop Webhook, NOTE-2)."""
+    address = ctx.oms_endpoint().webhook_url(answers)
+    for event in events:
+        _clients(ctx).tiktok("PUT", "/event/202309/webhooks", shop_id, body={"event_type": event, "address": address})
+
+
 def _pending(order: Order) -> str:
     if order.pending_cancel_id is None:
         raise Refused("engine", "no_request", f"order {order.id} has no pending cancellation request")
@@ -137,3 +198,21 @@ def _sfcc_order(ctx: Context, order: Order) -> tuple[dict[str, Any], str]:
         raise Refused("sfcc", 404, f"order {order.id} is not in SFCC (yet)")
     site = next(s["site_id"] for s in sfcc.credentials()["sites"] if s["tiktok_shop_id"] == order.shop_id)
     return doc, f"/s/{site}/dw/shop/v22_6/orders/{doc['order_no']}"
+
+
+def _batch(ctx: Context, order_no: str, order_status: str, shipping: str, tracking: str, carrier: str) -> None:
+    """FUL-4 batch: one headerless CSV row, uploaded where SFCC's import job looks (every 15 minutes)."""
+    stamp = ctx.world.clock.now().strftime("%Y%m%dT%H%M%S")
+    row = ",".join((order_no, order_status, shipping, tracking, carrier))
+    _clients(ctx).webdav_put(f"{BATCH_FOLDER}/oms-status-{order_no}-{stamp}.csv", (row + "\n").encode())
+
+
+def _pulled(ctx: Context, row: dict[str, Any]) -> None:
+    """FUL-4 pull: the OMS now answers this status; SFCC's pull job (configured on first use) asks for it."""
+    oms = ctx.oms_endpoint()
+    oms.statuses[str(row["orderNo"])] = row
+    sfcc = ctx.world.systems["sfcc"]
+    from simulator.sfcc.jobs import PULL_JOB
+
+    if not sfcc.config.jobs.get(PULL_JOB, {}).get("url"):
+        sfcc.configure_oms_pull(oms.pull_url(sfcc.mount))

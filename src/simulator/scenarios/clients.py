@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -30,18 +31,51 @@ class Refused(Exception):
         self.message = message
 
 
+@dataclass
+class Call:
+    """One message between actors, for reports: an API call (with its answer) or an actor's action.
+
+    ``seq`` is the journal position before it happened, so its effects in the journal come after it.
+    """
+
+    at: str
+    seq: int
+    source: str  # lane: buyer, tiktok, sfcc, channeladvisor, oms, carrier
+    target: str
+    label: str
+    ok: bool = True
+    via: str | None = None
+    status: int | None = None
+    code: Any = None
+    body: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (without the response body)."""
+        return {"at": self.at, "seq": self.seq, "source": self.source, "target": self.target, "label": self.label,
+                "ok": self.ok, "via": self.via, "status": self.status, "code": self.code}
+
+
 class Clients:
-    """Lazily built, per-world clients for the three vendor APIs."""
+    """Lazily built, per-world clients for the three vendor APIs; every call is kept in ``calls``."""
 
-    def __init__(self, world: World) -> None:
-        from simulator.app import create_app
+    def __init__(self, world: World, calls: list[Call] | None = None, app: Any = None) -> None:
+        """``app``: the WSGI app serving ``world`` (default: a new one)."""
+        if app is None:
+            from simulator.app import create_app
 
+            app = create_app(world)
         self.world = world
-        self.session = in_process_session(create_app(world), BASE)
+        self.calls: list[Call] = calls if calls is not None else []
+        self.session = in_process_session(app, BASE)
         self._tiktok_tokens: dict[str, str] = {}
         self._ca_token: str | None = None
         self._sfcc_token: str | None = None
         self._credentials: dict[str, Any] | None = None
+
+    def _record(self, via: str, target: str, method: str, path: str, seq: int, status: int, code: Any,
+                body: Any, ok: bool) -> None:
+        at = self.world.clock.now().isoformat().replace("+00:00", "Z")
+        self.calls.append(Call(at, seq, "oms", target, f"{method} {path}", ok, via, status, code, body))
 
     def credentials(self, system: str) -> Any:
         """The world's seeded credentials for ``system`` (fixed for a world's life: read once)."""
@@ -75,8 +109,12 @@ class Clients:
                   **(query or {})}
         raw = json.dumps(body).encode() if body is not None else b""
         params["sign"] = sign(secret, path, params, raw)
-        answer = self.session.request(method, BASE + path, params=params, data=raw or None, headers={
-            "x-tts-access-token": self._tiktok_token(shop_id), "content-type": "application/json"}).json()
+        token, seq = self._tiktok_token(shop_id), len(self.world.journal)
+        response = self.session.request(method, BASE + path, params=params, data=raw or None, headers={
+            "x-tts-access-token": token, "content-type": "application/json"})
+        answer = response.json()
+        self._record("tiktok_api", "tiktok", method, path, seq, response.status_code, answer["code"], answer,
+                     answer["code"] == 0)
         if answer["code"] != 0:
             raise Refused("tiktok_api", answer["code"], answer["message"])
         return answer["data"]
@@ -85,6 +123,7 @@ class Clients:
     def channeladvisor(self, method: str, path: str, *, json_body: Any = None,
                        params: dict[str, str] | None = None) -> requests.Response:
         """A call with a fresh-enough access token (re-authenticates on 401, as CA clients must)."""
+        seq = len(self.world.journal)
         for attempt in (1, 2):
             if self._ca_token is None or attempt == 2:
                 app = self.credentials("channeladvisor")["applications"][0]
@@ -96,9 +135,13 @@ class Clients:
                                             headers={"Authorization": f"Bearer {self._ca_token}"})
             if response.status_code != 401:
                 break
+        body = _json(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
+        self._record("channeladvisor", "channeladvisor", method, path, seq, response.status_code,
+                     code or response.status_code, body, response.status_code < 400)
         if response.status_code >= 400:
-            body = response.json() if response.content else {}
-            message = body.get("error", {}).get("message") if isinstance(body.get("error"), dict) else str(body)
+            message = error.get("message") if isinstance(error, dict) else str(body)
             raise Refused("channeladvisor", response.status_code, str(message))
         return response
 
@@ -116,6 +159,7 @@ class Clients:
         creds = self.credentials("sfcc")
         client = next(c for c in creds["api_clients"] if "OMS" in c["name"])
         user = next(u for u in creds["bm_users"] if u["login"].startswith("oms"))
+        seq = len(self.world.journal)
         for attempt in (1, 2):
             if self._sfcc_token is None or attempt == 2:
                 basic = base64.b64encode(
@@ -129,7 +173,29 @@ class Clients:
                 "Authorization": f"Bearer {self._sfcc_token}", "x-dw-client-id": client["client_id"]})
             if response.status_code != 401:
                 break
+        body = _json(response)
+        fault = body.get("fault", {}) if isinstance(body, dict) else {}
+        self._record("sfcc", "sfcc", method, path, seq, response.status_code, fault.get("type", response.status_code),
+                     body, response.status_code < 400)
         if response.status_code >= 400:
-            fault = (response.json() if response.content else {}).get("fault", {})
             raise Refused("sfcc", fault.get("type", response.status_code), str(fault.get("message", "")))
         return response
+
+    def webdav_put(self, relative: str, data: bytes) -> requests.Response:
+        """The OMS uploads a file into IMPEX over WebDAV (Basic ``login:webdav_access_key``; FUL-4 batch)."""
+        user = next(u for u in self.credentials("sfcc")["bm_users"] if u["login"].startswith("oms"))
+        seq = len(self.world.journal)
+        path = f"/on/demandware.servlet/webdav/Sites/IMPEX/{relative}"
+        response = self.session.put(BASE + path, data=data, auth=(user["login"], user["webdav_access_key"]))
+        self._record("sfcc", "sfcc", "PUT", path, seq, response.status_code, response.status_code, None,
+                     response.status_code < 400)
+        if response.status_code >= 400:
+            raise Refused("sfcc", response.status_code, response.text[:200])
+        return response
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json() if response.content else {}
+    except ValueError:
+        return {"text": response.text[:500]}

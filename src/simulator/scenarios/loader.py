@@ -1,4 +1,4 @@
-"""Load scenario YAML with line numbers, validate it, and report every problem as ``file:line: message``."""
+"""Load scenario YAML with line numbers; every problem is reported as ``file:line: message``, all at once."""
 
 from __future__ import annotations
 
@@ -10,24 +10,45 @@ import yaml
 
 from simulator.scenarios.schema import ACTIONS, validate_args
 
+TOP_KEYS = ("name", "rules", "steps", "description", "seed", "start", "profile_overrides", "config", "systems")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file, at a line."""
+
+    line: int
+    message: str
+
 
 class ScenarioError(Exception):
-    """A scenario file that cannot be used; the message starts with ``file:line``."""
+    """A scenario file that cannot be used; each line of the message starts with ``file:line``."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__("\n".join(f"{path}:{p.line}: {p.message}" for p in self.problems))
 
 
 @dataclass(frozen=True)
 class Step:
-    """One action (or expectation) with its arguments and where it is written."""
+    """One action (or expectation) with its arguments, where it is written, and the rules it proves."""
 
     action: str
     args: Any
     line: int
     expect_error: dict[str, Any] | None = None
+    proves: tuple[str, ...] = ()
+
+    @property
+    def is_expectation(self) -> bool:
+        """True for an ``expect`` step or a step that expects a refusal."""
+        return self.action == "expect" or self.expect_error is not None
 
 
 @dataclass
 class Scenario:
-    """A replayable story: metadata, the rule IDs it proves, and its steps."""
+    """A replayable story: metadata, the rule IDs its expectations prove, and its steps."""
 
     path: Path
     name: str
@@ -38,6 +59,8 @@ class Scenario:
     start: str | None = None
     profile_overrides: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    systems: list[str] = field(default_factory=list)  # to install; filled by the checks when not given
+    rules_line: int = 1
 
     @property
     def location(self) -> str:
@@ -54,69 +77,109 @@ def _plain(node: yaml.Node) -> Any:
         loader.dispose()
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Parse and validate one scenario file."""
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def parse_scenario(path: Path, text: str | None = None) -> Scenario:
+    """Parse one file into a :class:`Scenario` (structure and argument schemas; no semantic checks).
+
+    Raises:
+        ScenarioError: with every problem found.
+    """
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(path.read_text(encoding="utf-8") if text is None else text, Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, [Problem(1, f"cannot read the file: {exc}")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise ScenarioError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ScenarioError(path, [Problem(mark.line + 1 if mark else 1,
+                                           f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
     if not isinstance(root, yaml.MappingNode):
-        raise ScenarioError(f"{path}:1: a scenario is a mapping with name, rules and steps")
+        raise ScenarioError(path, [Problem(1, "a scenario is a mapping with name, rules and steps")])
+    problems: list[Problem] = []
     fields = {key.value: value for key, value in root.value}
+    for key_node, _ in root.value:
+        if key_node.value not in TOP_KEYS:
+            problems.append(Problem(_line(key_node), f"unknown key '{key_node.value}' (known: {', '.join(TOP_KEYS)})"))
     for required in ("name", "rules", "steps"):
         if required not in fields:
-            raise ScenarioError(f"{path}:{root.start_mark.line + 1}: missing '{required}'")
-    unknown = set(fields) - {"name", "rules", "steps", "description", "seed", "start", "profile_overrides", "config"}
-    if unknown:
-        key_node = next(k for k, _ in root.value if k.value in unknown)
-        raise ScenarioError(f"{path}:{key_node.start_mark.line + 1}: unknown key '{key_node.value}'")
-    rules = _plain(fields["rules"])
-    if not isinstance(rules, list) or not rules or not all(isinstance(r, str) for r in rules):
-        raise ScenarioError(f"{path}:{fields['rules'].start_mark.line + 1}: 'rules' lists the rule IDs proven")
-    steps_node = fields["steps"]
-    if not isinstance(steps_node, yaml.SequenceNode) or not steps_node.value:
-        raise ScenarioError(f"{path}:{steps_node.start_mark.line + 1}: 'steps' is a non-empty list")
-    steps = [_step(path, node) for node in steps_node.value]
-    return Scenario(
-        path=path, name=str(_plain(fields["name"])), rules=rules, steps=steps,
-        description=str(_plain(fields["description"])) if "description" in fields else "",
-        seed=int(_plain(fields["seed"])) if "seed" in fields else 0,
-        start=str(_plain(fields["start"])) if "start" in fields else None,
-        profile_overrides=_mapping(path, fields, "profile_overrides"),
-        config=_mapping(path, fields, "config"),
-    )
+            problems.append(Problem(_line(root), f"missing '{required}'"))
+    rules: list[str] = []
+    if "rules" in fields:
+        value = _plain(fields["rules"])
+        if not isinstance(value, list) or not value or not all(isinstance(r, str) for r in value):
+            problems.append(Problem(_line(fields["rules"]), "'rules' lists the rule IDs the expectations prove"))
+        else:
+            rules = value
+    steps: list[Step] = []
+    if "steps" in fields:
+        node = fields["steps"]
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            problems.append(Problem(_line(node), "'steps' is a non-empty list"))
+        else:
+            for step_node in node.value:
+                step = _step(step_node, problems)
+                if step is not None:
+                    steps.append(step)
+    scenario = Scenario(path=path, name=str(_plain(fields["name"])) if "name" in fields else path.stem,
+                        rules=rules, steps=steps, rules_line=_line(fields["rules"]) if "rules" in fields else 1)
+    _metadata(scenario, fields, problems)
+    if problems:
+        raise ScenarioError(path, problems)
+    return scenario
 
 
-def _mapping(path: Path, fields: dict[str, yaml.Node], key: str) -> dict[str, Any]:
-    if key not in fields:
-        return {}
-    value = _plain(fields[key])
-    if not isinstance(value, dict):
-        raise ScenarioError(f"{path}:{fields[key].start_mark.line + 1}: '{key}' is a mapping")
-    return value
+def _metadata(scenario: Scenario, fields: dict[str, yaml.Node], problems: list[Problem]) -> None:
+    kinds: dict[str, type | tuple[type, ...]] = {
+        "description": str, "seed": int, "start": str, "profile_overrides": dict, "config": dict, "systems": list}
+    for key, kind in kinds.items():
+        if key not in fields:
+            continue
+        value = _plain(fields[key])
+        if key == "start" and not isinstance(value, str):  # YAML reads an unquoted timestamp as a datetime
+            value = value.isoformat() if hasattr(value, "isoformat") else value
+        if not isinstance(value, kind) or isinstance(value, bool):
+            problems.append(Problem(_line(fields[key]), f"'{key}' is a {getattr(kind, '__name__', kind)}"))
+            continue
+        setattr(scenario, key, value)
 
 
-def _step(path: Path, node: yaml.Node) -> Step:
-    line = node.start_mark.line + 1
+def _step(node: yaml.Node, problems: list[Problem]) -> Step | None:
+    line = _line(node)
     if not isinstance(node, yaml.MappingNode) or not node.value:
-        raise ScenarioError(f"{path}:{line}: a step is a mapping like '- clock.advance: 1h'")
+        problems.append(Problem(line, "a step is a mapping like '- clock.advance: 1h'"))
+        return None
     entries = {k.value: v for k, v in node.value}
     expect_error = _plain(entries.pop("expect_error")) if "expect_error" in entries else None
     if len(entries) != 1:
-        raise ScenarioError(f"{path}:{line}: a step names exactly one action (found {sorted(entries)})")
+        problems.append(Problem(line, f"a step names exactly one action (found {', '.join(sorted(entries))})"))
+        return None
     action, value = next(iter(entries.items()))
     if action not in ACTIONS:
-        close = ", ".join(sorted(a for a in ACTIONS if a.split(".")[0] == action.split(".")[0])) or ", ".join(ACTIONS)
-        raise ScenarioError(f"{path}:{line}: unknown action '{action}' (known: {close})")
+        family = action.split(".")[0]
+        close = [a for a in ACTIONS if a.split(".")[0] == family] or list(ACTIONS)
+        problems.append(Problem(line, f"unknown action '{action}' (known: {', '.join(sorted(close))})"))
+        return None
     args = _plain(value)
     problem = validate_args(action, args)
     if problem:
-        raise ScenarioError(f"{path}:{line}: {action}: {problem}")
-    if expect_error is not None and not isinstance(expect_error, dict):
-        raise ScenarioError(f"{path}:{line}: expect_error is a mapping like {{reason: order_on_hold}}")
-    return Step(action, args, line, expect_error)
+        problems.append(Problem(line, f"{action}: {problem}"))
+        return None
+    proves: tuple[str, ...] = ()
+    if action == "expect":
+        proves = tuple(args.pop("proves", ()))
+        if not args or set(args) == {"order"}:
+            problems.append(Problem(line, "expect: checks nothing (add status, systems, deadlines, ...)"))
+    if expect_error is not None:
+        problem = validate_args("expect_error", expect_error)
+        if problem:
+            problems.append(Problem(line, f"expect_error: {problem} (a mapping like {{reason: order_on_hold}})"))
+            return None
+        proves = tuple(expect_error.pop("proves", ()))
+        if not expect_error:
+            problems.append(Problem(line, "expect_error: names no reason, rule, via or code"))
+    return Step(action, args, line, expect_error, proves)
 
 
 def discover(paths: list[Path]) -> list[Path]:
@@ -128,5 +191,5 @@ def discover(paths: list[Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise ScenarioError(f"{path}: no such file or directory")
+            raise FileNotFoundError(f"{path}: no such file or directory")
     return found

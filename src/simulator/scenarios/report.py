@@ -1,112 +1,161 @@
-"""Scenario reports: a terminal summary, JUnit XML for CI and an HTML page with a per-scenario timeline."""
+"""What every report shows: the run (results, invalid files, metadata), the coverage matrix and failure context."""
 
 from __future__ import annotations
 
-import html
-import xml.etree.ElementTree as ET
-from collections import defaultdict
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
+from simulator.clock import wall_time
+from simulator.rule_docs import rule_ids, rule_set
 from simulator.rules import format_duration
-from simulator.scenarios.runner import ScenarioResult
+from simulator.scenarios.library import library_dir
+from simulator.scenarios.loader import ScenarioError
+from simulator.scenarios.runner import Failure, ScenarioResult
+
+TAIL_HIDDEN = ("tiktok.request",)  # HTTP plumbing: the calls themselves are in the steps and the diagram
 
 
-def _span(result: ScenarioResult) -> str:
+def tts_version() -> str:
+    """The installed tts-sim version."""
+    try:
+        return version("tts-sim")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        return "unknown"
+
+
+@dataclass
+class RunInfo:
+    """Run metadata every report prints."""
+
+    version: str = field(default_factory=tts_version)
+    seed: int | None = None  # the --seed override; None: each scenario's own
+    started: str = field(default_factory=lambda: datetime.fromtimestamp(wall_time(), UTC).isoformat(timespec="seconds"))
+    paths: tuple[str, ...] = ()
+    mocks: str | None = None
+    wall_seconds: float = 0.0
+
+
+@dataclass
+class Run:
+    """One ``tts-sim run``: results in file order, the files that could not be used, metadata."""
+
+    results: list[ScenarioResult]
+    invalid: list[ScenarioError] = field(default_factory=list)
+    info: RunInfo = field(default_factory=RunInfo)
+
+    @property
+    def passed(self) -> int:
+        """Scenarios that passed."""
+        return sum(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> int:
+        """Scenarios that failed."""
+        return len(self.results) - self.passed
+
+    @property
+    def ok(self) -> bool:
+        """Every file valid and every scenario passed."""
+        return not self.invalid and not self.failed
+
+    def summary(self) -> str:
+        """``N passed, M failed`` (``, K invalid`` when files could not be used)."""
+        text = f"{self.passed} passed, {self.failed} failed"
+        return text + (f", {len(self.invalid)} invalid" if self.invalid else "")
+
+    def ordered(self) -> list[ScenarioResult]:
+        """Failures first, then scenarios with warnings, then the rest (file order within each)."""
+        return sorted(self.results, key=lambda r: (r.passed, not r.warnings))
+
+
+def coverage(results: Sequence[ScenarioResult]) -> dict[str, list[ScenarioResult]]:
+    """Rule ID -> the scenarios in which an expectation proving it held (every known rule, in document order)."""
+    matrix: dict[str, list[ScenarioResult]] = {rule: [] for rule in rule_ids()}
+    for result in results:
+        for rule in result.proven:
+            matrix.setdefault(rule, []).append(result)
+    return matrix
+
+
+def uncovered(results: Sequence[ScenarioResult]) -> list[str]:
+    """Known rule IDs no expectation proved in this run."""
+    return [rule for rule, proving in coverage(results).items() if not proving]
+
+
+def rule_title(rule: str) -> str:
+    """A rule's short title (empty for an unknown ID)."""
+    found = rule_set().rules.get(rule)
+    return found.title if found else ""
+
+
+def name_of(result: ScenarioResult) -> str:
+    """A scenario's file, shown relative to the library or the working directory when possible."""
+    return short_path(result.scenario.path)
+
+
+def short_path(path: Path) -> str:
+    """``path`` relative to the library or the working directory when inside one."""
+    for base in (library_dir(), Path.cwd()):
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def span(result: ScenarioResult) -> str:
+    """Virtual time the scenario covered."""
     if result.virtual_start is None or result.virtual_end is None:
         return "0s"
     return format_duration(result.virtual_end - result.virtual_start)
 
 
-def coverage(results: Sequence[ScenarioResult]) -> dict[str, list[str]]:
-    """Rule ID -> names of the passing scenarios that prove it."""
-    matrix: dict[str, list[str]] = defaultdict(list)
-    for result in results:
-        for rule in result.scenario.rules:
-            if result.passed:
-                matrix[rule].append(result.scenario.name)
-    return dict(sorted(matrix.items()))
-
-
-def _held(result: ScenarioResult) -> str:
+def held(result: ScenarioResult) -> str:
+    """``invariants held after N/M steps``."""
     return f"invariants held after {result.invariants_held}/{result.steps_run} steps"
 
 
-def terminal(results: Sequence[ScenarioResult]) -> str:
-    """Plain-text report; the last line is ``N passed, M failed``."""
-    lines = []
-    for r in results:
-        mark = "PASS" if r.passed else "FAIL"
-        lines.append(f"{mark}  {r.scenario.name}  [{', '.join(r.scenario.rules)}]  "
-                     f"{r.steps_run}/{len(r.scenario.steps)} steps, {_span(r)} virtual, {r.wall_seconds * 1000:.0f} ms, "
-                     f"{_held(r)}")
-        for f in r.failures:
-            lines.append(f"      {r.scenario.location}:{f.line}: {f.action}: {f.message}")
-        for warning in r.warnings:
-            lines.append(f"      WARNING {warning}")
-    matrix = coverage(results)
-    if matrix:
-        lines.append("")
-        lines.append("rules proven: " + ", ".join(f"{rule} ({len(names)})" for rule, names in matrix.items()))
-    flagged = sum(bool(r.warnings) for r in results)
-    if flagged:
-        lines.append(f"{flagged} scenario(s) flagged: a safeguarded environment would have let something out (SFCC-3)")
-    passed = sum(r.passed for r in results)
-    lines.append("")
-    lines.append(f"{passed} passed, {len(results) - passed} failed")
-    return "\n".join(lines)
+def failed_step_seq(result: ScenarioResult, failure: Failure) -> int:
+    """The journal position at the end of the failing step."""
+    return next((s.seq_end for s in result.steps if s.failure is failure), len(result.timeline))
 
 
-def junit(results: Sequence[ScenarioResult], path: Path) -> None:
-    """Write JUnit XML (one testcase per scenario, failures with file:line)."""
-    suite = ET.Element("testsuite", name="tts-sim scenarios", tests=str(len(results)),
-                       failures=str(sum(not r.passed for r in results)),
-                       time=f"{sum(r.wall_seconds for r in results):.3f}")
-    for r in results:
-        case = ET.SubElement(suite, "testcase", classname=Path(r.scenario.location).stem, name=r.scenario.name,
-                             time=f"{r.wall_seconds:.3f}", file=r.scenario.location)
-        props = ET.SubElement(case, "properties")
-        ET.SubElement(props, "property", name="rules", value=",".join(r.scenario.rules))
-        ET.SubElement(props, "property", name="invariants_held", value=f"{r.invariants_held}/{r.steps_run}")
-        for f in r.failures:
-            failure = ET.SubElement(case, "failure", message=f"{f.action}: {f.message}", type="ScenarioFailure")
-            failure.text = f"{r.scenario.location}:{f.line}: {f.action}: {f.message}"
-        if r.warnings:
-            ET.SubElement(case, "system-err").text = "\n".join(f"WARNING {w}" for w in r.warnings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+def journal_tail(result: ScenarioResult, failure: Failure, count: int = 8) -> list[dict[str, Any]]:
+    """The business journal entries just before (and during) the failing step, of its order when it names one."""
+    end = failed_step_seq(result, failure)
+    entries = [e for e in result.timeline if e["seq"] <= end and e["kind"] not in TAIL_HIDDEN]
+    step = next((s.step for s in result.steps if s.failure is failure), None)
+    alias = None
+    if step is not None:
+        alias = step.args if isinstance(step.args, str) else step.args.get("order") if isinstance(step.args, dict) else None
+    order_id = result.orders.get(str(alias)) if alias else None
+    if order_id is not None:
+        entries = [e for e in entries if e["data"].get("order_id") == order_id]
+    return entries[-count:]
 
 
-_STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.4rem}
-.pass{color:#1a7f37}.fail{color:#cf222e}.warn{color:#9a6700}details{margin:.6rem 0;border:1px solid #ddd;border-radius:6px;padding:.5rem}
-summary{cursor:pointer;font-weight:600}table{border-collapse:collapse;font-size:.85rem;margin-top:.5rem}
-td,th{border-bottom:1px solid #eee;padding:2px 8px;text-align:left;vertical-align:top}code{font-size:.8rem}"""
+def entry_text(entry: dict[str, Any], aliases: dict[str, str]) -> str:
+    """One journal entry on one line: time, kind, the order's alias, its data as JSON."""
+    data = dict(entry["data"])
+    order = data.pop("order_id", None)
+    who = f" [{aliases.get(order, order)}]" if order else ""
+    if {"old", "new"} <= data.keys():
+        change = f"{data.pop('old')} → {data.pop('new')}"
+        rest = f" {json_text(data)}" if data else ""
+        return f"{entry['at'][11:19]}  {entry['kind']}{who}  {change}{rest}"
+    return f"{entry['at'][11:19]}  {entry['kind']}{who}  {json_text(data)}"
 
 
-def html_report(results: Sequence[ScenarioResult], path: Path) -> None:
-    """Write a self-contained HTML page: a summary, failures and each scenario's journal timeline."""
-    esc = html.escape
-    passed = sum(r.passed for r in results)
-    parts = [f"<!doctype html><meta charset=utf-8><title>tts-sim scenarios</title><style>{_STYLE}</style>",
-             f"<h1>tts-sim scenarios: {passed} passed, {len(results) - passed} failed</h1>"]
-    for r in results:
-        cls = "pass" if r.passed else "fail"
-        parts.append(f"<details{' open' if not r.passed else ''}><summary class={cls}>"
-                     f"{'PASS' if r.passed else 'FAIL'} {esc(r.scenario.name)} "
-                     f"<small>[{esc(', '.join(r.scenario.rules))}] {_span(r)} virtual, {_held(r)}</small></summary>")
-        if r.scenario.description:
-            parts.append(f"<p>{esc(r.scenario.description)}</p>")
-        for f in r.failures:
-            parts.append(f"<p class=fail>{esc(r.scenario.location)}:{f.line}: {esc(f.action)}: {esc(f.message)}</p>")
-        for warning in r.warnings:
-            parts.append(f"<p class=warn>WARNING {esc(warning)}</p>")
-        aliases = {v: k for k, v in r.orders.items()}
-        parts.append("<table><tr><th>#</th><th>virtual time</th><th>kind</th><th>order</th><th>data</th></tr>")
-        for e in r.timeline:
-            data = {k: v for k, v in e["data"].items() if k not in ("topic", "order_id")}
-            order = e["data"].get("order_id", "")
-            parts.append(f"<tr><td>{e['seq']}</td><td>{esc(e['at'])}</td><td>{esc(e['kind'])}</td>"
-                         f"<td>{esc(aliases.get(order, order))}</td><td><code>{esc(str(data))}</code></td></tr>")
-        parts.append("</table></details>")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts), encoding="utf-8")
+def json_text(value: Any) -> str:
+    """Compact JSON (never a Python repr)."""
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+
+
+def aliases_by_id(result: ScenarioResult) -> dict[str, str]:
+    """Order id -> the scenario's alias."""
+    return {order_id: alias for alias, order_id in result.orders.items()}

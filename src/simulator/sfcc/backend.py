@@ -46,6 +46,7 @@ class SfccBackend:
         self.orders = OrderBook(self.config, world.clock, world.journal, self._catalog)
         self._impex_root: Path | None = Path(settings["impex_dir"]) if settings.get("impex_dir") else None
         self._temp_dir: str | None = None
+        self._resolved: dict[str, Path] = {}  # relative -> checked absolute path (jobs ask every 15 minutes)
         self._session: requests.Session | None = None
         self._mounts: dict[str, Any] = {}
         self.connector: Any = None  # the TikTok -> SFCC connector (feed pickup), set by its installer
@@ -76,9 +77,13 @@ class SfccBackend:
                 return None
             self._temp_dir = tempfile.mkdtemp(prefix="tts-sim-sfcc-impex-")
             self._impex_root = Path(self._temp_dir)
+        known = self._resolved.get(relative)
+        if known is not None:  # resolving costs a stat per path component: 2,880 job runs per 30 days
+            return known
         target = (self._impex_root / relative.strip("/")).resolve()
         if not target.is_relative_to(self._impex_root.resolve()):
             raise ValueError(f"path {relative!r} leaves the IMPEX folder")
+        self._resolved[relative] = target
         return target
 
     @property
@@ -205,6 +210,7 @@ class SfccBackend:
         if self._temp_dir:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = self._impex_root = None
+            self._resolved.clear()
 
 
 def install(world: World) -> SfccBackend:

@@ -138,8 +138,15 @@ class TikTokBackend:
         profile: str | None = None,
         split_packages: bool = False,
         delivery_option_id: str | None = None,
+        warehouse_id: str | None = None,
+        handling_days: int | None = None,
+        shipping_days: int | None = None,
     ) -> Order:
-        """A buyer places (and pays) an order in a shop; no items: one unit of the shop's first SKU in stock."""
+        """A buyer places (and pays) an order in a shop; no items: one unit of the shop's first SKU in stock.
+
+        ``warehouse_id`` picks one of the shop's warehouses (default: its default sales warehouse);
+        ``handling_days`` and ``shipping_days`` are the seller's Estimated Delivery Time settings (SLA-4).
+        """
         shop = self.shop(shop_id, profile)
         if not items:
             sku = next((s for s in self.catalog.shop_skus(shop.id)
@@ -147,7 +154,9 @@ class TikTokBackend:
             if sku is None:
                 raise KeyError(f"shop {shop.id} has no SKU in stock")
             items = [(sku.id, 1)]
-        warehouse = self.catalog.default_warehouse(shop.id)
+        warehouse = self.catalog.warehouses.get(warehouse_id) if warehouse_id else self.catalog.default_warehouse(shop.id)
+        if warehouse is not None and warehouse.shop_id != shop.id:
+            raise KeyError(f"warehouse {warehouse_id} is not a warehouse of shop {shop.id}")
         option_ids = warehouse.delivery_option_ids if warehouse else ()
         option = self.catalog.delivery_options.get(delivery_option_id or (option_ids[0] if option_ids else ""))
         buyer, address = fake_buyer(self.world.faker("en_GB" if shop.region == "UK" else "en_US"), shop.region)
@@ -157,6 +166,7 @@ class TikTokBackend:
             delivery_option_id=option.id if option else "", delivery_option_name=option.name if option else "",
             warehouse_id=warehouse.id if warehouse else "",
             shipping_fee=SHIPPING_FEES.get(option.type, Decimal(0)) if option else Decimal(0),
+            handling_days=handling_days, shipping_days=shipping_days,
         )
 
     # -- helpers for routes ----------------------------------------------------------------------

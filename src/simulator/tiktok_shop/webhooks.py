@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from simulator import delivery as outbound
 from simulator.engine.events import CancellationChanged, EngineEvent, OrderPlaced, OrderStatusChanged
+from simulator.engine.states import CancelStatus
 from simulator.tiktok_shop.errors import InvalidParameter
 from simulator.tiktok_shop.signing import webhook_signature
 
@@ -161,7 +162,9 @@ class WebhookDispatcher:
         if isinstance(event, CancellationChanged):
             cancellation = self.backend.engine.cancellations[event.cancel_id]
             return 11, {"order_id": event.order_id, "cancellations_role": event.role,
-                        "cancel_status": self.backend.serializer.cancel_status(cancellation.status),
+                        # The status of this change, not the cancellation's latest: events are flushed after
+                        # the operation, and an approval moves PENDING -> SUCCESS -> COMPLETE in one.
+                        "cancel_status": self.backend.serializer.cancel_status(CancelStatus(event.new)),
                         "cancel_id": event.cancel_id, "create_time": int(cancellation.create_time.timestamp())}
         if isinstance(event, OrderPlaced):
             order = self.backend.engine.orders[event.order_id]
