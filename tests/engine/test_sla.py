@@ -34,12 +34,13 @@ def test_sla1_friday_evening_order_due_thursday_across_weekend_and_holiday() -> 
     order = release(world, place(world))
     # hold ends Fri 19:00; Mon (1), Tue (2), Wed 11 Nov Veterans Day skipped, Thu (3)
     assert order.rts_sla_time == _local(2026, 11, 12, 19, 0)
-    world.advance(to=order.rts_sla_time - timedelta(seconds=1))
-    assert not order.dispatch_missed
+    world.advance(to=order.rts_sla_time)
+    assert not order.dispatch_missed  # shipping at the deadline instant is still on time (SLA-2)
     world.advance(seconds=1)
     assert order.dispatch_missed
     missed = world.journal.entries(kind="sla.dispatch_missed")
-    assert [(e.data["order_id"], e.at) for e in missed] == [(order.id, order.rts_sla_time)]
+    assert [(e.data["order_id"], e.data["deadline"], e.at - e.data["deadline"]) for e in missed] == [
+        (order.id, order.rts_sla_time, timedelta(microseconds=1))]
 
 
 def test_sla1_shipping_before_the_deadline_cancels_the_deadline_timer() -> None:

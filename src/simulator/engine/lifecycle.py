@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from simulator.engine.events import DispatchDeadlinePassed, OrderPlaced, StockCh
 from simulator.engine.models import LineItem, Order, Package
 from simulator.engine.states import Notice, OrderStatus, PackageStatus, Role
 
+_JUST_AFTER = timedelta(microseconds=1)
 _DONE_PACKAGE = frozenset({PackageStatus.FULFILLING, PackageStatus.COMPLETED, PackageStatus.CANCELLED})
 
 
@@ -161,8 +163,11 @@ class LifecycleOps(EngineBase):
             order.campaign = campaign.name if campaign else None
         order.cancel_order_sla_time = profile.auto_cancel.deadline(now, cal)
         self._set_status(order, OrderStatus.AWAITING_SHIPMENT, "release_hold")
+        # Shipping at the deadline instant is on time (SLA-2 counts rts_time > rts_sla_time as late): the
+        # deadline is missed only once that instant has passed.
         order.timers["dispatch"] = self.clock.schedule(
-            order.rts_sla_time, lambda: self._dispatch_deadline(order.id), kind="sla.dispatch", key=order.id
+            order.rts_sla_time + _JUST_AFTER, lambda: self._dispatch_deadline(order.id), kind="sla.dispatch",
+            key=order.id,
         )
         order.timers["auto_cancel"] = self.clock.schedule(
             order.cancel_order_sla_time, lambda: self._auto_cancel(order.id), kind="sla.auto_cancel", key=order.id
