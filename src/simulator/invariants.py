@@ -150,7 +150,7 @@ def _return_state(world: World, order: Order) -> Iterator[Violation]:
                         {"returns": [r.status for r in returns]})
         return
     open_ids = [r.id for r in returns if r.status in RETURN_OPEN]
-    if len(open_ids) > 1 or (open_ids[:1] or [None])[0] != order.open_return_id:
+    if len(open_ids) > 1 or (open_ids[0] if open_ids else None) != order.open_return_id:
         yield Violation("RET-1", order.id, ("engine",), "open returns disagree with the order",
                         {"open": open_ids, "open_return_id": order.open_return_id})
     if open_ids and order.status != OrderStatus.DELIVERED:
@@ -168,7 +168,7 @@ def _return_state(world: World, order: Order) -> Iterator[Violation]:
             if twice:
                 yield Violation("RET-1", order.id, ("engine",), "a unit is in two live returns",
                                 {"units": twice, "returns": [r.id, claimed[twice[0]]]})
-            claimed.update({li: r.id for li in r.line_item_ids})
+            claimed.update(dict.fromkeys(r.line_item_ids, r.id))
         asked = sum((prices[li] for li in r.line_item_ids), Decimal(0)) + r.refund_shipping_fee
         if r.refund_total != asked or (r.refund_amount is None) != (r.status != ReturnStatus.COMPLETE) or (
                 r.refund_amount is not None and not Decimal(0) < r.refund_amount <= r.refund_total):

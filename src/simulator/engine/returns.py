@@ -98,8 +98,8 @@ class ReturnOps(EngineBase):
         if order.open_return_id is not None:
             raise TransitionNotAllowed(machine="order", event="request_return", state=order.status,
                                        reason="return_in_process", rule="RET-1", entity_id=order.id)
-        kind = _enum(ReturnType, return_type, "return_type")
-        shipment = _enum(ShipmentType, shipment_type, "shipment_type")
+        kind = ReturnType(_enum(ReturnType, return_type, "return_type"))
+        shipment = ShipmentType(_enum(ShipmentType, shipment_type, "shipment_type"))
         lines = self._units_for(order, line_item_ids, skus)
         who = "buyer" if role == Role.BUYER else "seller"
         allowed = self.profile(order).return_reasons(who, order.region, kind if who == "buyer" else None)

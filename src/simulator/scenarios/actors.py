@@ -107,8 +107,8 @@ def _network(up: bool) -> Callable[[Context, Any], None]:
 def _buyer_return(ctx: Context, args: Any) -> None:
     order = ctx.order(args)
     options = args if isinstance(args, dict) else {}
-    kind = {"REFUND_ONLY": "REFUND"}.get(options.get("type", "RETURN_AND_REFUND"), options.get("type",
-                                                                                            "RETURN_AND_REFUND"))
+    asked = str(options.get("type", "RETURN_AND_REFUND"))
+    kind = "REFUND" if asked == "REFUND_ONLY" else asked
     skus = [(ctx.sku_of(order, i.get("sku", 0)), int(i.get("quantity", 1))) for i in options.get("items", [])]
     ctx.world.engine.request_return(order.id, kind, reason=options.get("reason"), skus=skus or None,
                                     shipment_type=options.get("shipment_type", "PLATFORM"))
