@@ -19,6 +19,7 @@ When do two systems "agree"? Each pair has its documented lag (docs/invariants.m
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,12 +98,18 @@ def engine_state(world: World) -> Iterator[Violation]:
         if not expected:
             yield Violation("LIFE-1", order.id, ("engine",), "order status contradicts its packages",
                             {"status": order.status, "packages": statuses})
+        yield from _package_lines(world, order)
         yield from _cancellation_state(world, order)
         yield from _return_state(world, order)
 
 
 def _order_status_allows(status: OrderStatus, packages: list[PackageStatus]) -> bool:
-    """LIFE-1: which package states each order status implies."""
+    """LIFE-1: which package states each order status implies (a package cancelled out of an open order, its
+    units cancelled or moved by CAN-L1/PKG-1, says nothing; an open order keeps at least one live package)."""
+    if status != OrderStatus.CANCELLED:
+        packages = [p for p in packages if p != PackageStatus.CANCELLED]
+        if not packages:
+            return False
     left = [p in PACKAGE_LEFT for p in packages]
     if status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT):
         return all(p == PackageStatus.TO_FULFILL for p in packages)
@@ -131,9 +138,51 @@ def _cancellation_state(world: World, order: Order) -> Iterator[Violation]:
         yield Violation("CAN-X1", order.id, ("engine",), "pending cancellation requests disagree with the order",
                         {"pending": pending, "pending_cancel_id": order.pending_cancel_id})
     succeeded = [c for c in records if c is not None and c.status in (CancelStatus.SUCCESS, CancelStatus.COMPLETE)]
-    if (order.status == OrderStatus.CANCELLED) != bool(succeeded) or len(succeeded) > 1:
-        yield Violation("CAN-X1", order.id, ("engine",), "a cancelled order has exactly one successful cancellation",
-                        {"status": order.status, "successful": [c.id for c in succeeded]})
+    # CAN-L1: every cancelled unit is in exactly one successful cancellation; the order is CANCELLED once all are.
+    covered = Counter(line for c in succeeded for line in c.line_item_ids)
+    cancelled = {li.id for li in order.line_items if li.status == OrderStatus.CANCELLED}
+    every = cancelled == {li.id for li in order.line_items}
+    if any(n > 1 for n in covered.values()) or set(covered) != cancelled or (
+            order.status == OrderStatus.CANCELLED) != every:
+        yield Violation("CAN-L1", order.id, ("engine",),
+                        "each cancelled unit has exactly one successful cancellation, all of them a cancelled order",
+                        {"status": order.status, "successful": [c.id for c in succeeded],
+                         "cancelled_units": sorted(cancelled)})
+    prices = {li.id: li.sale_price for li in order.line_items}
+    paid = order.paid_time is not None
+    shipping_refunds = 0
+    for c in succeeded:
+        extra = c.refund_total - sum((prices.get(li, Decimal(0)) for li in c.line_item_ids), Decimal(0))
+        shipping_refunds += bool(paid and extra and extra == order.shipping_fee)
+        if (paid and extra not in (Decimal(0), order.shipping_fee)) or (not paid and c.refund_total):
+            yield Violation("CAN-L1", order.id, ("engine",),
+                            f"cancellation {c.id} refunds other than its units (and the shipping fee)",
+                            {"refund_total": c.refund_total, "units": c.line_item_ids})
+    if shipping_refunds > 1 or (shipping_refunds and order.status != OrderStatus.CANCELLED):
+        yield Violation("CAN-L1", order.id, ("engine",), "the shipping fee is refunded only with the last units",
+                        {"status": order.status, "shipping_refunds": shipping_refunds})
+
+
+def _package_lines(world: World, order: Order) -> Iterator[Violation]:
+    """PKG-1/CAN-L1: each open unit is in exactly the package it names; a live package holds only open units."""
+    engine = world.engine
+    held: Counter[str] = Counter()
+    for package_id in order.package_ids:
+        package = engine.packages[package_id]
+        held.update(package.line_item_ids)
+        if package.status != PackageStatus.CANCELLED and (not package.line_item_ids or any(
+                li.status == OrderStatus.CANCELLED for li in order.line_items if li.id in package.line_item_ids)):
+            yield Violation("PKG-1", order.id, ("engine",), f"live package {package_id} is empty or holds cancelled units",
+                            {"line_item_ids": package.line_item_ids})
+    lines = {li.id for li in order.line_items}
+    for li in order.line_items:
+        inside = li.id in engine.packages[li.package_id].line_item_ids
+        if held[li.id] > 1 or (li.status != OrderStatus.CANCELLED and not inside):
+            yield Violation("PKG-1", order.id, ("engine",), f"unit {li.id} is not in exactly its own package",
+                            {"package_id": li.package_id, "packages_holding": held[li.id]})
+    if set(held) - lines:
+        yield Violation("PKG-1", order.id, ("engine",), "a package holds units of another order",
+                        {"units": sorted(set(held) - lines)})
 
 
 def _return_state(world: World, order: Order) -> Iterator[Violation]:
@@ -238,9 +287,9 @@ def stock(world: World) -> Iterator[Violation]:
             continue
         for li in order.line_items:
             package = engine.packages[li.package_id]
-            if package.rts_time is not None:
+            if package.rts_time is not None and li.id in package.line_item_ids:  # a unit cancelled out never left
                 shipped[li.sku_id] = shipped.get(li.sku_id, 0) + 1
-            elif order.status != OrderStatus.CANCELLED:
+            elif li.status != OrderStatus.CANCELLED:
                 reserved[li.sku_id] = reserved.get(li.sku_id, 0) + 1
     for sku in world.inventory.skus.values():
         seen = {"available": sku.available, "reserved": sku.reserved, "shipped": sku.shipped,

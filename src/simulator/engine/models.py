@@ -163,6 +163,7 @@ class Order:
     delivery_option_id: str = ""
     delivery_option_name: str = ""
     warehouse_id: str = ""
+    shipping_type: str = "SELLER"  # PKG-4: SELLER ships with its own tracking; TIKTOK: the platform's carrier
     shipping_fee: Decimal = Decimal("0")
     buyer_message: str = ""
     paid_time: datetime | None = None
