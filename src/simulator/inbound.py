@@ -164,6 +164,20 @@ def check_shape(value: Any, limits: Limits) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
+def json_int(value: Any) -> int | None:
+    """A JSON integer as JSON Schema reads one: an int, or a float with no fraction (``12.0``); else None.
+
+    Booleans are not integers, and floats past 2**53 are refused (they no longer name one integer).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return None
+
+
 def instant(text: str) -> datetime | None:
     """An ISO-8601 instant from client text (UTC), or None when unreadable, out-of-range offsets included
     (``0001-01-01T00:00:00+14:00`` overflows datetime when converted to UTC)."""

@@ -45,9 +45,10 @@ class TikTokSigner(AuthBase):
     """Signs each request as TikTok's gateway checks it (API doc sign-your-api-request).
 
     The contract declares the gateway's credentials as parameters (``app_key``, ``timestamp``, ``sign``,
-    ``shop_cipher`` in the query, ``x-tts-access-token`` header): a generated value of one of them is replaced
-    by the real one and a missing one stays missing, so cases that leave a credential out still test the
-    gateway's refusal; ``sign`` is then computed over the query and body bytes actually sent.
+    ``shop_cipher`` in the query, ``x-tts-access-token`` header; ``app_secret`` on the auth host): a generated
+    value of one of them is replaced by the real one, and a missing or empty one stays so, so cases that leave a
+    credential out still test the gateway's refusal; ``sign`` is then computed over the query and body bytes
+    actually sent.
     """
 
     app_key: str
@@ -59,9 +60,10 @@ class TikTokSigner(AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         parts = urlsplit(request.url or "")
         pairs = parse_qsl(parts.query, keep_blank_values=True)
-        real = {"app_key": self.app_key, "timestamp": str(int(self.now())), "shop_cipher": self.shop_cipher}
-        pairs = [(k, real.get(k, v)) for k, v in pairs]
-        if "x-tts-access-token" in request.headers:
+        real = {"app_key": self.app_key, "app_secret": self.app_secret, "timestamp": str(int(self.now())),
+                "shop_cipher": self.shop_cipher}
+        pairs = [(k, real[k] if k in real and v else v) for k, v in pairs]  # an empty one stays empty
+        if request.headers.get("x-tts-access-token"):
             request.headers["x-tts-access-token"] = self.access_token
         if any(k == "sign" for k, _ in pairs):
             body = request.body.encode() if isinstance(request.body, str) else request.body or b""

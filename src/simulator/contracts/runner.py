@@ -21,6 +21,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 from schemathesis.engine import from_schema as engine_for
 
+from simulator.contracts import checks as _checks  # noqa: F401 - registers the envelope-aware check
 from simulator.contracts.apis import APIS
 from simulator.contracts.auth import Auth
 
