@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 from simulator.contracts.runner import Failure, Result, SentRequest
 
-SKIP_HEADERS = {"content-length", "connection", "accept-encoding", "user-agent", "accept"}
+SKIP_HEADERS = {"content-length", "connection", "accept-encoding", "user-agent", "accept", "x-schemathesis-testcaseid"}
 
 
 def curl(request: SentRequest) -> str:

@@ -21,7 +21,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 from schemathesis.engine import from_schema as engine_for
 
-from simulator.contracts import checks as _checks  # noqa: F401 - registers the envelope-aware check
+from simulator.contracts.checks import business_code  # importing registers the envelope-aware check
 from simulator.contracts.apis import APIS
 from simulator.contracts.auth import Auth
 
@@ -63,6 +63,7 @@ class Result:
     phases: Counter[str] = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    answers: Counter[tuple[str, int, int | None]] = field(default_factory=Counter)  # (operation, status, code)
     seconds: float = 0.0
 
     @property
@@ -105,7 +106,8 @@ def _signing(schema: Any, signer: AuthBase | None) -> Iterator[None]:
 
 # -- configuration ---------------------------------------------------------------------------------
 def settings(api: str, base_url: str, auth: Auth, *, max_examples: int | None = None,
-             phases: tuple[str, ...] | None = None, seed: int = 0, workers: int = 1) -> dict[str, Any]:
+             phases: tuple[str, ...] | None = None, seed: int = 0, workers: int = 1,
+             mode: str | None = None) -> dict[str, Any]:
     """The schemathesis config dict of a run: the contract's settings plus URL, credentials and budget."""
     data = APIS[api].settings()
     data["base-url"] = base_url.rstrip("/")
@@ -116,6 +118,8 @@ def settings(api: str, base_url: str, auth: Auth, *, max_examples: int | None = 
     generation["database"] = "none"
     if max_examples is not None:
         generation["max-examples"] = max_examples
+    if mode is not None:
+        generation["mode"] = mode
     if auth.schemes:
         data.setdefault("auth", {})["openapi"] = auth.schemes
     if auth.parameters:
@@ -128,10 +132,13 @@ def settings(api: str, base_url: str, auth: Auth, *, max_examples: int | None = 
 
 
 def run(api: str, base_url: str, auth: Auth, *, progress: Progress | None = None, max_examples: int | None = None,
-        phases: tuple[str, ...] | None = None, seed: int = 0) -> Result:
-    """Check ``base_url`` against the ``api`` contract with every schemathesis check; never raises on failures."""
+        phases: tuple[str, ...] | None = None, seed: int = 0, mode: str | None = None) -> Result:
+    """Check ``base_url`` against the ``api`` contract with every schemathesis check; never raises on failures.
+
+    ``mode``: positive, negative or all (the settings' default: all); ``phases``: a subset of :data:`PHASES`.
+    """
     config = SchemathesisConfig.from_dict(settings(api, base_url, auth, max_examples=max_examples, phases=phases,
-                                                   seed=seed))
+                                                   seed=seed, mode=mode))
     schema = schemathesis.openapi.from_path(APIS[api].contract, config=config)
     result = Result(api, base_url.rstrip("/"))
     say = progress or (lambda _line: None)
@@ -150,8 +157,12 @@ def _record(event: Any, result: Result, seen: set[tuple[str, str, str | None]], 
     elif isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
         phase = event.phase.value if isinstance(event, events.ScenarioFinished) else "fuzzing"
         recorder = event.recorder
-        for node in recorder.cases.values():
+        for case_id, node in recorder.cases.items():
             result.cases[node.value.operation.label] += 1
+            interaction = recorder.interactions.get(case_id)
+            if interaction is not None and interaction.response is not None:
+                answer = interaction.response
+                result.answers[(node.value.operation.label, answer.status_code, business_code(answer))] += 1
         result.phases[phase] += len(recorder.cases)
         found = 0
         for case_id, checks in recorder.checks.items():
