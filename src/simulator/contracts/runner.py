@@ -77,31 +77,47 @@ class Result:
         return sum(self.phases.values())
 
 
-# -- signing every call of one schema --------------------------------------------------------------
-_SIGNERS: dict[int, AuthBase] = {}  # id(schema) -> its signer while a run is in progress (process wiring)
+# -- every call of one run: signing, and webhook addresses kept on this machine ---------------------------
+# A generated Update Shop Webhook address would make the server under test deliver webhooks to whatever host
+# the generator drew; every run subscribes this one instead (loopback, the discard port: refused at once).
+SAFE_WEBHOOK_ADDRESS = "http://127.0.0.1:9/tts-sim-contract-run"
+WEBHOOK_OPERATIONS = {"updateShopWebhook"}
+
+
+@dataclass
+class _Run:
+    signer: AuthBase | None
+
+
+_RUNS: dict[int, _Run] = {}  # id(schema) -> its run while in progress (process wiring, not simulation state)
 _HOOK_LOCK = threading.Lock()
 _HOOKED = False
 
 
 def _before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
-    signer = _SIGNERS.get(id(case.operation.schema))
-    if signer is not None:
-        kwargs["auth"] = signer  # requests runs it on the prepared request: the final URL and body bytes
+    current = _RUNS.get(id(case.operation.schema))
+    if current is None:
+        return
+    if current.signer is not None:
+        kwargs["auth"] = current.signer  # requests runs it on the prepared request: the final URL and body bytes
+    body = case.body
+    if case.operation.definition.raw.get("operationId") in WEBHOOK_OPERATIONS and isinstance(body, dict) \
+            and isinstance(body.get("address"), str) and body["address"]:
+        body["address"] = SAFE_WEBHOOK_ADDRESS
 
 
 @contextmanager
-def _signing(schema: Any, signer: AuthBase | None) -> Iterator[None]:
+def _hooked(schema: Any, signer: AuthBase | None) -> Iterator[None]:
     global _HOOKED
     with _HOOK_LOCK:
         if not _HOOKED:  # one global hook (schemathesis dispatches before_call globally), keyed by schema
             schemathesis.hook("before_call")(_before_call)
             _HOOKED = True
-    if signer is not None:
-        _SIGNERS[id(schema)] = signer
+    _RUNS[id(schema)] = _Run(signer)
     try:
         yield
     finally:
-        _SIGNERS.pop(id(schema), None)
+        _RUNS.pop(id(schema), None)
 
 
 # -- configuration ---------------------------------------------------------------------------------
@@ -143,7 +159,7 @@ def run(api: str, base_url: str, auth: Auth, *, progress: Progress | None = None
     result = Result(api, base_url.rstrip("/"))
     say = progress or (lambda _line: None)
     seen: set[tuple[str, str, str | None]] = set()
-    with _signing(schema, auth.signer):
+    with _hooked(schema, auth.signer):
         for event in engine_for(schema).execute():
             _record(event, result, seen, say)
     return result
