@@ -21,9 +21,9 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 from schemathesis.engine import from_schema as engine_for
 
-from simulator.contracts.checks import business_code  # importing registers the envelope-aware check
 from simulator.contracts.apis import APIS
 from simulator.contracts.auth import Auth
+from simulator.contracts.checks import business_code  # importing registers the envelope-aware check
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 Progress = Callable[[str], None]
