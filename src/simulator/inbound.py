@@ -32,6 +32,8 @@ class Refusal(StrEnum):
     BAD_UNICODE = "invalid_unicode"
     TOO_DEEP = "json_too_deep"
     TOO_MANY_VALUES = "json_too_large"
+    INVALID_PARAMETER = "invalid_parameter"  # a query, path or header value its contract refuses (--validate)
+    INVALID_FIELD = "invalid_field"  # a body field its contract refuses (--validate)
 
 
 class InputError(Exception):

@@ -129,6 +129,8 @@ def settings(api: str, base_url: str, auth: Auth, *, max_examples: int | None = 
     data["base-url"] = base_url.rstrip("/")
     data["seed"] = seed
     data["workers"] = workers
+    # Hypothesis' timing health checks would make a run on a loaded machine differ from one on an idle one.
+    data.setdefault("suppress-health-check", ["all"])
     generation = data.setdefault("generation", {})
     generation.setdefault("deterministic", True)
     generation["database"] = "none"
