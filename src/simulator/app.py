@@ -53,7 +53,10 @@ def create_app(
         # The vendor whose URL space the path is in answers; else the first served system.
         owner = next(((n, s) for n, s in served if s.owns_path(path)), served[0] if served else None)
         if owner is not None:
-            return systems.not_found(owner[0], owner[1], request.method, path)
+            answer = systems.not_found(owner[0], owner[1], request.method, path)
+            if answer.status_code == 405 and "Allow" not in answer.headers:  # RFC 9110: a 405 names what is allowed
+                answer.headers["Allow"] = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
+            return answer
         resp = jsonify(error="not_emulated", message=f"{request.method} {path} is not emulated")
         resp.status_code = 404
         return resp

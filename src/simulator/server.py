@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # keeps Flask out of the CLI's import time
 
 ENV = {"seed": "TTS_SIM_SEED", "mocks": "TTS_SIM_MOCKS", "clock": "TTS_SIM_CLOCK", "speed": "TTS_SIM_SPEED",
        "strict": "TTS_SIM_STRICT_WEBHOOKS", "webhook_timeout": "TTS_SIM_WEBHOOK_TIMEOUT",
-       "parent": "TTS_SIM_SERVER_PID", "start": "TTS_SIM_START", "log": "TTS_SIM_LOG"}
+       "parent": "TTS_SIM_SERVER_PID", "start": "TTS_SIM_START", "log": "TTS_SIM_LOG", "validate": "TTS_SIM_VALIDATE"}
 # Seconds granian waits for its worker to stop: in-flight webhook attempts end within their deadline.
 WORKER_STOP_TIMEOUT = 30
 MOCKS_ERRORS = (OSError, ValueError, LookupError, TypeError, AttributeError, yaml.YAMLError)
@@ -71,9 +71,18 @@ def build_app() -> Any:
     """The WSGI app of a server worker, built from the ``TTS_SIM_*`` environment (granian factory)."""
     from simulator.app import create_app
 
-    app = create_app(**settings())
+    app = _validated(create_app(**settings()))
     _serving(app.extensions["tts_sim"])
     return _logged(app, app.extensions["tts_sim"])
+
+
+def _validated(app: Any) -> Any:
+    """``--validate``: every request checked against its API's contract (simulator.contracts.validation)."""
+    if os.environ.get(ENV["validate"]) == "1":
+        from simulator.contracts.validation import enable
+
+        enable(app)
+    return app
 
 
 def _logged(app: Any, holder: WorldHolder) -> Any:
@@ -104,7 +113,7 @@ def build_port_apps(first: int) -> Any:
 
     world_settings = settings()
     holder = WorldHolder(World.create(**world_settings), factory_kwargs=world_settings)
-    apps = {port: create_app(names=[name], holder=holder) for name, port in system_ports(first).items()}
+    apps = {port: _validated(create_app(names=[name], holder=holder)) for name, port in system_ports(first).items()}
     _serving(holder)
 
     def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
@@ -226,6 +235,7 @@ def serve(args: argparse.Namespace) -> int:
     os.environ[ENV["strict"]] = "1" if args.strict_webhooks else "0"
     os.environ[ENV["parent"]] = str(os.getpid())
     os.environ[ENV["log"]] = "1" if args.log else "0"
+    os.environ[ENV["validate"]] = "1" if args.validate else "0"
     if args.start is not None:
         os.environ[ENV["start"]] = args.start.isoformat()
     if args.webhook_timeout is not None:
@@ -299,6 +309,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--log", action="store_true",
                    help="print one line per request: virtual time, system, method, path, status, vendor code "
                         "(and the expected string-to-sign for a TikTok 106001)")
+    p.add_argument("--validate", action="store_true",
+                   help="check every request against its API's contract: a non-conforming one gets the vendor's "
+                        "validation error and an x-tts-sim-violation header naming the rule and location")
     p.add_argument("--strict-webhooks", action="store_true",
                    help="accept only HTTPS domain webhook addresses (TikTok's rule; off: any http(s) URL)")
     p.add_argument("--webhook-timeout", type=float, default=None, metavar="SECONDS",

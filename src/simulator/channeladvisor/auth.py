@@ -97,7 +97,9 @@ class TokenService:
 
     def _client(self, basic: tuple[str, str] | None) -> Application:
         if basic is None:
-            raise TokenError("invalid_client", "Send the application id and shared secret as HTTP Basic credentials.")
+            # RFC 6749 5.2: no client authentication at all is 401 with a challenge (a wrong secret stays 400).
+            raise TokenError("invalid_client", "Send the application id and shared secret as HTTP Basic credentials.",
+                             status=401)
         app = self._apps.get(basic[0])
         if app is None or app.shared_secret != basic[1]:
             raise TokenError("invalid_client", "The application id or shared secret is not valid.")

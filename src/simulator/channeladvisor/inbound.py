@@ -25,7 +25,7 @@ def error(exc: InputError) -> CaError:
         return UriTooLong(exc.message)
     if exc.refusal is Refusal.MEDIA_TYPE:
         return UnsupportedMediaType(exc.message)
-    if exc.refusal in (Refusal.BAD_QUERY, Refusal.DUPLICATE):
+    if exc.refusal in (Refusal.BAD_QUERY, Refusal.DUPLICATE, Refusal.INVALID_PARAMETER):
         return ODataQueryError(exc.message)
     return CaError(exc.message)
 
