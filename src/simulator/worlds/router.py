@@ -102,11 +102,10 @@ def call(app: WSGI, environ: dict[str, Any]) -> Captured:
     return answer["status"], answer["headers"], body
 
 
-class _Reset:
-    """An answer whose body ends before its ``Content-Length``: the server closes the connection mid-answer."""
-
-    def __iter__(self) -> Any:
-        raise ConnectionResetError("injected fault: connection reset")
+def _reset(body: bytes) -> Iterable[bytes]:
+    """An answer cut short: half its body, then the connection is dropped (servers close it on a failing body)."""
+    yield body[: len(body) // 2] or b"{"
+    raise ConnectionResetError("injected fault: connection reset")
 
 
 class WorldRouter:
@@ -166,6 +165,6 @@ class WorldRouter:
         if reset:
             start_response(status, [(k, v) for k, v in headers if k.lower() != "content-length"]
                            + [("Content-Length", str(len(body) + 1))])
-            return _Reset()
+            return _reset(body)
         start_response(status, headers)
         return [body]
