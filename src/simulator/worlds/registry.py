@@ -300,7 +300,8 @@ class WorldRegistry:
     def sweep(self, *, force: bool = False) -> None:
         """Delete worlds idle longer than ``idle_seconds`` (at most once a second unless ``force``)."""
         now = wall_monotonic()
-        if self.idle_seconds is None or (not force and now - self._last_sweep < SWEEP_INTERVAL):
+        if self.idle_seconds is None or (
+                not force and now - self._last_sweep < min(SWEEP_INTERVAL, self.idle_seconds / 2)):
             return
         with self._lock:
             self._last_sweep = now

@@ -120,13 +120,13 @@ class WorldRouter:
         if replayed is not None:  # a command from a log: the world is given, nothing is logged again
             environ[HOLDER_KEY] = replayed
             return self.inner(environ, start_response)
+        self.registry.sweep()
         try:
             slot = self._select(environ)
         except WorldRefused as refused:
             return _json(start_response, refused.status, refused.slug, refused.message)
         environ[HOLDER_KEY] = slot.holder
         slot.touched = wall_monotonic()
-        self.registry.sweep()
         if slot.broken is not None:
             return _json(start_response, 503, "world_unavailable", f"world {slot.world_id} is unavailable: {slot.broken}")
         recorder, world = slot.recorder, slot.world
