@@ -257,11 +257,11 @@ def _check_data(args: argparse.Namespace) -> None:
     try:
         store = Store(Path(args.data))
         store.lock(wait=0)
-    except OSError as exc:
-        raise StartupError(f"--data {args.data}: {exc.strerror or exc}", status=1) from exc
-    except TimeoutError:
+    except TimeoutError:  # before OSError, its base class
         raise StartupError(f"--data {args.data}: in use by another tts-sim serve; stop it or choose another "
                            "directory", status=1) from None
+    except OSError as exc:
+        raise StartupError(f"--data {args.data}: {exc.strerror or exc}", status=1) from exc
     store.unlock()
 
 
