@@ -129,6 +129,7 @@ def test_kill_9_mid_traffic_and_a_restart_find_both_worlds_exactly_as_acknowledg
     finally:
         output = _stop(restarted)
     assert "tts-sim: world a restored:" in output and "tts-sim: world b restored:" in output, output
+    assert "undelivered webhook(s) stay in --data and go out when the server restarts" in output, output
 
 
 def test_a_partner_client_sees_36009002_and_429_then_recovers_with_backoff(tmp_path: Path) -> None:

@@ -114,6 +114,7 @@ class WorldRegistry:
         self.max_worlds, self.idle_seconds = max_worlds, idle_seconds
         self._slots: dict[str, Slot] = {}
         self._creating: set[str] = set()
+        self._discarding: set[str] = set()
         self._expired: deque[str] = deque(maxlen=1000)
         self._lock = threading.RLock()
         self._last_sweep = wall_monotonic()
@@ -247,7 +248,7 @@ class WorldRegistry:
                 raise WorldRefused("too_many_worlds", f"this server hosts its maximum of {self.max_worlds} worlds "
                                                       "(serve --max-worlds); DELETE /_sim/worlds/{id} one first", 409)
             world_id = world_id or self._new_id()
-            if world_id in self._slots or world_id in self._creating or world_id == DEFAULT_ID:
+            if world_id in self._slots or world_id in self._creating | self._discarding or world_id == DEFAULT_ID:
                 raise WorldRefused("world_exists", f"a world {world_id} already exists", 409)
             self._creating.add(world_id)
         try:
@@ -298,20 +299,34 @@ class WorldRegistry:
             return world.journal.entries(since=seq, kind="webhook.dropped")
 
     def sweep(self, *, force: bool = False) -> None:
-        """Delete worlds idle longer than ``idle_seconds`` (at most once a second unless ``force``)."""
+        """Expire worlds idle longer than ``idle_seconds`` (at most twice per idle period unless ``force``).
+
+        An expired world is refused at once; it is closed and its data removed on a thread of its own,
+        so a request that happens to sweep never waits for another world's webhooks to finish.
+        """
         now = wall_monotonic()
         if self.idle_seconds is None or (
                 not force and now - self._last_sweep < min(SWEEP_INTERVAL, self.idle_seconds / 2)):
             return
         with self._lock:
             self._last_sweep = now
-            idle = [i for i, s in self._slots.items() if i != DEFAULT_ID and now - s.touched > self.idle_seconds]
-        for world_id in idle:
+            idle = [s for i, s in self._slots.items() if i != DEFAULT_ID and now - s.touched > self.idle_seconds]
+            for slot in idle:
+                del self._slots[slot.world_id]
+                self._expired.append(slot.world_id)
+                self._discarding.add(slot.world_id)  # the id stays taken until its data is gone
+        if idle:
+            threading.Thread(target=self._discard, args=(idle,), name="tts-sim-expiry", daemon=True).start()
+
+    def _discard(self, slots: list[Slot]) -> None:
+        for slot in slots:
             try:
-                self.delete(world_id)
-            except WorldRefused:
-                continue
-            self._expired.append(world_id)
+                self._close(slot)
+                if self.store is not None:
+                    self.store.remove(slot.world_id)
+            finally:
+                with self._lock:
+                    self._discarding.discard(slot.world_id)
 
     def reset(self, world_id: str, seed: int | None) -> World:
         """``POST /_sim/reset``: the world starts over from its params (another ``seed`` if given)."""
