@@ -34,6 +34,8 @@ class Refusal(StrEnum):
     TOO_MANY_VALUES = "json_too_large"
     INVALID_PARAMETER = "invalid_parameter"  # a query, path or header value its contract refuses (--validate)
     INVALID_FIELD = "invalid_field"  # a body field its contract refuses (--validate)
+    RATE_LIMITED = "rate_limited"  # an injected fault (simulator.faults): the vendor's rate-limit answer
+    SERVER_ERROR = "server_error"  # an injected fault: the vendor's 5xx answer
 
 
 class InputError(Exception):
@@ -47,7 +49,11 @@ class InputError(Exception):
     @property
     def status(self) -> int:
         """The HTTP status a vendor without its own table uses."""
-        return {Refusal.TOO_LARGE: 413, Refusal.URI_TOO_LONG: 414, Refusal.MEDIA_TYPE: 415}.get(self.refusal, 400)
+        return STATUSES.get(self.refusal, 400)
+
+
+STATUSES = {Refusal.TOO_LARGE: 413, Refusal.URI_TOO_LONG: 414, Refusal.MEDIA_TYPE: 415, Refusal.RATE_LIMITED: 429,
+            Refusal.SERVER_ERROR: 500}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from simulator.channeladvisor.errors import TokenError, Unauthorized
@@ -94,6 +94,14 @@ class TokenService:
         if grant is None or self._clock.now() >= grant.expires:
             raise Unauthorized()
         return grant
+
+    def expire(self, token: str, now: datetime) -> bool:
+        """Make an access token expire at ``now`` (fault ``token_expired``); False when it is unknown."""
+        grant = self._tokens.get(token)
+        if grant is None:
+            return False
+        self._tokens[token] = replace(grant, expires=min(grant.expires, now))
+        return True
 
     def _client(self, basic: tuple[str, str] | None) -> Application:
         if basic is None:

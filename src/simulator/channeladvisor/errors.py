@@ -34,6 +34,20 @@ class ODataQueryError(CaError):
     code = "InvalidQuery"
 
 
+class TooManyRequests(CaError):
+    """429 Too Many Requests (CA HTTP status codes page: clients retry with backoff)."""
+
+    status = 429
+    code = "TooManyRequests"
+
+
+class ServerError(CaError):
+    """500: a CA-side failure (CA HTTP status codes page: retry with backoff)."""
+
+    status = 500
+    code = "InternalServerError"
+
+
 class RequestTooLarge(CaError):
     """413 Request Entity Too Large (CA HTTP status codes page): the body is over the limit."""
 

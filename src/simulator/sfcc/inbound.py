@@ -17,6 +17,10 @@ def read() -> Inbound:
 
 def fault(exc: InputError) -> E.OcapiFault:
     """The OCAPI fault for an input refusal."""
+    if exc.refusal is Refusal.RATE_LIMITED:
+        return E.QuotaExceededException()
+    if exc.refusal is Refusal.SERVER_ERROR:
+        return E.InternalServerErrorException()
     if exc.refusal is Refusal.TOO_LARGE:
         return E.RequestEntityTooLargeException(exc.message)
     if exc.refusal in (Refusal.URI_TOO_LONG, Refusal.BAD_QUERY, Refusal.DUPLICATE, Refusal.INVALID_PARAMETER):

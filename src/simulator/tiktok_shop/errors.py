@@ -382,6 +382,10 @@ ENGINE_CODES: dict[str, dict[str, type[TikTokError]]] = {
 
 def from_input(exc: InputError) -> TikTokError:
     """The gateway error for an input-layer refusal: 36009022 for the body, 36009004 for the query."""
+    if exc.refusal is Refusal.RATE_LIMITED:
+        return TooManyRequests()
+    if exc.refusal is Refusal.SERVER_ERROR:
+        return InternalError("Internal error. Please retry later.")
     if exc.refusal is Refusal.TOO_LARGE:
         return BodyTooLarge(f"Invalid body format. {exc.message}")
     if exc.refusal in (Refusal.URI_TOO_LONG, Refusal.BAD_QUERY, Refusal.DUPLICATE, Refusal.INVALID_PARAMETER,
