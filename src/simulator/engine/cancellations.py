@@ -102,6 +102,19 @@ class CancellationOps(EngineBase):
         self._before_cancel(order, event)
         return self._platform_cancel(order, cause, event)
 
+    def units_for_skus(self, order_id: str, skus: Sequence[tuple[str, int]]) -> list[str]:
+        """``skus[{sku_id, quantity}]`` as unit ids (CAN-L1): that many open units of each SKU, unshipped first."""
+        order = self.order(order_id)
+        chosen: list[str] = []
+        for sku_id, quantity in skus:
+            units = sorted((li for li in active_lines(order) if li.sku_id == sku_id and li.id not in chosen),
+                           key=lambda li: self.packages[li.package_id].status != PackageStatus.TO_FULFILL)
+            if len(units) < quantity:
+                raise InvalidRequest(f"order {order.id} has {len(units)} open unit(s) of SKU {sku_id}, {quantity} "
+                                     "named", reason="unknown_line", rule="CAN-L1")
+            chosen.extend(li.id for li in units[:quantity])
+        return chosen
+
     def _lines_to_cancel(self, order: Order, line_item_ids: Sequence[str], event: str) -> list[LineItem] | None:
         """The units a partial cancel names, checked (nothing changed on refusal); None: every remaining unit."""
         ids = list(dict.fromkeys(str(i) for i in line_item_ids))

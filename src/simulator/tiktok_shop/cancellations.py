@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from simulator.engine import Cancellation, CancelStatus, CancelType, Order, OrderStatus, Role
+from simulator.engine import Cancellation, CancelStatus, CancelType, Order, Role
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import params as P
 from simulator.tiktok_shop import returns
@@ -41,17 +41,15 @@ def cancel_order(backend: TikTokBackend, shop: Shop, body: Mapping[str, Any]) ->
     reason = P.optional_str(body, "cancel_reason")
     if not reason:
         raise E.CancelReasonRequired(rule="CAN-S2")
-    lines = cancel_lines(order, body)
+    lines = cancel_lines(backend, order, body)
     with backend.engine_errors("return_refund"):
         cancellation = backend.engine.seller_cancel(order.id, reason, lines)
     return {"cancel_id": cancellation.id, "cancel_status": backend.serializer.cancel_status(cancellation.status)}
 
 
-def cancel_lines(order: Order, body: Mapping[str, Any]) -> list[str] | None:
-    """The units a Cancel Order names (CAN-L1): ``order_line_item_ids``, 202602's ``order_line_list`` or ``skus``.
-
-    ``skus[{sku_id, quantity}]`` takes that many open units of each SKU, unshipped first. None: the whole order.
-    """
+def cancel_lines(backend: TikTokBackend, order: Order, body: Mapping[str, Any]) -> list[str] | None:
+    """The units a Cancel Order names (CAN-L1): ``order_line_item_ids``, 202602's ``order_line_list`` or ``skus``
+    (that many open units of each SKU, unshipped first). None: the whole order."""
     lines = P.str_list(body, "order_line_item_ids", max_items=500)
     listed = body.get("order_line_list")
     if listed is not None:
@@ -63,15 +61,8 @@ def cancel_lines(order: Order, body: Mapping[str, Any]) -> list[str] | None:
         return lines
     if lines is not None:
         raise E.InvalidParameter("Invalid request parameter. Give order_line_item_ids or skus, not both.")
-    chosen: list[str] = []
-    for sku_id, quantity in skus:
-        open_units = [li.id for li in order.line_items
-                      if li.sku_id == sku_id and li.status != OrderStatus.CANCELLED and li.id not in chosen]
-        if len(open_units) < quantity:
-            raise E.PartialCancelNotSupported(f"Order {order.id} has {len(open_units)} open unit(s) of SKU {sku_id}, "
-                                              f"{quantity} to cancel.", rule="CAN-L1")
-        chosen.extend(open_units[:quantity])
-    return chosen
+    with backend.engine_errors("return_refund"):
+        return backend.engine.units_for_skus(order.id, skus)
 
 
 def search_cancellations(
