@@ -405,6 +405,10 @@ def sfcc(world: World) -> Iterator[Violation]:
         if lagging or backend.awaiting_export(doc):
             continue  # one side is ahead by its documented lag
         expected = dict(mapping[order.status.value] or {})
+        cut = {li.seller_sku or li.sku_id for li in order.line_items if li.status == OrderStatus.CANCELLED}
+        if cut and order.status != OrderStatus.CANCELLED and expected.get("c_externalChannelOrderStatus") == 3:
+            # CAN-L3: an open order with cancelled units is CANCELLED_PARTIAL (7) until it is completed.
+            expected.update(c_externalOrderStatus="CANCELLED_PARTIAL", c_externalChannelOrderStatus=7)
         expected["shipping_status"] = _sfcc_shipping(world, order)
         expected["c_orderTag"] = "cancel_after_shipped" if order.cancel_after_shipped else None
         if order.return_ids:
@@ -416,6 +420,11 @@ def sfcc(world: World) -> Iterator[Violation]:
                   "c_orderTag": doc.custom.get("orderTag") if doc.custom.get("orderTag") == "cancel_after_shipped"
                   else None}
         diff = {k: {"tiktok": v, "sfcc": actual.get(k)} for k, v in expected.items() if actual.get(k) != v}
+        gone = cut - {li.seller_sku or li.sku_id for li in order.line_items if li.status != OrderStatus.CANCELLED}
+        lines = {i.product_id: i.custom.get("externalLineItemStatus") for i in doc.product_items}
+        wrong = {p: lines.get(p) for p in sorted(gone) if p in lines and lines.get(p) != 6}
+        if wrong and order.status != OrderStatus.CANCELLED:
+            diff["cancelled_lines"] = {"tiktok": 6, "sfcc": wrong}
         if diff:
             yield Violation(_sfcc_rule(order, diff), order.id, ("tiktok", "sfcc"),
                             "SFCC and TikTok tell different stories", {"status": order.status, "order_no": doc.order_no,
@@ -440,6 +449,10 @@ def _sfcc_return(world: World, order: Order) -> int:
 
 
 def _sfcc_rule(order: Order, diff: dict[str, Any]) -> str:
+    if "cancelled_lines" in diff or (order.status != OrderStatus.CANCELLED and "c_externalChannelOrderStatus" in diff
+                                     and 7 in (diff["c_externalChannelOrderStatus"]["tiktok"],
+                                               diff["c_externalChannelOrderStatus"]["sfcc"])):
+        return "CAN-L3"
     if "c_externalReturnStatus" in diff:
         return "RET-7"
     if "c_orderTag" in diff:

@@ -148,7 +148,8 @@ def _ship_fulfillment(
     fulfillment.seller_fulfillment_id = _opt_str(value, "SellerFulfillmentID")
     fulfillment.shipped_date = shipped_at
     fulfillment.updated = now
-    fulfillment.items = [(item.id, item.quantity) for item in order.items]
+    fulfillment.items = [(item.id, item.quantity - order.cancelled_quantity(item.id)) for item in order.items
+                         if item.quantity > order.cancelled_quantity(item.id)]
     fulfillment.tiktok_carrier, fulfillment.tiktok_carrier_name = carrier.code, carrier.name
     order.shipping_status = ShippingStatus.SHIPPED
     order.shipping_date = shipped_at
@@ -167,6 +168,9 @@ def _ship_fulfillment(
 
 
 def _check_shippable(order: CaOrder) -> None:
+    if order.shipping_status == ShippingStatus.THIRD_PARTY_MANAGED:  # PKG-4: TikTok ships it
+        raise InvalidOperation(f"Order {order.id} is ThirdPartyManaged: TikTok Shop fulfils it, the seller "
+                               "does not ship it.")
     if order.shipping_status == ShippingStatus.CANCELED:
         raise InvalidOperation(f"Order {order.id} is canceled and cannot be shipped.")
     if order.shipping_status in (ShippingStatus.SHIPPED, ShippingStatus.PARTIALLY_SHIPPED):
@@ -223,12 +227,13 @@ def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None,
     if order.open_action() is not None:
         raise InvalidOperation(f"Order {order.id} already has an adjustment waiting for the next sync.")
     if item is not None:
-        if quantity is None or not 1 <= quantity <= item.quantity:
-            raise CaError(f"Quantity must be an integer from 1 to {item.quantity}.")
-        if len(order.items) > 1 or quantity < item.quantity:
+        left = item.quantity - order.cancelled_quantity(item.id)
+        if quantity is None or not 1 <= quantity <= left:
+            raise CaError(f"Quantity must be an integer from 1 to {left} (the item's units not cancelled).")
+        if (len(order.items) > 1 or quantity < item.quantity) and reason != AdjustmentReason.ITEM_NOT_AVAILABLE:
             raise InvalidOperation(
-                "TikTok Shop orders sold through ChannelAdvisor are cancelled whole: adjust "
-                "the order, or every unit of its only item."
+                "TikTok Shop cancels single items only as out of stock: adjust the order, or send Reason "
+                "ItemNotAvailable for an item-level cancellation (CAN-L4)."
             )
     if request is not None and not prevent:
         request.action, request.request_status = "approve", IN_FLIGHT["approve"]

@@ -31,7 +31,7 @@ from simulator.channeladvisor.enums import (
 )
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.status_map import ANSWERABLE, request_status_for, return_request_status, to_ca
-from simulator.engine import CancelStatus, EngineError, Order, PackageStatus, Return, ReturnType, Role
+from simulator.engine import Cancellation, CancelStatus, EngineError, Order, PackageStatus, Return, ReturnType, Role
 from simulator.engine.events import EngineEvent, OrderPlaced
 from simulator.engine.states import CancelType
 
@@ -166,7 +166,13 @@ class TikTokChannelAdvisorSync:
         engine = self.world.engine
         if action == "cancel":
             reason = self.backend.seed.cancel_reason_mapping.get(adj.reason.value, "seller_cancel_reason_out_of_stock")
-            adj.cancel_id = engine.seller_cancel(ca.site_order_id, reason).id
+            item = next((i for i in ca.items if i.id == adj.order_item_id), None)
+            units = None  # CAN-L4: an item-level adjustment cancels that many of the item's units
+            if item is not None and adj.quantity:
+                sku = next(li.sku_id for li in engine.order(ca.site_order_id).line_items
+                           if li.id == item.tiktok_line_item_ids[0])
+                units = engine.units_for_skus(ca.site_order_id, [(sku, adj.quantity)])
+            adj.cancel_id = engine.seller_cancel(ca.site_order_id, reason, units).id
         elif action == "approve" and adj.cancel_id:
             if engine.cancellation(adj.cancel_id).status in _DONE:
                 return  # auto-approved before the answer arrived: what the OMS asked for already happened
@@ -264,7 +270,7 @@ class TikTokChannelAdvisorSync:
         engine = self.world.engine
         old = (ca.shipping_status, ca.tiktok_status)
         ca.tiktok_status = order.status.value
-        status = to_ca(self.world.rules[PROFILE], order.status)
+        status = to_ca(self.world.rules[PROFILE], order.status, order.shipping_type)
         if status is not None:
             ca.shipping_status = status
         if status in (ShippingStatus.SHIPPED, ShippingStatus.PARTIALLY_SHIPPED):
@@ -275,17 +281,15 @@ class TikTokChannelAdvisorSync:
                     f.delivery_status, f.updated = DeliveryStatus.CANCELED, self.world.clock.now()
         for cancel_id in order.cancellation_ids:
             cancellation = engine.cancellations[cancel_id]
-            adj = next((a for a in ca.adjustments if a.cancel_id == cancel_id), None)
-            if adj is None:
-                adj = self._new_adjustment(
+            adjs = [a for a in ca.adjustments if a.cancel_id == cancel_id]
+            if not adjs and cancellation.partial:
+                adjs = self._item_adjustments(ca, order, cancellation)
+            if not adjs:
+                adjs = [self._new_adjustment(
                     ca, cancellation.cancel_type, cancellation.role, cancellation.reason, cancel_id
-                )
-            if adj.action is None and adj.request_status != RequestStatus.ERROR:
-                adj.request_status = request_status_for(cancellation.status, cancellation.reject_reason)
-                auto = cancellation.resolved_by == Role.SYSTEM and cancellation.cancel_type == CancelType.BUYER_CANCEL
-                auto = auto and adj.request_status == RequestStatus.POST_PROCESSING_COMPLETE
-                if auto and "Auto-approved" not in (adj.comment or ""):
-                    adj.comment = f"{adj.comment or ''} (Auto-approved: no answer within the response window.)".strip()
+                )]
+            for adj in adjs:
+                self._mirror(adj, cancellation)
         for return_id in order.return_ids:
             self._reflect_return(ca, order, engine.returns[return_id])
         if (ca.shipping_status, ca.tiktok_status) != old:
@@ -297,6 +301,33 @@ class TikTokChannelAdvisorSync:
                 tiktok_status=order.status,
                 shipping_status=ca.shipping_status,
             )
+
+    @staticmethod
+    def _mirror(adj: CaAdjustment, cancellation: Cancellation) -> None:
+        if adj.action is None and adj.request_status != RequestStatus.ERROR:
+            adj.request_status = request_status_for(cancellation.status, cancellation.reject_reason)
+            auto = cancellation.resolved_by == Role.SYSTEM and cancellation.cancel_type == CancelType.BUYER_CANCEL
+            auto = auto and adj.request_status == RequestStatus.POST_PROCESSING_COMPLETE
+            if auto and "Auto-approved" not in (adj.comment or ""):
+                adj.comment = f"{adj.comment or ''} (Auto-approved: no answer within the response window.)".strip()
+
+    def _item_adjustments(self, ca: CaOrder, order: Order, cancellation: Cancellation) -> list[CaAdjustment]:
+        """CAN-L4: a partial cancellation is one item-level Cancellation adjustment per CA item it touches."""
+        skus = {li.id: li.sku_id for li in order.line_items}
+        wanted: dict[str, int] = {}
+        for line in cancellation.line_item_ids:
+            wanted[skus[line]] = wanted.get(skus[line], 0) + 1
+        made = []
+        for item in ca.items:
+            quantity = wanted.get(skus[item.tiktok_line_item_ids[0]], 0)
+            if quantity:
+                adj = self._new_adjustment(ca, cancellation.cancel_type, cancellation.role, cancellation.reason,
+                                           cancellation.id)
+                adj.reason = AdjustmentReason.ITEM_NOT_AVAILABLE
+                adj.order_item_id, adj.quantity = item.id, quantity
+                adj.item_adjustment = item.unit_price * quantity
+                made.append(adj)
+        return made
 
     def _new_adjustment(self, ca: CaOrder, cancel_type: str, role: str, reason: str, cancel_id: str) -> CaAdjustment:
         if cancel_type == CancelType.BUYER_CANCEL:

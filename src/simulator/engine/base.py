@@ -194,6 +194,7 @@ class EngineBase:
             update_time=now,
             line_item_ids=[li.id for li in lines],
             refund_total=worth if paid else Decimal("0"),
+            partial=not whole,
         )
         self.cancellations[cancellation.id] = cancellation
         order.cancellation_ids.append(cancellation.id)

@@ -78,6 +78,7 @@ class Cancellation:
     resolved_by: Role | None = None
     deferred_approval: Role | None = None  # an acceptance an approval guard could not check yet
     idempotency_keys: set[str] = field(default_factory=set)
+    partial: bool = False  # CAN-L1: some units only; the order went on with the rest
 
 
 @dataclass(slots=True)
