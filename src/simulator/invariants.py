@@ -491,7 +491,7 @@ def channeladvisor(world: World) -> Iterator[Violation]:
         if seen is None:
             continue
         in_flight = backend.in_flight(ca)
-        wanted = to_ca(profile, seen)
+        wanted = to_ca(profile, seen, order.shipping_type)
         if not in_flight and wanted is not None and ca.shipping_status != wanted:
             yield Violation("CA-3", order.id, ("engine", "channeladvisor"), "ShippingStatus differs from the tick's",
                             {"tiktok_at_tick": seen, "wanted": wanted, "channeladvisor": ca.shipping_status})

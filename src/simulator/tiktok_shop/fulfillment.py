@@ -60,9 +60,7 @@ def ship_package(backend: TikTokBackend, shop: Shop, package_id: str, body: Mapp
     self_shipment = body.get("self_shipment")
     if order.shipping_type == "TIKTOK":  # PKG-4: TikTok's label and carrier; the seller's tracking is refused
         if self_shipment is not None:
-            raise E.BusinessTypeNotSupported("This interface cannot be used in this region or this business type: "
-                                             "TikTok ships this order (shipping_type TIKTOK), send no self_shipment.",
-                                             rule="PKG-4")
+            raise E.BusinessTypeNotSupported(_TIKTOK_SHIPS, rule="PKG-4")
         option = backend.delivery_option_for(order)
         provider = option.providers[0] if option and option.providers else None
         with backend.engine_errors("fulfillment"):
@@ -82,6 +80,8 @@ def ship_package(backend: TikTokBackend, shop: Shop, package_id: str, body: Mapp
     return {}
 
 
+_TIKTOK_SHIPS = ("This interface cannot be used in this region or this business type: TikTok ships this order "
+                 "(shipping_type TIKTOK) with its own label; the seller's tracking is not accepted (PKG-4)")
 # API doc: Mark Package As Shipped serves these markets only (elsewhere 21008106).
 MARK_SHIPPED_MARKETS = frozenset({"US", "UK", "ES", "IE", "IT", "DE", "FR", "JP"})
 
@@ -100,8 +100,12 @@ def _line_ids(body: Mapping[str, Any], name: str = "order_line_item_ids") -> lis
 def mark_package_shipped(backend: TikTokBackend, shop: Shop, order_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """Mark Package As Shipped (PKG-3): the named units ship as one package with the seller's tracking."""
     order = _order(backend, shop, order_id)
-    if shop.region not in MARK_SHIPPED_MARKETS or order.shipping_type == "TIKTOK":
-        raise E.BusinessTypeNotSupported(rule="PKG-4" if order.shipping_type == "TIKTOK" else "PKG-3")
+    if order.shipping_type == "TIKTOK":
+        raise E.BusinessTypeNotSupported(_TIKTOK_SHIPS, rule="PKG-4")
+    if shop.region not in MARK_SHIPPED_MARKETS:
+        raise E.BusinessTypeNotSupported(f"{E.BusinessTypeNotSupported.default_message} Mark Package As Shipped "
+                                         f"serves {', '.join(sorted(MARK_SHIPPED_MARKETS))} shops (PKG-3)",
+                                         rule="PKG-3")
     lines = _line_ids(body)
     if not lines:
         raise E.InvalidParameter("Invalid request parameter. 'order_line_item_ids' is required.")
@@ -190,7 +194,7 @@ def update_package_shipping_info(
     """Update Package Shipping Info (72 h after shipping, FUL-1)."""
     package, order = _package(backend, shop, package_id)
     if order.shipping_type == "TIKTOK":
-        raise E.BusinessTypeNotSupported(rule="PKG-4")
+        raise E.BusinessTypeNotSupported(_TIKTOK_SHIPS, rule="PKG-4")
     tracking, provider_id = _tracking(body)
     provider = _provider(backend, order, provider_id)
     if package.status in (PackageStatus.COMPLETED, PackageStatus.CANCELLED):
