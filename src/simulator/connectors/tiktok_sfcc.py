@@ -401,7 +401,8 @@ class TikTokSfccConnector:
         returned = self.return_status(order)
         if returned is not None and doc.get("c_externalReturnStatus") != returned:
             body["c_externalReturnStatus"] = returned
-        left = [engine.packages[p].rts_time is not None for p in order.package_ids]
+        left = [engine.packages[p].rts_time is not None for p in order.package_ids
+                if engine.packages[p].line_item_ids]  # a package emptied by a partial cancel ships nothing
         shipping = "shipped" if all(left) else "part_shipped" if any(left) else "not_shipped"
         if doc.get("shipping_status") != shipping:
             body["shipping_status"] = shipping

@@ -53,9 +53,11 @@ def ship(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
             order.shop_id)["shipping_providers"]
         wanted = args.get("provider")
         provider = next((p for p in providers if wanted in (None, p["id"], p["name"])), None)
-        clients.tiktok("POST", f"/fulfillment/202309/packages/{package_id}/ship", order.shop_id, body={
-            "self_shipment": {"tracking_number": tracking,
-                              "shipping_provider_id": provider["id"] if provider else str(wanted)}})
+        body: dict[str, Any] = {"self_shipment": {
+            "tracking_number": tracking, "shipping_provider_id": provider["id"] if provider else str(wanted)}}
+        if detail.get("shipping_type") == "TIKTOK" and args.get("label") == "tiktok":  # PKG-4: TikTok's own label
+            body = {"handover_method": "DROP_OFF"}
+        clients.tiktok("POST", f"/fulfillment/202309/packages/{package_id}/ship", order.shop_id, body=body)
     elif via == "channeladvisor":
         ca = clients.ca_order(order.id)
         carrier, klass = DEFAULT_CARRIERS.get(order.region, DEFAULT_CARRIERS["US"])

@@ -108,7 +108,7 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "buyer.cancel": _order_args(reason=_TEXT, items=_UNITS),
     "buyer.withdraw": _TARGET,
     "seller.ship": _order_args(package=_INT0, tracking_number=_TEXT, provider=_TEXT, carrier=_TEXT,
-                               via={"enum": list(VIAS)}, **{"class": _TEXT}),
+                               via={"enum": list(VIAS)}, label={"enum": ["seller", "tiktok"]}, **{"class": _TEXT}),
     "seller.cancel": _order_args(reason=_TEXT, via={"enum": list(VIAS)}, package=_INT0, items=_UNITS),
     "seller.split": _order_args(via={"enum": ["engine", "tiktok_api"]}, groups={
         "type": "array", "minItems": 2, "items": {"type": "array", "minItems": 1, "items": _INT0}}),
