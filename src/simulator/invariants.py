@@ -502,6 +502,20 @@ def channeladvisor(world: World) -> Iterator[Violation]:
                 yield Violation("CAN-B3", order.id, ("engine", "channeladvisor"),
                                 f"cancellation {cancel_id} has no adjustment after the sync tick", {"status": status})
                 continue
+            cancellation = world.engine.cancellations[cancel_id]
+            if cancellation.partial:  # CAN-L4: item adjustments carrying exactly the cancelled units
+                units = {li.id: li.sku_id for li in order.line_items}
+                items = {item.id: units[item.tiktok_line_item_ids[0]] for item in ca.items}
+                got: dict[str, int] = {}
+                for a in ca.adjustments:
+                    if a.cancel_id == cancel_id:
+                        got[items.get(a.order_item_id, "?")] = got.get(items.get(a.order_item_id, "?"), 0) + (
+                            a.quantity or 0)
+                cut = dict(Counter(units[li] for li in cancellation.line_item_ids))
+                if got != cut:
+                    yield Violation("CAN-L4", order.id, ("engine", "channeladvisor"),
+                                    f"cancellation {cancel_id}'s item adjustments do not carry its units",
+                                    {"units": cut, "adjustments": got})
             if in_flight:
                 continue  # the OMS answered (or shipped, a "no") after the tick; the next tick carries it
             want = request_status_for(status, how)
