@@ -56,11 +56,12 @@ def cancel_lines(backend: TikTokBackend, order: Order, body: Mapping[str, Any]) 
         if not isinstance(listed, list) or not all(isinstance(i, dict) for i in listed):
             raise E.InvalidParameter("Invalid request parameter. 'order_line_list' must be an array of objects.")
         lines = (lines or []) + [P.required_str(i, "order_line_id", max_length=64) for i in listed]
-    skus = P.sku_quantities(body)
+    skus = P.sku_quantities(body) or None
+    lines = lines or None  # an empty list (SDKs send one by default) names no unit: the whole order
     if skus is None:
         return lines
     if lines is not None:
-        raise E.InvalidParameter("Invalid request parameter. Give order_line_item_ids or skus, not both.")
+        raise E.PartialCancelNotSupported("Give order_line_item_ids or skus, not both (CAN-L1).", rule="CAN-L1")
     with backend.engine_errors("return_refund"):
         return backend.engine.units_for_skus(order.id, skus)
 

@@ -125,10 +125,12 @@ def split_order(backend: TikTokBackend, shop: Shop, order_id: str, body: Mapping
     the response shape; the SDK types name the groups' own ``id`` only on the request).
     """
     order = _order(backend, shop, order_id)
-    name = "splittable_groups_v2" if "splittable_groups_v2" in body else "splittable_groups"
-    groups = body.get(name)
-    if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) for g in groups):
-        raise E.InvalidParameter(f"Invalid request parameter. '{name}' must be a non-empty array of objects.")
+    name = "splittable_groups_v2" if body.get("splittable_groups_v2") else "splittable_groups"
+    groups = body.get(name) if body.get(name) is not None else []
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise E.InvalidParameter(f"Invalid request parameter. '{name}' must be an array of objects.")
+    if not groups:
+        raise E.InvalidSplit(f"{E.InvalidSplit.default_message} '{name}' names no group (PKG-1)", rule="PKG-1")
     for group in groups:
         P.optional_str(group, "id", max_length=64)
     with backend.engine_errors("fulfillment"):
