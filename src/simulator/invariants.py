@@ -170,8 +170,10 @@ def _package_lines(world: World, order: Order) -> Iterator[Violation]:
     for package_id in order.package_ids:
         package = engine.packages[package_id]
         held.update(package.line_item_ids)
-        if package.status != PackageStatus.CANCELLED and (not package.line_item_ids or any(
-                li.status == OrderStatus.CANCELLED for li in order.line_items if li.id in package.line_item_ids)):
+        # A cancelled order's packages keep their units as history (shipped ones stay shipped, CAN-P1).
+        if order.status != OrderStatus.CANCELLED and package.status != PackageStatus.CANCELLED and (
+                not package.line_item_ids or any(li.status == OrderStatus.CANCELLED for li in order.line_items
+                                                 if li.id in package.line_item_ids)):
             yield Violation("PKG-1", order.id, ("engine",), f"live package {package_id} is empty or holds cancelled units",
                             {"line_item_ids": package.line_item_ids})
     lines = {li.id for li in order.line_items}
