@@ -61,6 +61,8 @@ class CaFulfillment:
     tiktok_carrier_name: str | None = None
     relayed: bool = False
     relay_error: str | None = None
+    package_id: str | None = None  # PKG-1: the TikTok package this fulfillment is (one per package)
+    planned: list[tuple[int, int]] = field(default_factory=list)  # that package's units per item, shipped as such
 
 
 @dataclass(slots=True)

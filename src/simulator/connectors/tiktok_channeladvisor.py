@@ -207,7 +207,8 @@ class TikTokChannelAdvisorSync:
     def _ship(self, ca: CaOrder, fulfillment: CaFulfillment) -> None:
         engine = self.world.engine
         order = engine.order(ca.site_order_id)
-        to_ship = [p for p in order.package_ids if engine.packages[p].status == PackageStatus.TO_FULFILL]
+        to_ship = [p for p in order.package_ids if engine.packages[p].status == PackageStatus.TO_FULFILL
+                   and fulfillment.package_id in (None, p)]  # a fulfillment is its package (PKG-1)
         tiktok = self.world.systems.get("tiktok")  # absent in engine-plus-CA worlds: keep the approved code
         provider_id, provider_name = (tiktok.provider_for(order, fulfillment.tiktok_carrier or "") if tiktok
                                       else (fulfillment.tiktok_carrier or "", fulfillment.tiktok_carrier_name or ""))
@@ -260,7 +261,8 @@ class TikTokChannelAdvisorSync:
             special_instructions=order.buyer_message or None,
         )
         ca.items = _items(self.backend, ca, order)
-        ca.fulfillments = [CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now)]
+        ca.fulfillments = []
+        self._reflect_packages(order, ca)
         self.backend.orders[ca_id] = ca
         self.backend.by_site_order[order.id] = ca_id
         self.backend.journal("sync", ca, direction="tiktok_to_ca", action="import", ok=True)
@@ -273,6 +275,7 @@ class TikTokChannelAdvisorSync:
         status = to_ca(self.world.rules[PROFILE], order.status, order.shipping_type)
         if status is not None:
             ca.shipping_status = status
+        self._reflect_packages(order, ca)
         if status in (ShippingStatus.SHIPPED, ShippingStatus.PARTIALLY_SHIPPED):
             self._reflect_shipment(order, ca)
         if status == ShippingStatus.CANCELED:
@@ -409,26 +412,44 @@ class TikTokChannelAdvisorSync:
                                  reason=reason, return_id=ret.id)
         return made
 
+    def _reflect_packages(self, order: Order, ca: CaOrder) -> None:
+        """PKG-1: one CA fulfillment per TikTok package that carries units (a split or Mark Package As Shipped adds
+        packages: they appear at the sync); a package emptied by a partial cancel is a Canceled fulfillment."""
+        engine, now = self.world.engine, self.world.clock.now()
+        by_package = {f.package_id: f for f in ca.fulfillments}
+        units = {li.id: li.sku_id for li in order.line_items}
+        items = {units[item.tiktok_line_item_ids[0]]: item.id for item in ca.items}
+        for package_id in order.package_ids:
+            package = engine.packages[package_id]
+            fulfillment = by_package.get(package_id)
+            if fulfillment is None and package.line_item_ids:
+                fulfillment = CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now,
+                                            package_id=package_id)
+                ca.fulfillments.append(fulfillment)
+            if fulfillment is None:
+                continue
+            planned: dict[int, int] = {}
+            for line in package.line_item_ids:
+                planned[items[units[line]]] = planned.get(items[units[line]], 0) + 1
+            if fulfillment.delivery_status == DeliveryStatus.NO_CHANGE:
+                fulfillment.planned = sorted(planned.items())
+                if not package.line_item_ids:
+                    fulfillment.delivery_status, fulfillment.updated = DeliveryStatus.CANCELED, now
+
     def _reflect_shipment(self, order: Order, ca: CaOrder) -> None:
-        """A shipment made on TikTok directly (not through CA) appears on the CA fulfillment."""
-        package = next(
-            (
-                self.world.engine.packages[p]
-                for p in order.package_ids
-                if self.world.engine.packages[p].rts_time is not None
-            ),
-            None,
-        )
-        fulfillment = next((f for f in ca.fulfillments if f.delivery_status == DeliveryStatus.NO_CHANGE), None)
-        if package is None or fulfillment is None:
-            return
-        fulfillment.delivery_status = DeliveryStatus.COMPLETE
-        fulfillment.tracking_number = package.tracking_number
-        fulfillment.shipping_carrier = package.shipping_provider_name or package.shipping_provider_id
-        fulfillment.shipped_date = package.rts_time
-        fulfillment.items = [(item.id, item.quantity) for item in ca.items]
-        fulfillment.relayed = True
-        fulfillment.updated = self.world.clock.now()
+        """A shipment made on TikTok directly (not through CA) appears on its package's CA fulfillment."""
+        for package_id in order.package_ids:
+            package = self.world.engine.packages[package_id]
+            fulfillment = next((f for f in ca.fulfillments if f.package_id == package_id), None)
+            if package.rts_time is None or fulfillment is None or fulfillment.delivery_status != DeliveryStatus.NO_CHANGE:
+                continue
+            fulfillment.delivery_status = DeliveryStatus.COMPLETE
+            fulfillment.tracking_number = package.tracking_number
+            fulfillment.shipping_carrier = package.shipping_provider_name or package.shipping_provider_id
+            fulfillment.shipped_date = package.rts_time
+            fulfillment.items = list(fulfillment.planned)
+            fulfillment.relayed = True
+            fulfillment.updated = self.world.clock.now()
         ca.shipping_date = ca.shipping_date or order.rts_time
 
 

@@ -264,7 +264,9 @@ class LifecycleOps(EngineBase):
         if len(groups) < len(open_packages):
             raise InvalidRequest("fewer groups than the order's unshipped packages", reason="split_groups",
                                  rule="PKG-1")
-        return self._regroup(order, [[str(i) for i in g] for g in groups], open_packages, "SPLIT", role)
+        packages = self._regroup(order, [[str(i) for i in g] for g in groups], open_packages, "SPLIT", role)
+        self._flush()
+        return packages
 
     def _regroup(self, order: Order, groups: list[list[str]], reuse: list[str], sc_type: str,
                  role: Role) -> list[Package]:
