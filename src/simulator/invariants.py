@@ -490,6 +490,11 @@ def channeladvisor(world: World) -> Iterator[Violation]:
             yield Violation("CA-1", order.id, ("engine", "channeladvisor"), "imported before its sync tick",
                             {"released": released, "imported": ca.imported})
             continue
+        named = [f.package_id for f in ca.fulfillments if f.package_id is not None]
+        if len(named) != len(set(named)) or set(named) - set(order.package_ids):
+            yield Violation("PKG-1", order.id, ("engine", "channeladvisor"),
+                            "CA fulfillments are not one per package of the order",
+                            {"fulfillment_packages": named, "packages": order.package_ids})
         seen = history.status(order.id)
         if seen is None:
             continue
