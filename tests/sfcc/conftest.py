@@ -45,7 +45,20 @@ def assert_fault(resp: requests.Response, status: int, fault_type: str) -> dict[
     assert set(body) == {"_v", "fault"}
     assert body["fault"]["type"] == fault_type
     assert isinstance(body["fault"]["message"], str) and body["fault"]["message"]
+    assert_arguments(body["fault"])
     return body  # type: ignore[no-any-return]
+
+
+def assert_arguments(fault: dict[str, Any]) -> None:
+    """OCAPI fault document: ``arguments`` always, each value typed, the type's documented arguments included."""
+    from simulator.sfcc import errors
+
+    arguments = fault["arguments"]
+    assert isinstance(arguments, dict), fault
+    assert all(set(v) == {"type", "value"} and v["type"] in ("string", "integer", "boolean")
+               for v in arguments.values()), fault
+    documented = getattr(errors, fault["type"]).argument_names
+    assert set(documented) <= set(arguments), fault
 
 
 class Sfcc:
