@@ -71,6 +71,8 @@ EVENTS = ["ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "CANCELLATION_STATUS_CHANGE"]
 FEED = "src/feeds/export/social/tiktok/order"
 SFCC_HOST = "https://zzrf-001.dx.commercecloud.salesforce.com"
 VERSIONS = ["v22_6", "v25_6"]
+SELECTS = ["(**)", "(order_no,status,product_items.(product_id,quantity))", "(*,-notes)",
+           "(product_items[0:1].(**))", "(product_items[?(@.quantity>=1)].(item_id))"]
 STATUS_VALUES = {"status": "open", "export_status": "exported", "external_status": "Shipped",
                  "confirmation_status": "confirmed", "payment_status": "paid", "shipping_status": "shipped"}
 
@@ -193,7 +195,8 @@ SFCC = [
     Route("/on/demandware.store/Sites-<site_id>-Site/default/OrderCreate-Social", "POST", "sfcc_controller",
           "controller", write=True, args=lambda ids, pick: {"site_id": "RefArch"}, body=_create_body),
     Route("/s/<site_id>/dw/shop/<version>/orders/<order_no>", "GET", "sfcc_shop", "ocapi",
-          args=lambda ids, pick: {"site_id": "RefArch", "version": pick(VERSIONS), "order_no": pick(ids.sfcc_orders)}),
+          args=lambda ids, pick: {"site_id": "RefArch", "version": pick(VERSIONS), "order_no": pick(ids.sfcc_orders)},
+          query=lambda ids, pick: {"select": pick(SELECTS)}),
     Route("/s/<site_id>/dw/shop/<version>/orders/<order_no>", "PATCH", "sfcc_shop", "ocapi", write=True,
           args=lambda ids, pick: {"site_id": "RefArch", "version": pick(VERSIONS), "order_no": pick(ids.sfcc_orders)},
           body=lambda ids, pick: {"c_orderNote": "fuzz note", "shipping_status": pick(["not_shipped", "shipped"])}),
@@ -201,10 +204,12 @@ SFCC = [
           args=lambda ids, pick: {"site_id": "RefArch", "version": pick(VERSIONS)},
           body=lambda ids, pick: {"query": {"term_query": {"fields": ["c_externalOrderId"], "operator": "is",
                                                            "values": [pick(ids.sfcc_external)]}},
-                                  "sorts": [{"field": "creation_date", "sort_order": "desc"}], "start": 0, "count": 10}),
+                                  "sorts": [{"field": "creation_date", "sort_order": "desc"}], "start": 0, "count": 10,
+                                  "select": pick(["(**)", "(total,hits.(data.(order_no,status)))"])}),
     Route("/s/-/dw/data/<version>/user_search", "POST", "sfcc_user", "ocapi",
           args=lambda ids, pick: {"version": pick(VERSIONS)},
-          body=lambda ids, pick: {"query": {"text_query": {"fields": ["login"], "search_phrase": "tiktok"}}}),
+          body=lambda ids, pick: {"query": {"text_query": {"fields": ["login"], "search_phrase": "tiktok"}},
+                                  "select": "(hits.(login, disabled, locked))"}),
     Route("/s/-/dw/data/<version>/sites/<site_id>/orders/<order_no>", "PATCH", "sfcc_oms", "ocapi", write=True,
           args=lambda ids, pick: {"version": pick(VERSIONS), "site_id": "RefArch", "order_no": pick(ids.sfcc_orders)},
           body=lambda ids, pick: {"c_orderTag": "fuzz"}),
