@@ -17,9 +17,8 @@ from simulator.inbound import read as read_input
 from simulator.tiktok_shop import cancellations as can
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import fulfillment as ful
-from simulator.tiktok_shop import orders
+from simulator.tiktok_shop import orders, versions
 from simulator.tiktok_shop import params as P
-from simulator.tiktok_shop import versions
 from simulator.tiktok_shop.catalog import Shop
 from simulator.tiktok_shop.gateway import Caller, RawRequest
 from simulator.tiktok_shop.tokens import Token
