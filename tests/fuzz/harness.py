@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from simulator.app import create_app
+from simulator.tiktok_shop.params import LIST_PARAMS
 from simulator.world import World
 from tests.fixtures.inputs import CountingStream
 from tests.fixtures.tiktok import doc_sign
@@ -199,7 +200,9 @@ class Harness:
             decoded = dict(pairs)
             if draft.raw_query:
                 try:
-                    decoded.update(parse_qsl(draft.raw_query, keep_blank_values=True, errors="strict"))
+                    for key, value in parse_qsl(draft.raw_query, keep_blank_values=True, errors="strict"):
+                        # a repeated list-valued name is signed as its comma-joined value (LIST_PARAMS)
+                        decoded[key] = f"{decoded[key]},{value}" if key in LIST_PARAMS and key in decoded else value
                 except UnicodeDecodeError:
                     pass  # refused before the signature is checked
             unsigned_body = (draft.content_type or "").startswith("multipart/form-data")

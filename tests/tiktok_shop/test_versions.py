@@ -222,3 +222,16 @@ def test_contract_describes_every_alias_as_its_older_version() -> None:
             assert {k: new.get(k) for k in keep} == {k: old.get(k) for k in keep}, alias
             assert {s: {k: v for k, v in r.items() if k != "links"} for s, r in new["responses"].items()} == {
                 s: {k: v for k, v in r.items() if k != "links"} for s, r in old["responses"].items()}, alias
+
+
+def test_logistics_tracking_cbt_only_setting() -> None:
+    """Get Logistics Tracking 202604 documents CBT orders only: with ``logistics_tracking_cbt_only`` a LOCAL shop's
+    order is 11007009 "This order is not in supported business scenes" while Get Tracking 202309 still answers."""
+    world = World.create(seed=0, config={"tiktok": {"logistics_tracking_cbt_only": True}})
+    tiktok = TikTokClient(create_app(world).test_client(), world)
+    order = world.control.place_order(shop_id=tiktok.shop_id)["order"]["id"]
+    status, env = tiktok.call("GET", f"/logistics/202604/orders/{order}/tracking")
+    assert (status, env["code"], env["data"]) == (200, 11007009, None)
+    assert env["message"] == "This order is not in supported business scenes"
+    assert tiktok.ok("GET", f"/fulfillment/202309/orders/{order}/tracking") == {"tracking": []}
+    world.close()

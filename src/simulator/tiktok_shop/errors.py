@@ -156,6 +156,14 @@ class AuthRecordNotFound(TikTokError):
 
 
 # -- logistics / fulfillment (21xxxxxx; UNCERTAIN codes except 21008106) ---------------------------
+class UnsupportedBusinessScene(TikTokError):
+    """11007009: Get Logistics Tracking (202604) for an order that is not cross-border (its Errorcode table)."""
+
+    code = 11007009
+    default_message = "This order is not in supported business scenes"
+
+
+
 class PackageNotFound(TikTokError):
     """21001001 (UNCERTAIN): unknown package, or one of another shop."""
 

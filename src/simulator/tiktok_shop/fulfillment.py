@@ -165,7 +165,14 @@ def tracking(backend: TikTokBackend, shop: Shop, order_id: str) -> dict[str, Any
 
 
 def logistics_tracking(backend: TikTokBackend, shop: Shop, order_id: str) -> dict[str, Any]:
-    """Get Logistics Tracking (202604): the same events, one ``logistics_details`` entry per package."""
+    """Get Logistics Tracking (202604): the same events, one ``logistics_details`` entry per package.
+
+    The real API answers cross-border (CBT) orders only; the mock serves every shop unless the setting
+    ``logistics_tracking_cbt_only`` is on (then a LOCAL shop's order is 11007009, as documented).
+    """
+    if backend.settings["logistics_tracking_cbt_only"] and shop.seller_type != "CROSS_BORDER":
+        _order(backend, shop, order_id)  # an unknown order is still "not found" first
+        raise E.UnsupportedBusinessScene()
     return {"order_id": order_id, "logistics_details": [
         {"newest_tracking_no": p["tracking_number"], "carrier_name": p["carrier_name"], "track_list": [
             {"description": e["description"], "tracking_no": p["tracking_number"],
