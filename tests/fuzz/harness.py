@@ -18,6 +18,7 @@ from simulator.app import create_app
 from simulator.tiktok_shop.params import LIST_PARAMS
 from simulator.world import World
 from tests.fixtures.inputs import CountingStream
+from tests.fixtures.ocapi import assert_arguments
 from tests.fixtures.tiktok import doc_sign
 from tests.fuzz.families import Draft, Drawn, mutate
 from tests.fuzz.routes import Route
@@ -290,16 +291,6 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def assert_fault_arguments(fault: dict[str, Any]) -> None:
-    """``arguments`` always, typed values, and the arguments OCAPI documents for the fault's type."""
-    from simulator.sfcc import errors
-
-    arguments = fault["arguments"]
-    assert isinstance(arguments, dict), fault
-    assert all(isinstance(v, dict) and set(v) == {"type", "value"} for v in arguments.values()), fault
-    assert set(getattr(errors, fault["type"]).argument_names) <= set(arguments), fault
-
-
 # -- envelopes ---------------------------------------------------------------------------------------
 def _json(resp: TestResponse) -> Any:
     """The body as strict JSON (orjson: no NaN/Infinity, no lone surrogates), as any client parser reads it."""
@@ -318,7 +309,8 @@ def check_envelope(route: Route, resp: TestResponse) -> tuple[bool, str]:
     if route.envelope.startswith("ca"):
         assert set(body) == {"$id", "Message"}, body
         return False, "NoRoute"
-    assert set(body) == {"_v", "fault"} and isinstance(body["fault"]["arguments"], dict), body
+    assert set(body) == {"_v", "fault"}, body
+    assert_arguments(body["fault"])
     return False, str(body["fault"]["type"])
 
 
@@ -352,7 +344,7 @@ def _route_envelope(route: Route, resp: TestResponse) -> tuple[bool, str]:
     if kind == "ocapi":
         body = _json(resp)
         assert set(body) == {"_v", "fault"} and isinstance(body["fault"]["message"], str), body
-        assert_fault_arguments(body["fault"])  # every OCAPI fault, the 401s included (OCAPI fault document)
+        assert_arguments(body["fault"])  # every OCAPI fault, the 401s included (OCAPI fault document)
         return False, body["fault"]["type"]
     if kind == "controller":
         if status == 401 and resp.mimetype == "text/plain":

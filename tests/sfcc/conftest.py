@@ -14,6 +14,7 @@ from simulator.app import create_app
 from simulator.engine import Order, Sku
 from simulator.transport import in_process_session
 from simulator.world import World
+from tests.fixtures.ocapi import assert_arguments
 
 SFCC_SHOP = "7495540735365777507"
 HOST = "https://zzrf-001.dx.commercecloud.salesforce.com"
@@ -48,17 +49,6 @@ def assert_fault(resp: requests.Response, status: int, fault_type: str) -> dict[
     assert_arguments(body["fault"])
     return body  # type: ignore[no-any-return]
 
-
-def assert_arguments(fault: dict[str, Any]) -> None:
-    """OCAPI fault document: ``arguments`` always, each value typed, the type's documented arguments included."""
-    from simulator.sfcc import errors
-
-    arguments = fault["arguments"]
-    assert isinstance(arguments, dict), fault
-    assert all(set(v) == {"type", "value"} and v["type"] in ("string", "integer", "boolean")
-               for v in arguments.values()), fault
-    documented = getattr(errors, fault["type"]).argument_names
-    assert set(documented) <= set(arguments), fault
 
 
 class Sfcc:

@@ -8,7 +8,8 @@ import pytest
 
 from simulator.app import create_app
 from simulator.world import World
-from tests.sfcc.conftest import Sfcc, assert_arguments, assert_fault
+from tests.fixtures.ocapi import assert_arguments
+from tests.sfcc.conftest import Sfcc, assert_fault
 
 
 def _ocapi_rules() -> list[tuple[str, str]]:
