@@ -69,7 +69,7 @@ def test_cartridge_user_search_select(sfcc: Sfcc, tiktok_token: str) -> None:
 
 BAD = ["order_no", "", "(", "()", "(order_no,)", "(order_no", "(order_no))", "(product_items.(product_id)",
        "(-status)", "(product_items[x])", "(product_items[1:])", "(product_items[?(@.quantity=)])",
-       "(product_items[?(quantity==1)])", "(product_items[?(@.a=='x' &&)])", "(a b)", "(a;b)", "(" * 3000]
+       "(product_items[?(quantity==1)])", "(product_items[?(@.a=='x' &&)])", "(a b)", "(a;b)", "(" * 3000, "(a." * 500 + "(b)" + ")" * 500]
 
 
 @pytest.mark.parametrize("selector", BAD, ids=[repr(b[:30]) for b in BAD])

@@ -17,6 +17,7 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {"==": operator.eq, "!=": opera
                                                   ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 META = ("_v", "_type")  # kept on every object a selection reaches (UNCERTAIN: the docs' examples keep ``_v``)
 MAX_LENGTH = 2048
+MAX_DEPTH = 16  # nested selections; deeper is refused (no order document nests that far)
 Filter = Callable[[Any], bool]
 
 
@@ -94,11 +95,13 @@ class _Parser:
         self.at += 1
         return self.tokens[self.at - 1][1]
 
-    def selection(self) -> Selection:
+    def selection(self, depth: int = 0) -> Selection:
+        if depth > MAX_DEPTH:
+            raise self.error()
         self.take("(")
         sel = Selection()
         while True:
-            self.item(sel)
+            self.item(sel, depth)
             if self.peek() == ")":
                 break
             self.take(",")
@@ -107,7 +110,7 @@ class _Parser:
             raise self.error()  # an exclusion needs a previous '**' or '*' (OCAPI 23.2 property selection)
         return sel
 
-    def item(self, sel: Selection) -> None:
+    def item(self, sel: Selection, depth: int) -> None:
         if self.kind() == "deep":
             self.take()
             sel.deep = True
@@ -128,7 +131,7 @@ class _Parser:
             item.pick = self.index()
         if self.peek() == ".":
             self.take(".")
-            item.sub = self.selection()
+            item.sub = self.selection(depth + 1)
         sel.items.append(item)
 
     def index(self) -> Callable[[list[Any]], list[Any]]:
