@@ -208,7 +208,9 @@ def test_contract_describes_every_alias_as_its_older_version() -> None:
     from simulator.contracts.apis import APIS
 
     paths = APIS["tiktok-shop"].document()["paths"]
-    served = _served(create_app(World.create(seed=0)))
+    world = World.create(seed=0)
+    served = _served(create_app(world))
+    world.close()
 
     def spec(rule: str) -> str:
         return rule.replace("<", "{").replace(">", "}")
