@@ -8,29 +8,20 @@ PKG-1, PKG-3, PKG-4, PKG-5.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from simulator.control.api import ControlError
-from simulator.invariants import check
 from simulator.scenarios import channels
 from simulator.scenarios.clients import Clients, Refused
 from simulator.scenarios.runner import Context
 from simulator.world import World
+from tests.test_consistency import DIRECT_SHOP, HOUR, RITHUM_SHOP, SFCC_SHOP, consistent
+from tests.test_consistency import world as world  # noqa: PLC0414 - the same fresh seeded world per test
 
-SFCC_SHOP, RITHUM_SHOP, DIRECT_SHOP = "7495540735365777507", "7495540735365777508", "7495540735365777510"
 OUT_OF_STOCK = "seller_cancel_reason_out_of_stock"
-HOUR = 3600
-
-
-@pytest.fixture
-def world() -> Iterator[World]:
-    w = World.create(seed=0)
-    yield w
-    w.close()
 
 
 @pytest.fixture
@@ -61,12 +52,6 @@ def provider(api: Clients, order: Any) -> str:
 def ship(api: Clients, order: Any, package_id: str, tracking: str) -> None:
     api.tiktok("POST", f"/fulfillment/202309/packages/{package_id}/ship", order.shop_id, body={
         "self_shipment": {"tracking_number": tracking, "shipping_provider_id": provider(api, order)}})
-
-
-def consistent(world: World) -> None:
-    with world.lock:
-        violations = check(world)
-    assert not violations, "\n".join(map(str, violations))
 
 
 def refused(call: Any) -> Any:
