@@ -182,11 +182,20 @@ def test_pkg_1_split_on_the_api_ships_package_by_package_and_sfcc_follows(world:
     attributes = api.tiktok("GET", "/fulfillment/202309/orders/split_attributes", order.shop_id,
                             query={"order_ids": order.id})["split_attributes"]
     assert attributes == [{"order_id": order.id, "can_split": True, "reason": "", "must_split": False}]
+    sent: list[dict[str, Any]] = []
+    hooks = world.systems["tiktok"].webhooks
+    hooks.post = lambda url, body, headers, deadline: (sent.append(json.loads(body)), (200, ""))[1]
+    app_key = world.control.credentials()["tiktok"]["apps"][0]["app_key"]
+    with world.lock:
+        hooks.subscribe(app_key, order.shop_id, "PACKAGE_UPDATE", "https://oms.partner.example/hooks", strict=False)
     mug, towel = (li.id for li in order.line_items)
     packages = api.tiktok("POST", f"/fulfillment/202309/orders/{order.id}/split", order.shop_id, body={
         "splittable_groups": [{"id": "1", "order_line_item_ids": [mug]},
                               {"id": "2", "order_line_item_ids": [towel]}]})["packages"]
     assert [p["order_line_item_ids"] for p in packages] == [[mug], [towel]]
+    world.advance(seconds=1)  # webhooks go out between instants
+    assert [(h["type"], h["data"]["sc_type"], [p["package_id"] for p in h["data"]["package_list"]]) for h in sent] == [
+        (4, "SPLIT", [p["id"] for p in packages])]
     shown = detail(api, order)
     assert shown["split_or_combine_tag"] == "SPLIT" and [p["id"] for p in shown["packages"]] == [
         p["id"] for p in packages]
