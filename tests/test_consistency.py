@@ -291,3 +291,32 @@ def test_ca_an_oms_cancel_tiktok_refuses_is_an_error_adjustment(world: World, ct
     with pytest.raises(Refused):
         channels.cancel(ctx, order, {}, "channeladvisor")
     consistent(world)
+
+
+@pytest.mark.parametrize("refused_once", [False, True])
+def test_ret6_one_oms_answer_per_return_whatever_number_of_item_adjustments_carry_it(
+        world: World, ctx: Context, refused_once: bool) -> None:
+    """A return of two CA items is two adjustments but one TikTok answer, relayed once; a refused relay (a fault
+    on TikTok) keeps the answer queued on both for the next tick. Found by the stateful test (KeyError '')."""
+    order = place(world, RITHUM_SHOP, two=True)
+    channels.ship(ctx, order, {}, "channeladvisor")
+    world.advance(seconds=15 * 60)
+    for package in order.package_ids:
+        world.engine.carrier_delivered(package)
+    world.control.buyer_return(order.id, "RETURN_AND_REFUND")
+    world.advance(seconds=15 * 60)
+    channels.approve_return(ctx, order, {}, "channeladvisor")
+    if refused_once:
+        world.faults.add({"system": "tiktok", "match": {"path": "/return_refund/*"}, "fault": {"type": "rate_limit"},
+                          "count": 1})
+        world.advance(seconds=15 * 60)
+        assert world.engine.returns[order.return_ids[0]].status == "RETURN_OR_REFUND_REQUEST_PENDING"
+    world.advance(seconds=15 * 60)
+    ca = world.systems["channeladvisor"].order_for(order.id)
+    adjustments = [a for a in ca.adjustments if a.return_id]
+    assert len(adjustments) == 2 and {a.request_status for a in adjustments} == {RequestStatus.READY_FOR_RETURN}
+    assert world.engine.returns[order.return_ids[0]].status == "AWAITING_BUYER_SHIP"
+    relayed = [e.data for e in world.journal.entries(kind="ca.sync", order_id=order.id)
+               if e.data.get("action") == "approve_return"]
+    assert [r["ok"] for r in relayed] == ([False, True] if refused_once else [True])
+    consistent(world)
