@@ -320,3 +320,22 @@ def test_ret6_one_oms_answer_per_return_whatever_number_of_item_adjustments_carr
                if e.data.get("action") == "approve_return"]
     assert [r["ok"] for r in relayed] == ([False, True] if refused_once else [True])
     consistent(world)
+
+
+def test_ret7_a_return_the_oms_records_in_sfcc_is_journaled_skipped_and_sfcc_keeps_tiktoks(
+        world: World, ctx: Context) -> None:
+    """The cartridge's pull job documents setting externalReturnStatus RETURNED (4) with export READY; TikTok
+    documents no way in for it: the feed journals it skipped (RET-7), TikTok's return is unchanged, SFCC shows
+    TikTok's return status again."""
+    order = place(world, SFCC_SHOP)
+    channels.ship(ctx, order, {}, "engine")
+    world.engine.carrier_delivered(order.package_ids[0])
+    ret = world.control.buyer_return(order.id, "RETURN_AND_REFUND")
+    assert sfcc_doc(world, order).custom["externalReturnStatus"] == 3
+    oms_patch(ctx, order, {"c_orderAction": "return_order"})  # the afterPATCH hook: RETURNED (4), READY
+    world.advance(seconds=15 * 60)
+    skipped = world.journal.entries(kind="connector.sfcc.feed_skipped", order_id=order.id)
+    assert [(e.data["action"], e.data["rule"], e.data["return_status"]) for e in skipped] == [("return", "RET-7", 4)]
+    assert world.engine.returns[ret["return_id"]].status == "RETURN_OR_REFUND_REQUEST_PENDING"
+    assert sfcc_doc(world, order).custom["externalReturnStatus"] == 3
+    consistent(world)
