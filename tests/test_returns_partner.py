@@ -2,7 +2,8 @@
 
 Only the wire: signed TikTok calls (the client of tests/fixtures/serve.py, written from the API doc), ChannelAdvisor
 REST with the refresh-token grant, OCAPI with the Business Manager user grant, and ``/_sim`` for the buyer, the
-carrier and the clock. Each test ends with ``GET /_sim/invariants`` finding nothing.
+carrier and the clock. Each test ends with ``GET /_sim/invariants`` finding nothing, and runs again with every
+request validated against its contract (the partner's traffic conforms to contracts/).
 """
 
 from __future__ import annotations
@@ -27,10 +28,16 @@ SEARCH = "/return_refund/202309/returns/search"
 HOUR, TICK = 3600, 900
 
 
-@pytest.fixture
-def sim() -> Iterator[Served]:
+@pytest.fixture(params=["plain", "validated"])
+def sim(request: pytest.FixtureRequest) -> Iterator[Served]:
+    """A live server; ``validated`` also checks every request against contracts/ (``serve --validate``)."""
     world = World.create(seed=0, config={"tiktok": {"timestamp_clock": "wall"}})
-    with LiveServer(create_app(world)) as server:
+    app = create_app(world)
+    if request.param == "validated":
+        from simulator.contracts.validation import ContractValidator, enable
+
+        enable(app, ContractValidator())
+    with LiveServer(app) as server:
         yield Served(server.url)
     world.close()
 
