@@ -119,7 +119,10 @@ def test_direct_a_return_and_refund_goes_end_to_end_on_the_tiktok_api(sim: Serve
                           query={"return_or_cancel_id": row["return_id"]}))["reasons"]
     assert reasons and all(r["name"] and r["text"] for r in reasons)
 
+    due = sim.sim("GET", f"orders/{order_id}")["deadlines"]
+    assert due["return_respond_by"] == "2026-11-04T10:00:00+00:00" and due["return_ship_by"] is None  # 48 h
     decide(sim, shop, row["return_id"], "approve", "APPROVE_RETURN", "k-approve")
+    assert sim.sim("GET", f"orders/{order_id}")["deadlines"]["return_ship_by"] == "2026-11-09T10:00:00+00:00"
     row = the_return(sim, shop, order_id)
     assert row["return_status"] == "AWAITING_BUYER_SHIP" and row["return_tracking_number"]
     assert row["return_shipping_document_type"] == "SHIPPING_LABEL"  # TikTok's prepaid label
