@@ -91,14 +91,15 @@ def check_folder(directory: Path) -> list[str]:
 def overlay(directory: Path) -> Path:
     """A folder with the built-in mocks and ``directory``'s files in their place (checked; cached per content)."""
     directory = Path(directory).resolve()
-    files = check_folder(directory)
+    files = data_files(directory) if directory.is_dir() else []
     digest = hashlib.sha256()
     for relative in files:
         digest.update(relative.encode() + b"\0" + (directory / relative).read_bytes() + b"\0")
     key = digest.hexdigest()
     with _OVERLAYS_LOCK:
         held = _OVERLAYS.get(key)
-        if held is None:
+        if held is None:  # content not seen in this process: check it (same content passed before)
+            files = check_folder(directory)
             held = tempfile.TemporaryDirectory(prefix="tts-sim-mocks-")
             merged = Path(held.name)
             shutil.copytree(builtin_dir(), merged, dirs_exist_ok=True)
