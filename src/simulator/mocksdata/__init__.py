@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from simulator.packaged import data_dir
@@ -64,6 +63,8 @@ def check_file(path: Path, relative: str) -> Any:
         raise MocksError(f"{path}:{_error_line(exc)}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
                          f"{_one_line(problem)}") from None
     schema = {**_schema()["files"][relative], "$defs": _schema()["$defs"]}
+    import jsonschema  # here: only a user's mocks folder is checked, and serve starts sooner without it
+
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if error is not None:
         where = _field(list(error.absolute_path))
