@@ -17,6 +17,7 @@ from simulator.faults.book import FaultBook
 from simulator.ids import IdFactory
 from simulator.journal import Journal
 from simulator.rules import RuleBook
+from simulator.runtime import release
 from simulator.systems import install_all
 
 if TYPE_CHECKING:
@@ -186,3 +187,4 @@ class World:
         while self._closers:
             self._closers.pop()()
         self.drain_outboxes()
+        release()  # a frozen heap (simulator.runtime) would keep this world's objects alive
