@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.http import HTTP_STATUS_CODES
@@ -47,6 +48,7 @@ def set_fast(endpoint: Callable[..., Any], handler: FastHandler) -> None:
     setattr(endpoint, FAST_ATTR, handler)
 
 
+@cache
 def status_line(code: int) -> str:
     """The status line werkzeug writes for ``code`` (``200 OK``, ``401 UNAUTHORIZED``)."""
     reason = HTTP_STATUS_CODES.get(code)
