@@ -121,10 +121,10 @@ def decode_pairs(raw: bytes, limits: Limits, *, what: str = "query string") -> P
     pairs: Pairs = []
     try:
         if b"%" not in raw and b"+" not in raw:  # nothing to unquote (a signed TikTok URL, mostly): decode once
-            for part in raw.decode("utf-8").split("&"):
-                if part:
-                    key, _, value = part.partition("=")
-                    pairs.append((key, value))
+            for text in raw.decode("utf-8").split("&"):
+                if text:
+                    name, _, given = text.partition("=")
+                    pairs.append((name, given))
             return pairs
         for part in parts:
             key, _, value = part.partition(b"=")
