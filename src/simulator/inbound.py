@@ -138,13 +138,18 @@ def _unquote(raw: bytes) -> str:
     return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
 
 
-def single(pairs: Pairs, *, fold_case: bool = False, what: str = "query parameter") -> dict[str, str]:
-    """One value per name; a name given twice (case-insensitively with ``fold_case``) is refused."""
+def single(pairs: Pairs, *, fold_case: bool = False, what: str = "query parameter",
+           lists: frozenset[str] = frozenset()) -> dict[str, str]:
+    """One value per name; a name given twice (case-insensitively with ``fold_case``) is refused, except a
+    list-valued name in ``lists``, whose values are joined with commas (``ids=a&ids=b`` is ``ids=a,b``)."""
     seen: dict[str, str] = {}
     result: dict[str, str] = {}
     for key, value in pairs:
         norm = key.lower() if fold_case else key
         if norm in seen:
+            if key in lists and seen[norm] == key:
+                result[key] = f"{result[key]},{value}"
+                continue
             raise InputError(Refusal.DUPLICATE, f"The {what} '{_safe(key)}' is given more than once.")
         seen[norm] = key
         result[key] = value
@@ -299,12 +304,12 @@ def mimetype_of(content_type: str) -> str:
 
 def decode(system: str, limits: Limits, *, method: str, path: str, raw_query: bytes, body: BodyReader,
            mimetype: str, headers: Headers, endpoint: str | None, environ: dict[str, Any], world: Any,
-           checks: Iterable[Check], fold_case: bool = False) -> Inbound:
+           checks: Iterable[Check], fold_case: bool = False, lists: frozenset[str] = frozenset()) -> Inbound:
     """Decode one request for ``system``: the one place a raw request becomes typed input (Flask or not).
 
     Raises :class:`InputError` for a query string over ``max_query_bytes`` or ``max_params``, one that is
     not percent-encoded UTF-8, a parameter given twice (never silently first- or last-wins; ``fold_case``
-    compares names case-insensitively), or a body over ``max_body_bytes`` (by ``Content-Length`` before
+    compares names case-insensitively; a list-valued name in ``lists`` may repeat, see :func:`single`), or a body over ``max_body_bytes`` (by ``Content-Length`` before
     a byte is read, by a bounded read for chunked bodies). JSON is decoded on demand by
     :meth:`Inbound.json` (:func:`parse_json`). Each vendor's ``inbound.py`` maps the refusal to its envelope.
     """
@@ -312,7 +317,7 @@ def decode(system: str, limits: Limits, *, method: str, path: str, raw_query: by
         raise InputError(Refusal.URI_TOO_LONG, f"The query string exceeds the {limits.max_query_bytes}-byte limit.")
     pairs = decode_pairs(raw_query, limits)
     inbound = Inbound(
-        system=system, method=method, path=path, pairs=pairs, query=single(pairs, fold_case=fold_case),
+        system=system, method=method, path=path, pairs=pairs, query=single(pairs, fold_case=fold_case, lists=lists),
         body=read_body(limits, body), mimetype=mimetype, headers=headers, limits=limits, endpoint=endpoint,
         environ=environ, world=world,
     )
@@ -327,7 +332,7 @@ def checks_of(app: Flask) -> list[Check]:
     return checks
 
 
-def read(system: str, limits: Limits, *, fold_case: bool = False) -> Inbound:
+def read(system: str, limits: Limits, *, fold_case: bool = False, lists: frozenset[str] = frozenset()) -> Inbound:
     """Decode Flask's current request for ``system`` (:func:`decode`)."""
     from simulator.web import current_world
 
@@ -338,4 +343,4 @@ def read(system: str, limits: Limits, *, fold_case: bool = False) -> Inbound:
     return decode(system, limits, method=request.method, path=request.path, raw_query=request.query_string,
                   body=body, mimetype=request.mimetype, headers=request.headers, endpoint=request.endpoint,
                   environ=request.environ, world=current_world(), checks=checks_of(current_app),
-                  fold_case=fold_case)
+                  fold_case=fold_case, lists=lists)
