@@ -136,11 +136,15 @@ class Served:
             self.proc.kill()
 
 
-def start_tts_sim() -> tuple[Served, Served, bytes]:
-    """``tts-sim serve`` with 20 orders past their hold; its signed-detail and ping servers, and one detail body."""
+def start_tts_sim(fast: bool = True) -> tuple[Served, Served, bytes]:
+    """``tts-sim serve`` with 20 orders past their hold; its signed-detail and ping servers, and one detail body.
+
+    ``fast=False``: with ``TTS_SIM_FAST_PATH=0`` (every route through Flask), for the fast path's own ratio.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([str(ROOT / ".venv/bin/tts-sim"), "serve", "--port", str(port)],
+                            env={**os.environ, "TTS_SIM_FAST_PATH": "1" if fast else "0"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(f"{base}/_sim/ping")
     creds = requests.get(f"{base}/_sim/credentials", timeout=5).json()["tiktok"]
@@ -160,7 +164,8 @@ def start_tts_sim() -> tuple[Served, Served, bytes]:
     headers = {"x-tts-access-token": auth["access_token"], "content-type": "application/json"}
     body = requests.get(detail_url(), headers=headers, timeout=5).content
     assert json.loads(body)["code"] == 0, body[:200]
-    detail = Served("tts-sim signed Get Order Detail", proc, detail_url, headers)
+    detail = Served("tts-sim signed Get Order Detail" if fast else "  same, Flask only (FAST_PATH=0)", proc,
+                    detail_url, headers)
     ping = Served("tts-sim /_sim/ping (ceiling)", proc, lambda: f"{base}/_sim/ping")
     return detail, ping, body
 
@@ -239,7 +244,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             detail, ping, body = start_tts_sim()
-            servers += [detail, ping]
+            flask_only = start_tts_sim(fast=False)[0]
+            servers += [detail, flask_only, ping]
             peers: dict[str, Served] = {}
             if not args.no_peers:
                 for key, start in (("prism", start_prism), ("wiremock", start_wiremock)):
@@ -260,7 +266,9 @@ def main() -> int:
         rps, p50, p99 = served.best
         print(f"  {served.name:<34} {rps:9,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
     assert detail.best is not None and ping.best is not None
-    print(f"  detail / ping: {detail.best[0] / ping.best[0]:.2f}")
+    assert flask_only.best is not None
+    print(f"  detail / ping: {detail.best[0] / ping.best[0]:.2f}; fast path / Flask only: "
+          f"{detail.best[0] / flask_only.best[0]:.2f}")
     for key, target in TARGETS.items():
         peer = peers.get(key)
         if peer is None or peer.best is None:
