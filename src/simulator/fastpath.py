@@ -10,7 +10,8 @@ skips is the request and app contexts, URL matching, the request/response object
 It sits inside the world router (``/w/{id}`` selection, the durable log, latency and reset faults)
 and inside ``--log``, so those see both paths alike. ``TTS_SIM_FAST_PATH=0`` (or
 ``create_app(fast_path=False)``) turns it off; tests/test_fastpath.py proves both paths answer
-byte for byte alike, and the TikTok and fuzz suites run through both.
+byte for byte alike (the fuzz families over every fast route included), and tests/tiktok_shop runs
+through both.
 """
 
 from __future__ import annotations
