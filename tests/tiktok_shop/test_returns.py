@@ -111,7 +111,7 @@ def test_ret2_ret3_ret4_approve_generates_the_label_then_the_received_package_is
 
 def test_ret1_the_seller_creates_a_return_and_eligibility_and_reject_reasons_follow(tiktok: TikTokClient) -> None:
     order = delivered_order(tiktok, quantity=2)
-    path = f"/return_refund/202309/orders/{order['id']}/aftersale_eligibility"
+    path = f"/return_refund/202512/orders/{order['id']}/aftersale_eligibility"
     before = tiktok.ok("GET", path, {"initiate_aftersale_user": "BUYER"})["sku_eligibility"][0]
     assert all(e["eligible"] for e in before["line_item_eligibility"]) and before["line_item_eligibility"][0][
         "available_reason_names"]

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.channeladvisor.errors import ODataQueryError
-from simulator.channeladvisor.odata_filter import Row as Row
-from simulator.channeladvisor.odata_filter import compile_filter
 from simulator.channeladvisor.schema import TYPES, EntityType
 
+Row = dict[str, Any]  # one entity as a plain mapping (odata_filter.Row: the same alias, its module imported lazily)
 INT32_MAX = 2**31 - 1
 SUPPORTED_OPTIONS = {
     "$filter",
@@ -63,6 +62,8 @@ def parse_query(args: Mapping[str, str], entity: EntityType, *, collection: bool
     if not collection:
         return query
     if opts.get("$filter", "").strip():
+        from simulator.channeladvisor.odata_filter import compile_filter  # the grammar costs ~0.1 s to import
+
         query.predicate = compile_filter(opts["$filter"], entity)
     elif "$filter" in opts:
         raise ODataQueryError("The $filter query option cannot be empty.")

@@ -45,7 +45,9 @@ _DONE = frozenset({CancelStatus.SUCCESS, CancelStatus.COMPLETE})
 ORDER_DETAIL = "/order/202309/orders"  # the TikTok call each read of an order stands for (fault matching)
 _ANSWER_PATHS = {"cancel": "/return_refund/202309/cancellations",
                  "approve": "/return_refund/202309/cancellations/{cancel_id}/approve",
-                 "reject": "/return_refund/202309/cancellations/{cancel_id}/reject"}
+                 "reject": "/return_refund/202309/cancellations/{cancel_id}/reject",
+                 "approve_return": "/return_refund/202309/returns/{return_id}/approve",
+                 "reject_return": "/return_refund/202309/returns/{return_id}/reject"}
 
 
 @dataclass(frozen=True)
@@ -141,21 +143,19 @@ class TikTokChannelAdvisorSync:
                 if self._refused("POST", f"/fulfillment/202309/packages/{package}/ship", ca.site_order_id, "ship"):
                     continue  # still shipped and not relayed: the next tick relays it
                 self._attempt(ca, "ship", partial(self._ship, ca, fulfillment), partial(_ship_failed, fulfillment))
-        relayed: set[str] = set()
+        seen: set[str] = set()  # one answer per return, whatever number of item adjustments carry it
         for adj in [a for a in ca.adjustments if a.action]:
+            if adj.return_id is not None and adj.return_id in seen:
+                continue  # relayed with (or refused as) its sibling this tick
             action = adj.action or ""
-            path = _ANSWER_PATHS.get(action, "/return_refund/202309/returns/{return_id}/approve").format(
-                cancel_id=adj.cancel_id, return_id=adj.return_id)
+            if adj.return_id is not None:
+                seen.add(adj.return_id)
+            path = _ANSWER_PATHS[action].format(cancel_id=adj.cancel_id, return_id=adj.return_id)
             if self._refused("POST", path, ca.site_order_id, action):
-                continue  # the answer stays queued on the adjustment for the next tick
-            adj.action = None
-            if adj.return_id is not None:  # one answer per return, whatever number of item adjustments carry it
-                if adj.return_id in relayed:
-                    continue
-                relayed.add(adj.return_id)
-                for sibling in ca.adjustments:
-                    if sibling.return_id == adj.return_id:
-                        sibling.action = None
+                continue  # the answer stays queued on the adjustment(s) for the next tick
+            for sibling in [adj] if adj.return_id is None else [a for a in ca.adjustments
+                                                                 if a.return_id == adj.return_id]:
+                sibling.action = None
             # An OMS cancel TikTok refuses has no TikTok cancellation behind it: the adjustment is in Error.
             # A refused answer to a buyer request keeps mirroring that request's TikTok state (the
             # next reflect), with the refusal in its comment.

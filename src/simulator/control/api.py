@@ -252,9 +252,12 @@ class ControlAPI:
             if order is None:
                 raise ControlError("order_not_found", f"order {order_id} does not exist", 404)
             systems = {name: system.project_order(order_id) for name, system in self.world.systems.items()}
+            latest = self.world.engine.returns[order.return_ids[-1]] if order.return_ids else None
             deadlines = {k: v.isoformat() if v else None for k, v in (
                 ("hold_until", order.hold_until), ("rts_sla_time", order.rts_sla_time),
-                ("cancel_order_sla_time", order.cancel_order_sla_time))}
+                ("cancel_order_sla_time", order.cancel_order_sla_time),
+                ("return_respond_by", latest.respond_deadline if latest else None),
+                ("return_ship_by", latest.ship_deadline if latest else None))}
             timers = {k: {"kind": t.kind, "due": t.due.isoformat()} for k, t in order.timers.items() if not t.cancelled}
             pending: dict[str, list[dict[str, Any]]] = {}
             for name, system in self.world.systems.items():
