@@ -86,7 +86,7 @@ def engine_state(world: World) -> Iterator[Violation]:
             yield Violation("LIFE-1", order.id, ("engine",), "order status is not one state", {"status": order.status})
             continue
         packages = [engine.packages.get(p) for p in order.package_ids]
-        if any(p is None or p.order_id != order.id for p in packages):
+        if any(p is None or order.id not in p.order_ids for p in packages):
             yield Violation("LIFE-1", order.id, ("engine",), "order names a package that is not its own",
                             {"package_ids": order.package_ids})
             continue
@@ -167,24 +167,51 @@ def _package_lines(world: World, order: Order) -> Iterator[Violation]:
     """PKG-1/CAN-L1: each open unit is in exactly the package it names; a live package holds only open units."""
     engine = world.engine
     held: Counter[str] = Counter()
+    lines = {li.id for li in order.line_items}
     for package_id in order.package_ids:
         package = engine.packages[package_id]
-        held.update(package.line_item_ids)
+        mine = [i for i in package.line_item_ids if i in lines]  # a combined package holds other orders' too
+        held.update(mine)
         # A cancelled order's packages keep their units as history (shipped ones stay shipped, CAN-P1).
         if order.status != OrderStatus.CANCELLED and package.status != PackageStatus.CANCELLED and (
-                not package.line_item_ids or any(li.status == OrderStatus.CANCELLED for li in order.line_items
-                                                 if li.id in package.line_item_ids)):
+                not mine or any(li.status == OrderStatus.CANCELLED for li in order.line_items if li.id in mine)):
             yield Violation("PKG-1", order.id, ("engine",), f"live package {package_id} is empty or holds cancelled units",
-                            {"line_item_ids": package.line_item_ids})
-    lines = {li.id for li in order.line_items}
+                            {"line_item_ids": mine})
+        owned = {li.id for o in package.order_ids if o in engine.orders for li in engine.orders[o].line_items}
+        if set(package.line_item_ids) - owned:
+            yield Violation("PKG-1", order.id, ("engine",), "a package holds units of an order it does not name",
+                            {"package_id": package_id, "units": sorted(set(package.line_item_ids) - owned)})
     for li in order.line_items:
         inside = li.id in engine.packages[li.package_id].line_item_ids
         if held[li.id] > 1 or (li.status != OrderStatus.CANCELLED and not inside):
             yield Violation("PKG-1", order.id, ("engine",), f"unit {li.id} is not in exactly its own package",
                             {"package_id": li.package_id, "packages_holding": held[li.id]})
-    if set(held) - lines:
-        yield Violation("PKG-1", order.id, ("engine",), "a package holds units of another order",
-                        {"units": sorted(set(held) - lines)})
+
+
+def packages(world: World) -> Iterator[Violation]:
+    """PKG-2: each open unit is in exactly one live package; a combined package's orders share shop, buyer and
+    address (one combine key) and each names the package."""
+    engine = world.engine
+    holding: Counter[str] = Counter()
+    for package in engine.packages.values():
+        if package.status != PackageStatus.CANCELLED:
+            holding.update(package.line_item_ids)
+        if len(package.order_ids) < 2 or package.status == PackageStatus.CANCELLED:
+            continue
+        orders = [engine.orders[o] for o in package.order_ids]
+        if len({engine.combine_key(o) for o in orders}) > 1 or package.order_id != package.order_ids[0]:
+            yield Violation("PKG-2", package.order_id, ("engine",), f"combined package {package.id} mixes buyers, "
+                            "shops or addresses", {"order_ids": package.order_ids})
+        if any(package.id not in o.package_ids for o in orders):
+            yield Violation("PKG-2", package.order_id, ("engine",), f"an order of combined package {package.id} does "
+                            "not name it", {"order_ids": package.order_ids})
+    for order in engine.orders.values():
+        if order.status == OrderStatus.CANCELLED:
+            continue
+        for li in order.line_items:
+            if li.status != OrderStatus.CANCELLED and holding[li.id] != 1:
+                yield Violation("PKG-2", order.id, ("engine",), f"open unit {li.id} is in {holding[li.id]} live "
+                                "packages", {"package_id": li.package_id})
 
 
 def _return_state(world: World, order: Order) -> Iterator[Violation]:
@@ -596,7 +623,7 @@ def _upto(entries: Iterable[Any], seq: int) -> Iterator[Any]:
     return (e for e in entries if e.seq <= seq)
 
 
-CHECKS: tuple[Check, ...] = (engine_state, transitions, stock, renderable, tiktok, routing, sfcc, channeladvisor)
+CHECKS: tuple[Check, ...] = (engine_state, packages, transitions, stock, renderable, tiktok, routing, sfcc, channeladvisor)
 
 
 def summary(violations: list[Violation], at: datetime) -> dict[str, Any]:

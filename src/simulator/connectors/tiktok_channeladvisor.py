@@ -422,18 +422,19 @@ class TikTokChannelAdvisorSync:
         for package_id in order.package_ids:
             package = engine.packages[package_id]
             fulfillment = by_package.get(package_id)
-            if fulfillment is None and package.line_item_ids:
+            mine = [line for line in package.line_item_ids if line in units]  # PKG-2: this order's units only
+            if fulfillment is None and mine:
                 fulfillment = CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now,
                                             package_id=package_id)
                 ca.fulfillments.append(fulfillment)
             if fulfillment is None:
                 continue
             planned: dict[int, int] = {}
-            for line in package.line_item_ids:
+            for line in mine:
                 planned[items[units[line]]] = planned.get(items[units[line]], 0) + 1
             if fulfillment.delivery_status == DeliveryStatus.NO_CHANGE:
                 fulfillment.planned = sorted(planned.items())
-                if not package.line_item_ids:
+                if not mine:
                     fulfillment.delivery_status, fulfillment.updated = DeliveryStatus.CANCELED, now
 
     def _reflect_shipment(self, order: Order, ca: CaOrder) -> None:

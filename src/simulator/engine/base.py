@@ -240,6 +240,7 @@ class EngineBase:
     def _cancel_order(
         self, order: Order, event: str, initiator: Role, reason: str, notice: Notice, cancellation: Cancellation
     ) -> None:
+        self._leave_combined(order, initiator)  # PKG-2: the other orders keep the combined package
         now = self.clock.now()
         lines = active_lines(order)
         unshipped = [li for li in lines if self.packages[li.package_id].status == PackageStatus.TO_FULFILL]
@@ -283,6 +284,7 @@ class EngineBase:
         Their stock goes back on sale, they leave their packages (a package left empty is cancelled, PKG-1),
         the buyer is refunded what they cost; the order's status does not change.
         """
+        self._leave_combined(order, initiator)  # PKG-2: the other orders keep the combined package
         now = self.clock.now()
         if order.paid_time is not None:
             for sku_id, qty in self._units(lines).items():
@@ -321,6 +323,35 @@ class EngineBase:
             for li in active_lines(order):
                 li.status = new
         self._emit(OrderStatusChanged(now, order.id, old=old, new=new, event=event))
+
+    def _leave_combined(self, order: Order, role: Role) -> list[Package]:
+        """PKG-2: the order's units leave every unshipped combined package into a package of the order's own.
+
+        Returns the new packages (none when the order is in no combined package).
+        """
+        made: list[Package] = []
+        for index, package_id in enumerate(order.package_ids):
+            package = self.packages[package_id]
+            if len(package.order_ids) < 2 or package.status != PackageStatus.TO_FULFILL:
+                continue
+            now = self.clock.now()
+            ids = [li.id for li in order.line_items if li.package_id == package.id]
+            own = Package(id=self.ids.next("package"), order_id=order.id, line_item_ids=ids,
+                          status=PackageStatus.TO_FULFILL, create_time=now, update_time=now)
+            self.packages[own.id] = own
+            for li in order.line_items:
+                if li.package_id == package.id:
+                    li.package_id = own.id
+            package.line_item_ids = [i for i in package.line_item_ids if i not in set(ids)]
+            package.order_ids = [o for o in package.order_ids if o != order.id]
+            package.order_id = package.order_ids[0]
+            package.update_time = order.update_time = now
+            order.package_ids[index] = own.id
+            made.append(own)
+            for changed in (order, *(self.orders[o] for o in package.order_ids)):
+                self._emit(PackagesChanged(now, changed.id, sc_type="UNCOMBINE", role=role.value,
+                                           package_ids=(package.id, own.id)))
+        return made
 
     def _set_package(self, package: Package, new: PackageStatus) -> None:
         old = package.status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simulator.engine.base import ApprovalGuard, Subscriber
 from simulator.engine.cancellations import CancellationOps
+from simulator.engine.combine import CombineOps
 from simulator.engine.lifecycle import LifecycleOps
 from simulator.engine.models import Order
 from simulator.engine.returns import ReturnOps
@@ -11,7 +12,7 @@ from simulator.engine.returns import ReturnOps
 __all__ = ["ApprovalGuard", "OrderEngine", "Subscriber", "is_late"]
 
 
-class OrderEngine(LifecycleOps, CancellationOps, ReturnOps):
+class OrderEngine(LifecycleOps, CancellationOps, ReturnOps, CombineOps):
     """Single source of truth for every order rule (rules.md); pure Python, no HTTP.
 
     Every public operation validates first and mutates after, so a refused operation changes

@@ -195,8 +195,8 @@ class LifecycleOps(EngineBase):
         An order shipped by TikTok (``shipping_type`` TIKTOK) ships only with the platform's own label
         (``by_platform``): the seller's tracking is refused (PKG-4).
         """
-        package, order, target, pkg_target = self._ship_targets(package_id)
-        if order.shipping_type == "TIKTOK" and not by_platform:
+        package, plans, pkg_target = self._ship_targets(package_id)
+        if any(order.shipping_type == "TIKTOK" for order, _ in plans) and not by_platform:
             raise TransitionNotAllowed(machine="package", event="ship", state=package.status,
                                        reason="shipped_by_tiktok", rule="PKG-4", entity_id=package.id)
         if not tracking_number or not str(tracking_number).strip():
@@ -204,38 +204,39 @@ class LifecycleOps(EngineBase):
         if not shipping_provider_id:
             raise InvalidRequest("shipping_provider_id is required", reason="provider_required", rule="FUL-1")
         now = self.clock.now()
-        if order.pending_cancel_id:
-            self._close_request(
-                self.cancellations[order.pending_cancel_id],
-                "reject",
-                Role.SELLER,
-                reason="shipped",
-                notice=Notice.CANCELLATION_REJECTED,
-            )
-        items = self._package_lines(order, package)
-        for sku_id, qty in self._units(items).items():
-            self.inventory.consume(sku_id, qty)
-            self._emit(StockChanged(now, order.id, sku_id=sku_id, action="consume", quantity=qty))
+        for order, _ in plans:  # PKG-2: a combined package ships each of its orders' units
+            if order.pending_cancel_id:
+                self._close_request(
+                    self.cancellations[order.pending_cancel_id],
+                    "reject",
+                    Role.SELLER,
+                    reason="shipped",
+                    notice=Notice.CANCELLATION_REJECTED,
+                )
+            for sku_id, qty in self._units(self._package_lines(order, package)).items():
+                self.inventory.consume(sku_id, qty)
+                self._emit(StockChanged(now, order.id, sku_id=sku_id, action="consume", quantity=qty))
         package.tracking_number = str(tracking_number).strip()
         package.shipping_provider_id = shipping_provider_id
         package.shipping_provider_name = shipping_provider_name
         package.handover_method = handover_method
         package.rts_time = now
         self._set_package(package, pkg_target)
-        for li in items:
-            li.status = OrderStatus.AWAITING_COLLECTION
-        if target == OrderStatus.AWAITING_COLLECTION:  # the last package: the order is dispatched
-            order.rts_time = now
-            self.clock.cancel(order.timers.pop("dispatch", None))
-            self.clock.cancel(order.timers.pop("auto_cancel", None))
-        self._set_status(order, target, "ship")
-        self._notify(
-            order,
-            Notice.SHIPPED,
-            tracking_number=package.tracking_number,
-            package_id=package.id,
-            shipping_provider=shipping_provider_name or shipping_provider_id,
-        )
+        for order, target in plans:
+            for li in self._package_lines(order, package):
+                li.status = OrderStatus.AWAITING_COLLECTION
+            if target == OrderStatus.AWAITING_COLLECTION:  # the last package: the order is dispatched
+                order.rts_time = now
+                self.clock.cancel(order.timers.pop("dispatch", None))
+                self.clock.cancel(order.timers.pop("auto_cancel", None))
+            self._set_status(order, target, "ship")
+            self._notify(
+                order,
+                Notice.SHIPPED,
+                tracking_number=package.tracking_number,
+                package_id=package.id,
+                shipping_provider=shipping_provider_name or shipping_provider_id,
+            )
         self._flush()
         return package
 
@@ -253,6 +254,7 @@ class LifecycleOps(EngineBase):
         """
         order = self.order(order_id)
         T.ORDER.resolve("split", order.status, order.id)
+        self._refuse_combined(order, "split")
         open_packages = [p for p in order.package_ids if self.packages[p].status == PackageStatus.TO_FULFILL]
         unshipped = [li.id for p in open_packages for li in self._package_lines(order, self.packages[p])]
         named = [str(i) for group in groups for i in group]
@@ -312,7 +314,8 @@ class LifecycleOps(EngineBase):
             raise InvalidRequest("tracking_number and shipping_provider_id are required", reason="tracking_required",
                                  rule="FUL-1")
         packages = {lines[i].package_id for i in ids}
-        whole = len(packages) == 1 and set(self.packages[next(iter(packages))].line_item_ids) == set(ids)
+        whole = len(packages) == 1 and {li.id for li in self._package_lines(order, self.packages[next(iter(
+            packages))])} == set(ids)  # PKG-2: the order's units of a combined package ship it whole
         if whole:
             package_id = next(iter(packages))
             self.check_ship(package_id)
@@ -321,6 +324,7 @@ class LifecycleOps(EngineBase):
                 raise TransitionNotAllowed(machine="package", event="ship", state=order.status,
                                            reason="already_shipped", rule="FUL-2", entity_id=order.id)
             T.ORDER.resolve("split", order.status, order.id)
+            self._refuse_combined(order, "split")
             T.ORDER.resolve("ship", order.status, order.id, {"last_package": False})
             open_packages = [p for p in order.package_ids if self.packages[p].status == PackageStatus.TO_FULFILL]
             groups = [[li for li in self.packages[p].line_item_ids if li not in ids] for p in open_packages]
@@ -335,6 +339,13 @@ class LifecycleOps(EngineBase):
                                  shipping_provider_id=shipping_provider_id,
                                  shipping_provider_name=shipping_provider_name)
 
+    def _refuse_combined(self, order: Order, event: str) -> None:
+        """PKG-2 (UNCERTAIN): an order in a combined package is uncombined before it can be split."""
+        if any(len(self.packages[p].order_ids) > 1 and self.packages[p].status == PackageStatus.TO_FULFILL
+               for p in order.package_ids):
+            raise TransitionNotAllowed(machine="order", event=event, state=order.status, reason="combined_package",
+                                       rule="PKG-2", entity_id=order.id)
+
     def partly_shipped(self, order: Order) -> bool:
         """True when at least one of the order's packages left the seller (SLA-2 counts it as dispatch begun)."""
         return any(self.packages[p].rts_time is not None for p in order.package_ids)
@@ -347,15 +358,22 @@ class LifecycleOps(EngineBase):
         """
         self._ship_targets(package_id)
 
-    def _ship_targets(self, package_id: str) -> tuple[Package, Order, OrderStatus, PackageStatus]:
+    def _ship_targets(self, package_id: str) -> tuple[Package, list[tuple[Order, OrderStatus]], PackageStatus]:
+        """Each of the package's orders with the status shipping it moves that order to (PKG-2: several)."""
         package = self.package(package_id)
-        order = self.orders[package.order_id]
-        others_done = all(
-            self.packages[p].status != PackageStatus.TO_FULFILL for p in order.package_ids if p != package_id
-        )
-        target, _ = T.ORDER.resolve("ship", order.status, order.id, {"last_package": others_done})
+        plans: list[tuple[Order, OrderStatus]] = []
+        for order in self.package_orders(package):
+            others_done = all(
+                self.packages[p].status != PackageStatus.TO_FULFILL for p in order.package_ids if p != package_id
+            )
+            target, _ = T.ORDER.resolve("ship", order.status, order.id, {"last_package": others_done})
+            plans.append((order, target))  # type: ignore[arg-type]
         pkg_target, _ = T.PACKAGE.resolve("ship", package.status, package.id)
-        return package, order, target, pkg_target  # type: ignore[return-value]
+        return package, plans, pkg_target  # type: ignore[return-value]
+
+    def package_orders(self, package: Package) -> list[Order]:
+        """The orders whose units the package holds (one, or several once combined, PKG-2)."""
+        return [self.orders[o] for o in package.order_ids]
 
     def update_shipping_info(
         self, package_id: str, *, tracking_number: str, shipping_provider_id: str, shipping_provider_name: str = ""
@@ -392,50 +410,56 @@ class LifecycleOps(EngineBase):
         return package
 
     def carrier_collected(self, package_id: str) -> Package:
-        """The carrier scans the package (LIFE-1: IN_TRANSIT once every package is collected)."""
+        """The carrier scans the package (LIFE-1: IN_TRANSIT once every package is collected; PKG-2 per order)."""
         package = self.package(package_id)
-        order = self.orders[package.order_id]
-        others = all(self.packages[p].status in _DONE_PACKAGE for p in order.package_ids if p != package_id)
-        target, _ = T.ORDER.resolve("collect", order.status, order.id, {"last_package": others})
+        plans = []
+        for order in self.package_orders(package):
+            others = all(self.packages[p].status in _DONE_PACKAGE for p in order.package_ids if p != package_id)
+            target, _ = T.ORDER.resolve("collect", order.status, order.id, {"last_package": others})
+            plans.append((order, target))
         pkg_target, _ = T.PACKAGE.resolve("collect", package.status, package.id)
         now = self.clock.now()
         package.collection_time = now
         self._set_package(package, pkg_target)  # type: ignore[arg-type]
-        for li in self._package_lines(order, package):
-            li.status = OrderStatus.IN_TRANSIT
-        if target == OrderStatus.IN_TRANSIT:
-            order.collection_time = now
-        self._set_status(order, target, "collect")  # type: ignore[arg-type]
+        for order, target in plans:
+            for li in self._package_lines(order, package):
+                li.status = OrderStatus.IN_TRANSIT
+            if target == OrderStatus.IN_TRANSIT:
+                order.collection_time = now
+            self._set_status(order, target, "collect")  # type: ignore[arg-type]
         self._flush()
         return package
 
     def carrier_delivered(self, package_id: str) -> Package:
-        """The carrier delivers the package (LIFE-1: DELIVERED once every package is delivered)."""
+        """The carrier delivers the package (LIFE-1: DELIVERED once every package is delivered; PKG-2 per order)."""
         package = self.package(package_id)
-        order = self.orders[package.order_id]
-        others = all(
-            self.packages[p].status in (PackageStatus.COMPLETED, PackageStatus.CANCELLED)
-            for p in order.package_ids
-            if p != package_id
-        )
-        target, _ = T.ORDER.resolve("deliver", order.status, order.id, {"last_package": others})
+        plans = []
+        for order in self.package_orders(package):
+            others = all(
+                self.packages[p].status in (PackageStatus.COMPLETED, PackageStatus.CANCELLED)
+                for p in order.package_ids
+                if p != package_id
+            )
+            target, _ = T.ORDER.resolve("deliver", order.status, order.id, {"last_package": others})
+            plans.append((order, target))
         pkg_target, _ = T.PACKAGE.resolve("deliver", package.status, package.id)
         now = self.clock.now()
         package.delivery_time = now
         if package.collection_time is None:
             package.collection_time = now
         self._set_package(package, pkg_target)  # type: ignore[arg-type]
-        for li in self._package_lines(order, package):
-            li.status = OrderStatus.DELIVERED
-        self._notify(order, Notice.DELIVERED, package_id=package.id)
-        if target == OrderStatus.DELIVERED:
-            order.delivery_time = now
-            order.collection_time = order.collection_time or now
-            order.complete_due = now + self.profile(order).completion_after_delivery
-            order.timers["complete"] = self.clock.schedule(
-                order.complete_due, lambda: self._completion_due(order.id), kind="order.complete", key=order.id
-            )
-        self._set_status(order, target, "deliver")  # type: ignore[arg-type]
+        for order, target in plans:
+            for li in self._package_lines(order, package):
+                li.status = OrderStatus.DELIVERED
+            self._notify(order, Notice.DELIVERED, package_id=package.id)
+            if target == OrderStatus.DELIVERED:
+                order.delivery_time = now
+                order.collection_time = order.collection_time or now
+                order.complete_due = now + self.profile(order).completion_after_delivery
+                order.timers["complete"] = self.clock.schedule(
+                    order.complete_due, lambda o=order.id: self._completion_due(o), kind="order.complete", key=order.id
+                )
+            self._set_status(order, target, "deliver")  # type: ignore[arg-type]
         self._flush()
         return package
 

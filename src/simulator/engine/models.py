@@ -56,6 +56,12 @@ class Package:
     collection_time: datetime | None = None
     delivery_time: datetime | None = None
     shipping_info_updates: int = 0
+    # PKG-2: a combined package holds units of several orders (order_id is the first of them).
+    order_ids: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.order_ids:
+            self.order_ids = [self.order_id]
 
 
 @dataclass(slots=True)

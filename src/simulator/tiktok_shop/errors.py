@@ -279,6 +279,13 @@ class InvalidSplit(TikTokError):
     default_message = "Invalid splittable groups."
 
 
+class InvalidCombine(TikTokError):
+    """21011013 (UNCERTAIN: no documented code found): orders that cannot be combined or uncombined now (PKG-2)."""
+
+    code = 21011013
+    default_message = "The packages cannot be combined or uncombined."
+
+
 class MultiplePackages(TikTokError):
     """21011011 (UNCERTAIN): order-level update on a split order (use the package variant)."""
 
@@ -450,6 +457,10 @@ ENGINE_CODES: dict[str, dict[str, type[TikTokError]]] = {
         "unknown_line": InvalidSplit,
         "no_lines": InvalidSplit,
         "line_cancelled": InvalidSplit,
+        "not_combinable": InvalidCombine,
+        "combine_orders": InvalidCombine,
+        "not_combined": InvalidCombine,
+        "combined_package": InvalidCombine,
     },
     "return_refund": {
         "reason_mismatch": ReasonNotMatchOrderStatus,

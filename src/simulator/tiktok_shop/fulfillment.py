@@ -157,7 +157,7 @@ def split_attributes(backend: TikTokBackend, shop: Shop, query: Mapping[str, str
 def package_detail(backend: TikTokBackend, shop: Shop, package_id: str) -> dict[str, Any]:
     """Get Package Detail."""
     package, order = _package(backend, shop, package_id)
-    return backend.serializer.package(package, order)
+    return backend.serializer.package(package, order, backend.engine.package_orders(package))
 
 
 def search_packages(backend: TikTokBackend, shop: Shop, query: Mapping[str, str], body: Mapping[str, Any]) -> dict[str, Any]:

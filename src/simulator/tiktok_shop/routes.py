@@ -17,6 +17,7 @@ from simulator.fastpath import FastHandler, query_bytes, script_root, set_fast
 from simulator.inbound import Check, Inbound, InputError, Limits, decode, environ_body, mimetype_of
 from simulator.inbound import read as read_input
 from simulator.tiktok_shop import cancellations as can
+from simulator.tiktok_shop import combining
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import fulfillment as ful
 from simulator.tiktok_shop import orders, returns, versions
@@ -322,6 +323,24 @@ def mark_package_as_shipped(call: Call, order_id: str) -> dict[str, Any]:
 def split_orders(call: Call, order_id: str) -> dict[str, Any]:
     """Split Orders."""
     return ful.split_order(call.backend, call.shop, order_id, call.body)
+
+
+@api("/fulfillment/202309/combinable_packages/search", module="fulfillment")
+def search_combinable_packages(call: Call) -> dict[str, Any]:
+    """Search Combinable Packages (PKG-2)."""
+    return combining.search_combinable(call.backend, call.shop, call.query)
+
+
+@api("/fulfillment/202309/packages/combine", methods=("POST",), module="fulfillment")
+def combine_package(call: Call) -> dict[str, Any]:
+    """Combine Package (PKG-2)."""
+    return combining.combine(call.backend, call.shop, call.body)
+
+
+@api("/fulfillment/202309/packages/<package_id>/uncombine", methods=("POST",), module="fulfillment")
+def uncombine_packages(call: Call, package_id: str) -> dict[str, Any]:
+    """Uncombine Packages (PKG-2)."""
+    return combining.uncombine(call.backend, call.shop, package_id, call.body)
 
 
 @api("/fulfillment/202309/orders/split_attributes", module="fulfillment")

@@ -135,7 +135,8 @@ class Serializer:
             "is_on_hold_order": order.is_on_hold_order, "is_cod": False, "is_sample_order": False,
             "is_replacement_order": False, "is_exchange_order": False, "has_updated_recipient_address": False,
             "order_type": "PRE_ORDER" if order.presale_dispatch_days else "NORMAL",
-            "split_or_combine_tag": "SPLIT" if _live(pkgs) > 1 else None,
+            "split_or_combine_tag": "COMBINED" if any(len(p.order_ids) > 1 and p.status != PackageStatus.CANCELLED
+                                                      for p in pkgs) else "SPLIT" if _live(pkgs) > 1 else None,
             "handling_duration": {"days": str(order.handling_days), "type": "BUSINESS_DAY"}
             if order.handling_days is not None else None,
             "estimated_delivery_time": ts(order.estimated_delivery_time),
@@ -224,25 +225,29 @@ class Serializer:
         return static
 
     # -- packages --------------------------------------------------------------------------------
-    def package(self, package: Package, order: Order) -> dict[str, Any]:
-        """Get Package Detail."""
+    def package(self, package: Package, order: Order, orders: list[Order] | None = None) -> dict[str, Any]:
+        """Get Package Detail (``orders``: every order a combined package holds units of, PKG-2)."""
         inside = set(package.line_item_ids)
-        items = [li for li in order.line_items if li.id in inside]
-        skus: dict[str, int] = {}
-        for li in items:
-            skus[li.sku_id] = skus.get(li.sku_id, 0) + 1
+        rows = []
+        for each in orders or [order]:
+            skus: dict[str, int] = {}
+            for li in each.line_items:
+                if li.id in inside:
+                    skus[li.sku_id] = skus.get(li.sku_id, 0) + 1
+            rows.append({"id": each.id, "skus": [{"id": k, "quantity": v} for k, v in skus.items()]})
         warehouse = self.catalog.warehouses.get(order.warehouse_id)
         data = {
             "package_id": package.id, "package_status": package.status.value,
             "order_line_item_ids": list(package.line_item_ids),
-            "orders": [{"id": order.id, "skus": [{"id": k, "quantity": v} for k, v in skus.items()]}],
+            "orders": rows,
             "tracking_number": package.tracking_number, "shipping_provider_id": package.shipping_provider_id,
             "shipping_provider_name": package.shipping_provider_name, "shipping_type": order.shipping_type,
             "handover_method": package.handover_method, "delivery_option_id": order.delivery_option_id,
             "delivery_option_name": order.delivery_option_name, "create_time": ts(package.create_time),
             "update_time": ts(package.update_time),
-            "split_and_combine_tag": "SPLIT" if len(order.package_ids) > 1 else "DEFAULT",
-            "has_multi_skus": len(skus) > 1,
+            "split_and_combine_tag": "COMBINED" if len(package.order_ids) > 1
+            else "SPLIT" if len(order.package_ids) > 1 else "DEFAULT",
+            "has_multi_skus": len({s["id"] for r in rows for s in r["skus"]}) > 1,
             "recipient_address": None if order.status == OrderStatus.ON_HOLD else order.recipient_address or None,
             "sender_address": warehouse.address if warehouse else None,
         }
@@ -252,7 +257,7 @@ class Serializer:
         """A Search Package row."""
         return _compact({
             "id": package.id, "status": package.status.value, "order_line_item_ids": list(package.line_item_ids),
-            "orders": [{"id": package.order_id}], "tracking_number": package.tracking_number,
+            "orders": [{"id": o} for o in package.order_ids], "tracking_number": package.tracking_number,
             "shipping_provider_id": package.shipping_provider_id,
             "shipping_provider_name": package.shipping_provider_name,
             "create_time": ts(package.create_time), "update_time": ts(package.update_time),

@@ -185,7 +185,8 @@ class WebhookDispatcher:
         if isinstance(event, PackagesChanged):  # PKG-1 split, CAN-L1 units cancelled out of packages
             return 4, {"sc_type": event.sc_type, "role_type": f"ROLE_{'USER' if event.role == 'BUYER' else event.role}",
                        "update_time": when,
-                       "package_list": [{"package_id": p, "order_id_list": [event.order_id]} for p in event.package_ids]}
+                       "package_list": [{"package_id": p, "order_id_list": self._package_orders(p, event.order_id)}
+                                        for p in event.package_ids]}
         if isinstance(event, OrderPlaced):
             order = self.backend.engine.orders[event.order_id]
             if len(order.package_ids) > 1:  # the platform split the order into packages
@@ -193,6 +194,11 @@ class WebhookDispatcher:
                            "package_list": [{"package_id": p, "order_id_list": [order.id]}
                                             for p in order.package_ids]}
         return None
+
+    def _package_orders(self, package_id: str, order_id: str) -> list[str]:
+        """The orders a package holds units of (several once combined, PKG-2)."""
+        package = self.backend.engine.packages.get(package_id)
+        return list(package.order_ids) if package is not None else [order_id]
 
     def _enqueue(self, app_key: str, address: str, kind: int, shop_id: str, order_id: str, profile: str,
                  data: dict[str, Any]) -> None:
