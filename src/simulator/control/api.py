@@ -147,20 +147,22 @@ class ControlAPI:
         self, *, shop_id: str | None = None, items: Sequence[dict[str, Any]] | None = None, paid: bool = True,
         profile: str | None = None, split_packages: bool = False, warehouse_id: str | None = None,
         delivery_option_id: str | None = None, shipping_type: str = "SELLER", handling_days: int | None = None,
-        shipping_days: int | None = None,
+        shipping_days: int | None = None, same_buyer_as: str | None = None,
     ) -> dict[str, Any]:
         """A buyer places (and pays) an order; returns the TikTok order (unmasked).
 
         ``warehouse_id`` / ``delivery_option_id`` pick the shop's warehouse and one of its delivery options
         (defaults: the default warehouse, its first option); ``shipping_type`` TIKTOK: TikTok ships it (PKG-4);
-        ``handling_days`` / ``shipping_days``: the seller's EDT settings (SLA-4).
+        ``handling_days`` / ``shipping_days``: the seller's EDT settings (SLA-4); ``same_buyer_as``: the buyer
+        of that earlier order orders again to the same address (the orders can be combined, PKG-2).
         """
         pairs = [(str(i["sku_id"]), int(i.get("quantity", 1))) for i in items] if items else None
         with self._op():
             order = self._tiktok.place_order(shop_id, pairs, paid=paid, profile=profile,
                                              split_packages=split_packages, warehouse_id=warehouse_id,
                                              delivery_option_id=delivery_option_id, shipping_type=shipping_type,
-                                             handling_days=handling_days, shipping_days=shipping_days)
+                                             handling_days=handling_days, shipping_days=shipping_days,
+                                             same_buyer_as=same_buyer_as)
             view: dict[str, Any] = self._tiktok.project_order(order.id)
         return view
 

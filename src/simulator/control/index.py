@@ -10,7 +10,8 @@ USAGE = {
     "control.advance_clock": '{"seconds": n} | {"duration": "1h 30m"} | {"to": "2026-11-03T09:00:00Z"}',
     "control.buyer_place_order": '{"shop_id"?, "items"?: [{"sku_id", "quantity"}], "paid"?, "profile"?, '
                                  '"split_packages"?, "warehouse_id"?, "delivery_option_id"?, '
-                                 '"shipping_type"?: "SELLER" | "TIKTOK", "handling_days"?, "shipping_days"?}',
+                                 '"shipping_type"?: "SELLER" | "TIKTOK", "handling_days"?, "shipping_days"?, '
+                                 '"same_buyer_as"?: order_id}',
     "control.buyer_cancel": '{"reason"?} (whole orders only: "line_item_ids" / "skus" naming some units are refused)',
     "control.buyer_return": '{"type": "RETURN_AND_REFUND" | "REFUND_ONLY", "reason"?, "skus"?: [{"sku_id", '
                             '"quantity"}], "line_item_ids"?, "shipment_type"?: "PLATFORM" | "BUYER_ARRANGE"}',

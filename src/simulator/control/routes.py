@@ -84,7 +84,8 @@ def buyer_place_order() -> dict[str, Any]:
                                   warehouse_id=I.opt_str(b, "warehouse_id"),
                                   delivery_option_id=I.opt_str(b, "delivery_option_id"), shipping_type=shipping_type,
                                   handling_days=I.opt_int(b, "handling_days", low=0, high=365),
-                                  shipping_days=I.opt_int(b, "shipping_days", low=0, high=365))
+                                  shipping_days=I.opt_int(b, "shipping_days", low=0, high=365),
+                                  same_buyer_as=I.opt_str(b, "same_buyer_as"))
 
 
 def _cancel_units(b: dict[str, Any]) -> dict[str, Any]:

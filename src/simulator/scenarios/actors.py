@@ -39,7 +39,8 @@ def _place(ctx: Context, args: dict[str, Any]) -> None:
                                    split_packages=args.get("split_packages", False), delivery_option_id=option,
                                    warehouse_id=house, handling_days=args.get("handling_days"),
                                    shipping_days=args.get("shipping_days"),
-                                   shipping_type=args.get("shipping_type", "SELLER"))
+                                   shipping_type=args.get("shipping_type", "SELLER"),
+                                   same_buyer_as=ctx.aliases[args["same_buyer_as"]] if "same_buyer_as" in args else None)
     ctx.aliases[args["as"]] = order.id
 
 

@@ -144,11 +144,13 @@ class TikTokBackend:
         handling_days: int | None = None,
         shipping_days: int | None = None,
         shipping_type: str = "SELLER",
+        same_buyer_as: str | None = None,
     ) -> Order:
         """A buyer places (and pays) an order in a shop; no items: one unit of the shop's first SKU in stock.
 
         ``warehouse_id`` picks one of the shop's warehouses (default: its default sales warehouse);
-        ``handling_days`` and ``shipping_days`` are the seller's Estimated Delivery Time settings (SLA-4).
+        ``handling_days`` and ``shipping_days`` are the seller's Estimated Delivery Time settings (SLA-4);
+        ``same_buyer_as`` names an earlier order whose buyer orders again to the same address (PKG-2).
         """
         shop = self.shop(shop_id, profile)
         if not items:
@@ -166,6 +168,9 @@ class TikTokBackend:
                            f"{warehouse.id if warehouse else '-'}")
         option = self.catalog.delivery_options.get(delivery_option_id or (option_ids[0] if option_ids else ""))
         buyer, address = fake_buyer(self.world.faker("en_GB" if shop.region == "UK" else "en_US"), shop.region)
+        if same_buyer_as:  # drawn all the same, so the faker's stream does not depend on the option
+            earlier = self.engine.order(same_buyer_as)
+            buyer, address = dict(earlier.buyer), dict(earlier.recipient_address)
         return self.engine.place_order(
             shop.id, items, profile=shop.profile, region=shop.region, paid=paid, buyer=buyer,
             recipient_address=address, split_packages=split_packages,
