@@ -192,6 +192,14 @@ TIKTOK = [
           args=lambda ids, pick: {"order_id": _multi(ids, pick)},
           body=lambda ids, pick: {"splittable_groups": [{"id": str(n), "order_line_item_ids": [line]}
                                                         for n, line in enumerate(_units(ids, pick, every=True))]}),
+    Route("/fulfillment/202309/combinable_packages/search", "GET", "tiktok", "tiktok",
+          query=lambda ids, pick: {"page_size": str(pick([1, 20, 50]))}),
+    Route("/fulfillment/202309/packages/combine", "POST", "tiktok", "tiktok", write=True,
+          body=lambda ids, pick: {"combinable_packages": [{"id": _package(ids, pick), "order_ids": [
+              _direct_order(ids, pick), _direct_order(ids, pick)]}]}),
+    Route("/fulfillment/202309/packages/<package_id>/uncombine", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"package_id": _package(ids, pick)},
+          body=lambda ids, pick: {"order_ids": [_direct_order(ids, pick)]}),
     Route("/fulfillment/202309/orders/split_attributes", "GET", "tiktok", "tiktok",
           query=lambda ids, pick: {"order_ids": ",".join(sorted(ids.orders.get(DIRECT_US, []))[:pick([1, 3])])}),
     Route("/return_refund/202309/cancellations", "POST", "tiktok", "tiktok", write=True, body=lambda ids, pick: {
