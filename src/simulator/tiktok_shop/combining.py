@@ -33,11 +33,12 @@ def combine(backend: TikTokBackend, shop: Shop, body: Mapping[str, Any]) -> dict
     if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) for g in groups):
         raise E.InvalidParameter("Invalid request parameter. 'combinable_packages' must be a non-empty array of "
                                  "objects.")
-    wanted = [(P.required_str(g, "id", max_length=64), P.str_list(g, "order_ids", max_items=50) or [])
-              for g in groups]
+    wanted = [(P.required_str(g, "id", max_length=64), P.str_list(g, "order_ids", max_items=50)) for g in groups]
+    if any(order_ids is None for _, order_ids in wanted):
+        raise E.InvalidParameter("Invalid request parameter. 'order_ids' is required.")
     packages: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
-    for group_id, order_ids in wanted:
+    for group_id, order_ids in ((g, list(o or [])) for g, o in wanted):
         offered = dict(backend.engine.combinable_groups(shop.id)).get(group_id)
         try:
             if offered is None or len(order_ids) < 2 or any(o not in offered for o in order_ids):
