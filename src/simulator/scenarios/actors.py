@@ -178,6 +178,8 @@ ACTORS: dict[str, Callable[[Context, Any], Any]] = {
                                   line_item_ids=channels.units(ctx, ctx.order(a), a) if _opt(a, "items") else None)),
     "seller.split": _seller(channels.split),
     "seller.mark_shipped": _seller(channels.mark_shipped),
+    "seller.combine": _seller(channels.combine),
+    "seller.uncombine": _seller(channels.uncombine),
     "platform.resend_create": _resend_create,
     "carrier.collected": _actor("carrier", "tiktok", "collected '{alias}'",
                                 lambda ctx, a: ctx.world.engine.carrier_collected(ctx.package(a))),

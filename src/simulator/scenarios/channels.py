@@ -151,6 +151,36 @@ def split(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
         raise _refuse_unsupported(via, "seller.split")
 
 
+def combine(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
+    """PKG-2: combine the order's package with those of the orders named in ``with`` (one buyer's orders)."""
+    order_ids = [order.id, *(ctx.order(alias).id for alias in args.get("with", []))]
+    if via == "engine":
+        ctx.world.engine.combine_orders(order_ids)
+    elif via == "tiktok_api":
+        found = _clients(ctx).tiktok("GET", "/fulfillment/202309/combinable_packages/search", order.shop_id,
+                                     query={"page_size": "50"})["combinable_packages"]
+        group = next((g["id"] for g in found if order.id in g["order_ids"]), order.package_ids[-1])
+        answer = _clients(ctx).tiktok("POST", "/fulfillment/202309/packages/combine", order.shop_id, body={
+            "combinable_packages": [{"id": group, "order_ids": order_ids}]})
+        if answer["errors"]:
+            raise Refused("tiktok_api", answer["errors"][0]["code"], answer["errors"][0]["message"])
+    else:
+        raise _refuse_unsupported(via, "seller.combine")
+
+
+def uncombine(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
+    """PKG-2: take the order out of its combined package into a package of its own."""
+    package_id = next((p for p in order.package_ids if len(ctx.world.engine.packages[p].order_ids) > 1),
+                      order.package_ids[-1])
+    if via == "engine":
+        ctx.world.engine.uncombine_package(package_id, [order.id])
+    elif via == "tiktok_api":
+        _clients(ctx).tiktok("POST", f"/fulfillment/202309/packages/{package_id}/uncombine", order.shop_id,
+                             body={"order_ids": [order.id]})
+    else:
+        raise _refuse_unsupported(via, "seller.uncombine")
+
+
 def mark_shipped(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
     """PKG-3: Mark Package As Shipped for ``units`` (indexes into the order's units) with the seller's tracking."""
     lines = [order.line_items[i].id for i in args.get("units", range(len(order.line_items)))]

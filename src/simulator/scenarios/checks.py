@@ -36,6 +36,8 @@ _SELLER_ONLY = {  # actions whose paths are fewer than the profile's
     "seller.read": {"tiktok_api", "channeladvisor", "sfcc"},
     "seller.split": {"engine", "tiktok_api"},
     "seller.mark_shipped": {"engine", "tiktok_api"},
+    "seller.combine": {"engine", "tiktok_api"},
+    "seller.uncombine": {"engine", "tiktok_api"},
     "seller.approve_return": {"engine", "tiktok_api", "channeladvisor"},
     "seller.reject_return": {"engine", "tiktok_api", "channeladvisor"},
 }

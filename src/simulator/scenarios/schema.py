@@ -103,6 +103,7 @@ ACTIONS: dict[str, dict[str, Any]] = {
                 (), sku={"type": ["string", "integer"]}, quantity={"type": "integer", "minimum": 1})},
             "handling_days": _INT0, "shipping_days": _INT0, "presale_dispatch_days": {"type": "integer", "minimum": 1},
             "warehouse": _TEXT, "delivery_option": _TEXT, "shipping_type": {"enum": ["SELLER", "TIKTOK"]},
+            "same_buyer_as": _ORDER,
         }),
     "buyer.pay": _TARGET,
     "buyer.cancel": _order_args(reason=_TEXT, items=_UNITS),
@@ -114,6 +115,9 @@ ACTIONS: dict[str, dict[str, Any]] = {
         "type": "array", "minItems": 2, "items": {"type": "array", "minItems": 1, "items": _INT0}}),
     "seller.mark_shipped": _order_args(via={"enum": ["engine", "tiktok_api"]}, units={
         "type": "array", "minItems": 1, "items": _INT0}, tracking_number=_TEXT),
+    "seller.combine": _order_args(via={"enum": ["engine", "tiktok_api"]}, **{
+        "with": {"type": "array", "minItems": 1, "items": _ORDER}}),
+    "seller.uncombine": _order_args(via={"enum": ["engine", "tiktok_api"]}),
     "seller.approve": _order_args(via={"enum": ["engine", "tiktok_api", "channeladvisor"]}),
     "seller.reject": _order_args(reason=_TEXT, comment=_TEXT, via={"enum": ["engine", "tiktok_api", "channeladvisor"]}),
     "seller.export": _order_args(via={"const": "channeladvisor"}),
