@@ -242,6 +242,26 @@ class OneTruth(RuleBasedStateMachine):
             self._act(lambda: channels.split(self.ctx, order, {}, via))
 
     @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), repeat=st.booleans(), undo=RARELY)
+    def combine_packages(self, index: int, repeat: bool, undo: int) -> None:
+        """PKG-2: the buyer orders again to the same address and the seller combines the buyer's orders, or takes
+        one back out of its combined package."""
+        order = self._order(index)
+        via = "engine" if order.profile == "rithum" else "tiktok_api"
+        if not undo:
+            self._act(lambda: channels.uncombine(self.ctx, order, {}, via))
+            return
+        if repeat:
+            view = self.world.control.place_order(shop_id=order.shop_id, same_buyer_as=order.id)
+            self.orders.append(view["order"]["id"])
+            self.world.advance(seconds=3600)
+        group = next((ids for _, ids in self.world.engine.combinable_groups(order.shop_id) if order.id in ids), [])
+        for order_id in group:
+            self.ctx.aliases[order_id] = order_id
+        others = [o for o in group if o != order.id]
+        self._act(lambda: channels.combine(self.ctx, order, {"with": others or [order.id]}, via))
+
+    @precondition(lambda self: self.orders)
     @rule(index=st.integers(0, 50), approve=st.booleans())
     def seller_answer(self, index: int, approve: bool) -> None:
         order = self._order(index)
