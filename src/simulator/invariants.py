@@ -518,7 +518,8 @@ def channeladvisor(world: World) -> Iterator[Violation]:
                             {"released": released, "imported": ca.imported})
             continue
         named = [f.package_id for f in ca.fulfillments if f.package_id is not None]
-        if len(named) != len(set(named)) or set(named) - set(order.package_ids):
+        moved = {world.engine.packages[p].moved_from for p in order.package_ids}  # PKG-2: followed at the next sync
+        if len(named) != len(set(named)) or set(named) - set(order.package_ids) - moved:
             yield Violation("PKG-1", order.id, ("engine", "channeladvisor"),
                             "CA fulfillments are not one per package of the order",
                             {"fulfillment_packages": named, "packages": order.package_ids})

@@ -421,7 +421,9 @@ class TikTokChannelAdvisorSync:
         items = {units[item.tiktok_line_item_ids[0]]: item.id for item in ca.items}
         for package_id in order.package_ids:
             package = engine.packages[package_id]
-            fulfillment = by_package.get(package_id)
+            fulfillment = by_package.get(package_id) or by_package.get(package.moved_from or "")
+            if fulfillment is not None:  # PKG-2: the order's fulfillment follows its units out of a combined package
+                fulfillment.package_id = package_id
             mine = [line for line in package.line_item_ids if line in units]  # PKG-2: this order's units only
             if fulfillment is None and mine:
                 fulfillment = CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now,

@@ -337,7 +337,7 @@ class EngineBase:
             now = self.clock.now()
             ids = [li.id for li in order.line_items if li.package_id == package.id]
             own = Package(id=self.ids.next("package"), order_id=order.id, line_item_ids=ids,
-                          status=PackageStatus.TO_FULFILL, create_time=now, update_time=now)
+                          status=PackageStatus.TO_FULFILL, create_time=now, update_time=now, moved_from=package.id)
             self.packages[own.id] = own
             for li in order.line_items:
                 if li.package_id == package.id:

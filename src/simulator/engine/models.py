@@ -58,6 +58,7 @@ class Package:
     shipping_info_updates: int = 0
     # PKG-2: a combined package holds units of several orders (order_id is the first of them).
     order_ids: list[str] = field(default_factory=list)
+    moved_from: str | None = None  # PKG-2: the combined package this order's units left (a fulfillment follows)
 
     def __post_init__(self) -> None:
         if not self.order_ids:
