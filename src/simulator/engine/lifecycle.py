@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from simulator.engine import transitions as T
@@ -457,7 +458,7 @@ class LifecycleOps(EngineBase):
                 order.collection_time = order.collection_time or now
                 order.complete_due = now + self.profile(order).completion_after_delivery
                 order.timers["complete"] = self.clock.schedule(
-                    order.complete_due, lambda o=order.id: self._completion_due(o), kind="order.complete", key=order.id
+                    order.complete_due, partial(self._completion_due, order.id), kind="order.complete", key=order.id
                 )
             self._set_status(order, target, "deliver")  # type: ignore[arg-type]
         self._flush()

@@ -17,10 +17,9 @@ from simulator.fastpath import FastHandler, query_bytes, script_root, set_fast
 from simulator.inbound import Check, Inbound, InputError, Limits, decode, environ_body, mimetype_of
 from simulator.inbound import read as read_input
 from simulator.tiktok_shop import cancellations as can
-from simulator.tiktok_shop import combining
+from simulator.tiktok_shop import combining, orders, returns, versions
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import fulfillment as ful
-from simulator.tiktok_shop import orders, returns, versions
 from simulator.tiktok_shop import params as P
 from simulator.tiktok_shop.catalog import Shop
 from simulator.tiktok_shop.gateway import Caller, RawRequest

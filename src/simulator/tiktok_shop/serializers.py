@@ -228,12 +228,14 @@ class Serializer:
     def package(self, package: Package, order: Order, orders: list[Order] | None = None) -> dict[str, Any]:
         """Get Package Detail (``orders``: every order a combined package holds units of, PKG-2)."""
         inside = set(package.line_item_ids)
-        rows = []
+        rows: list[dict[str, Any]] = []
+        kinds: set[str] = set()
         for each in orders or [order]:
             skus: dict[str, int] = {}
             for li in each.line_items:
                 if li.id in inside:
                     skus[li.sku_id] = skus.get(li.sku_id, 0) + 1
+            kinds.update(skus)
             rows.append({"id": each.id, "skus": [{"id": k, "quantity": v} for k, v in skus.items()]})
         warehouse = self.catalog.warehouses.get(order.warehouse_id)
         data = {
@@ -247,7 +249,7 @@ class Serializer:
             "update_time": ts(package.update_time),
             "split_and_combine_tag": "COMBINED" if len(package.order_ids) > 1
             else "SPLIT" if len(order.package_ids) > 1 else "DEFAULT",
-            "has_multi_skus": len({s["id"] for r in rows for s in r["skus"]}) > 1,
+            "has_multi_skus": len(kinds) > 1,
             "recipient_address": None if order.status == OrderStatus.ON_HOLD else order.recipient_address or None,
             "sender_address": warehouse.address if warehouse else None,
         }
