@@ -378,7 +378,28 @@ def _upto(entries: Iterable[Any], seq: int) -> Iterator[Any]:
     return (e for e in entries if e.seq <= seq)
 
 
-CHECKS: tuple[Check, ...] = (engine_state, transitions, stock, renderable, tiktok, routing, sfcc, channeladvisor)
+# -- indexes --------------------------------------------------------------------------------------
+INDEX_RULES = {"engine": "LIFE-1", "sfcc": "FUL-3", "channeladvisor": "CA-1"}
+
+
+def indexes(world: World) -> Iterator[Violation]:
+    """Every index a list endpoint or job reads agrees with a scan of the records it indexes.
+
+    The list endpoints and the idle-cheap jobs read indexes, never scans (engine/index.py, the SFCC
+    READY and search indexes, ChannelAdvisor's): a record filed in the wrong place would silently
+    drop out of a page or a run, so each index is compared with a scan here.
+    """
+    sources: list[tuple[str, Callable[[], list[str]]]] = [("engine", world.engine.index.check)]
+    sources += [(name, system.index_problems) for name, system in world.systems.items()
+                if hasattr(system, "index_problems")]
+    for name, problems in sources:
+        for problem in problems():
+            yield Violation(INDEX_RULES.get(name, "LIFE-1"), None, (name,), "an index disagrees with a scan",
+                            {"problem": problem})
+
+
+CHECKS: tuple[Check, ...] = (engine_state, transitions, stock, renderable, tiktok, routing, sfcc, channeladvisor,
+                             indexes)
 
 
 def summary(violations: list[Violation], at: datetime) -> dict[str, Any]:
