@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from simulator.engine import CancelStatus, EngineError, Order, OrderStatus, PackageStatus
@@ -119,7 +119,12 @@ QUERIES = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A random history does not shrink usefully (minutes of work); the failing query is in the message.
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=NO_SHRINK)
 @given(history=st.randoms(use_true_random=False), length=st.integers(20, 120),
        queries=st.lists(QUERIES, min_size=4, max_size=12))
 def test_indexed_lists_equal_a_scan(history: random.Random, length: int, queries: list[dict[str, Any]]) -> None:

@@ -72,6 +72,9 @@ class TikTokChannelAdvisorSync:
         self.world.engine.subscribe(self._on_event)
         self._schedule()
 
+    def wake(self) -> None:
+        """Work arrived for the next tick (an OMS action)."""
+
     def _schedule(self) -> None:
         self.world.clock.schedule(self.next_tick, self.tick, kind="ca.sync", key=self.next_tick.isoformat())
 
@@ -93,8 +96,9 @@ class TikTokChannelAdvisorSync:
         self.next_tick += self.interval
         self._schedule()
         self.ticks += 1
-        for order in sorted(self.backend.orders.values(), key=lambda o: o.id):
-            self._relay(order)
+        pending, self.backend.index.pending = sorted(self.backend.index.pending), set()
+        for ca_id in pending:  # only orders the OMS acted on: an idle tick reads no order
+            self._relay(self.backend.orders[ca_id])
         for order_id in sorted(self.pending_import):
             self._import(self.world.engine.orders[order_id])
         self.pending_import.clear()
@@ -197,8 +201,7 @@ class TikTokChannelAdvisorSync:
         )
         ca.items = _items(self.backend, ca, order)
         ca.fulfillments = [CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now)]
-        self.backend.orders[ca_id] = ca
-        self.backend.by_site_order[order.id] = ca_id
+        self.backend.add_order(ca)
         self.backend.journal("sync", ca, direction="tiktok_to_ca", action="import", ok=True)
         self._reflect(order, ca)
 
