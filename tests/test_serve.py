@@ -108,7 +108,7 @@ def test_port_per_system_serves_each_vendor_on_its_own_port_over_one_world() -> 
         assert requests.get(f"{tiktok}/v1/Orders", timeout=5).json()["code"] == 36009009
         assert "fault" in requests.get(f"{sfcc}/order/202309/orders", timeout=5).json()
         assert "Message" in requests.get(f"{ca}/s/RefArch/dw/shop/v24_5/orders/1", timeout=5).json()
-        assert requests.post(f"{ca}/oauth2/token", timeout=5).status_code == 400  # the CA token endpoint lives here
+        assert requests.post(f"{ca}/oauth2/token", timeout=5).status_code == 401  # the CA token endpoint lives here (no Basic: 401)
         # one world behind every port: an order placed on one control plane is seen from another
         order = requests.post(f"{tiktok}/_sim/buyer/orders", json={"profile": "sfcc"}, timeout=5).json()["order"]
         requests.post(f"{sfcc}/_sim/clock/advance", json={"seconds": 3600}, timeout=5)

@@ -8,9 +8,12 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from simulator import systems
-from simulator.inbound import Limits
+from simulator.faults.inbound import check as fault_check
+from simulator.inbound import Limits, add_check
 from simulator.web import WorldHolder, current_world
 from simulator.world import World
+from simulator.worlds.registry import WorldRegistry
+from simulator.worlds.router import WorldRouter
 
 
 def create_app(
@@ -18,22 +21,32 @@ def create_app(
     *,
     names: list[str] | None = None,
     holder: WorldHolder | None = None,
+    registry: WorldRegistry | None = None,
     **world_kwargs: Any,
 ) -> Flask:
-    """Build the app serving ``world`` (or a new world from ``world_kwargs``).
+    """Build the app serving ``world`` (or a new world from ``world_kwargs``, or ``registry``'s worlds).
 
     All systems share one URL space (their paths do not collide, DESIGN.md); ``names`` limits the
-    app to some systems, for one-port-per-system serving, where the apps share one ``holder`` so a
-    reset on any port resets the world behind every port.
+    app to some systems, for one-port-per-system serving, where the apps share one ``registry`` so a
+    reset on any port resets the world behind every port. Every app serves more worlds under
+    ``/w/{world_id}/`` (``POST /_sim/worlds``); without a prefix, requests go to the default world.
     """
     app = Flask("tts_sim", static_folder=None)  # no static files: every path is a vendor API or /_sim
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    if holder is None:
-        holder = WorldHolder(world or World.create(**world_kwargs), factory_kwargs=dict(world_kwargs))
+    if registry is None:
+        if holder is None:
+            holder = WorldHolder(world or World.create(**world_kwargs), factory_kwargs=dict(world_kwargs))
+        registry = WorldRegistry.around(holder)
+    holder = registry.default.holder
     app.extensions["tts_sim"] = holder
+    app.extensions["tts_sim.worlds"] = registry
     for system in ("tiktok", "sfcc", "channeladvisor", "control"):
         Limits.for_system(holder.world.config, system)  # a bad "input" config fails here, not per request
     app.config["TTS_SIM_SYSTEMS"] = names
+    add_check(app, fault_check)
+    app.wsgi_app = WorldRouter(app.wsgi_app, registry)  # type: ignore[method-assign]
+    if registry.attached is None:
+        registry.attach(app)
     for blueprint in systems.blueprints(names):
         app.register_blueprint(blueprint)
     from simulator.control.routes import bp as control_bp
@@ -53,7 +66,10 @@ def create_app(
         # The vendor whose URL space the path is in answers; else the first served system.
         owner = next(((n, s) for n, s in served if s.owns_path(path)), served[0] if served else None)
         if owner is not None:
-            return systems.not_found(owner[0], owner[1], request.method, path)
+            answer = systems.not_found(owner[0], owner[1], request.method, path)
+            if answer.status_code == 405 and "Allow" not in answer.headers:  # RFC 9110: a 405 names what is allowed
+                answer.headers["Allow"] = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
+            return answer
         resp = jsonify(error="not_emulated", message=f"{request.method} {path} is not emulated")
         resp.status_code = 404
         return resp

@@ -1,4 +1,4 @@
-"""Command line: tts-sim serve | run | validate | rules | init | mocks | clock | orders | journal | credentials."""
+"""Command line: tts-sim serve | run | contract | validate | rules | init | mocks | clock | orders | journal | credentials."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from simulator.contracts.cli import register as register_contract
 from simulator.control.remote import RemoteError
 from simulator.control.remote import register as register_remote
 from simulator.lifecycle import StartupError
@@ -147,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Subcommands living in their own modules register themselves here.
 _EXTRA: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
-    register_serve, register_scenarios, _register_local, register_remote]
+    register_serve, register_scenarios, register_contract, _register_local, register_remote]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,6 +42,12 @@ def wall_monotonic() -> float:
     return _REAL_MONOTONIC[0]()
 
 
+def wall_sleep(seconds: float) -> None:
+    """Wait ``seconds`` of real time (an injected ``latency`` fault; never simulation time)."""
+    if seconds > 0:
+        _time.sleep(seconds)
+
+
 def ensure_aware(value: datetime) -> datetime:
     """Return ``value`` in UTC, refusing naive datetimes (ambiguous in a simulation)."""
     if value.tzinfo is UTC:

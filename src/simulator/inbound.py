@@ -32,6 +32,10 @@ class Refusal(StrEnum):
     BAD_UNICODE = "invalid_unicode"
     TOO_DEEP = "json_too_deep"
     TOO_MANY_VALUES = "json_too_large"
+    INVALID_PARAMETER = "invalid_parameter"  # a query, path or header value its contract refuses (--validate)
+    INVALID_FIELD = "invalid_field"  # a body field its contract refuses (--validate)
+    RATE_LIMITED = "rate_limited"  # an injected fault (simulator.faults): the vendor's rate-limit answer
+    SERVER_ERROR = "server_error"  # an injected fault: the vendor's 5xx answer
 
 
 class InputError(Exception):
@@ -45,7 +49,11 @@ class InputError(Exception):
     @property
     def status(self) -> int:
         """The HTTP status a vendor without its own table uses."""
-        return {Refusal.TOO_LARGE: 413, Refusal.URI_TOO_LONG: 414, Refusal.MEDIA_TYPE: 415}.get(self.refusal, 400)
+        return STATUSES.get(self.refusal, 400)
+
+
+STATUSES = {Refusal.TOO_LARGE: 413, Refusal.URI_TOO_LONG: 414, Refusal.MEDIA_TYPE: 415, Refusal.RATE_LIMITED: 429,
+            Refusal.SERVER_ERROR: 500}
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,20 @@ def check_shape(value: Any, limits: Limits) -> None:
                                  f"The JSON document nests deeper than {limits.max_json_depth} levels.")
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
+
+
+def json_int(value: Any) -> int | None:
+    """A JSON integer as JSON Schema reads one: an int, or a float with no fraction (``12.0``); else None.
+
+    Booleans are not integers, and floats past 2**53 are refused (they no longer name one integer).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return None
 
 
 def instant(text: str) -> datetime | None:

@@ -16,6 +16,7 @@ from typing import IO, Any
 import orjson
 
 from simulator.vendors import system_of_path, vendor_code
+from simulator.web import HOLDER_KEY
 
 EXPECTED_KEY = "sim_expected_string_to_sign"
 
@@ -46,12 +47,17 @@ class RequestLog:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
+        routed = environ.get(HOLDER_KEY)  # the world router's choice: /w/{id}/... is another world's request
+        if routed is not None and routed.world is not world:
+            world = routed.world
+            with world.lock:
+                at, seq = world.clock.now(), max(0, world.journal.last_seq - 64)
         path = environ.get("PATH_INFO") or "/"
         system = system_of_path(world.systems, path)
         code = vendor_code(system, answer.get("status", 0), body)
         expected = self._expected(world, seq, body) if system == "tiktok" and code == "106001" else None
         self.emit(format_line(at.strftime("%Y-%m-%dT%H:%M:%SZ"), system, environ.get("REQUEST_METHOD", "-"),
-                              path, answer.get("status", 0), code, expected))
+                              environ.get("SCRIPT_NAME", "") + path, answer.get("status", 0), code, expected))
         return [body]
 
     def _expected(self, world: Any, seq: int, body: bytes) -> str | None:

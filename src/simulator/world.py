@@ -15,6 +15,7 @@ from simulator import mocksdata
 from simulator.calendar import BusinessCalendar
 from simulator.clock import DEFAULT_START, Clock, ClockError, Fired, ensure_aware
 from simulator.engine import Inventory, OrderEngine
+from simulator.faults.book import FaultBook
 from simulator.ids import IdFactory
 from simulator.journal import Journal
 from simulator.rules import RuleBook
@@ -79,6 +80,7 @@ class World:
         self._fakers: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
         self._outboxes: list[tuple[Callable[[], bool], Callable[[], object]]] = []
+        self.faults = FaultBook(self)  # injected faults (/_sim/faults): none until a rule is added
         install_all(self, systems)
 
     @classmethod
@@ -143,6 +145,10 @@ class World:
 
     def _outbox_pending(self) -> bool:
         return any(pending() for pending, _ in self._outboxes)
+
+    def outbox_pending(self) -> bool:
+        """True while some system has out-of-lock work pending (asked under the lock; a replayed step stops on it)."""
+        return self._outbox_pending()
 
     def drain_outboxes(self) -> None:
         """Run every system's out-of-lock work now (a no-op while this thread holds the lock)."""

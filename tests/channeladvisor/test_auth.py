@@ -38,9 +38,11 @@ def test_bad_application_secret_is_400_invalid_client(client: FlaskClient) -> No
     assert resp.json["error"] == "invalid_client"  # type: ignore[attr-defined]
 
 
-def test_missing_basic_credentials_is_400(client: FlaskClient) -> None:
+def test_missing_basic_credentials_is_401_with_a_basic_challenge(client: FlaskClient) -> None:
+    """RFC 6749 5.2: no client authentication at all is 401 invalid_client (a wrong secret stays 400)."""
     resp = client.post("/oauth2/token", data={"grant_type": "refresh_token", "refresh_token": REFRESH})
-    assert resp.status_code == 400 and resp.json["error"] == "invalid_client"  # type: ignore[index]
+    assert resp.status_code == 401 and resp.json["error"] == "invalid_client"  # type: ignore[index]
+    assert resp.headers["WWW-Authenticate"].startswith("Basic ")
 
 
 def test_unknown_refresh_token_is_400_invalid_grant(client: FlaskClient) -> None:

@@ -144,3 +144,27 @@ def test_token_form_parameter_given_twice_is_invalid_request(client: FlaskClient
     resp = client.post("/oauth2/token", data=form, headers={"Authorization": basic()},
                        content_type="application/x-www-form-urlencoded")
     assert resp.status_code == 400 and resp.json["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("option", ["$select", "$expand"])
+def test_an_empty_select_or_expand_is_no_option(oms: Oms, world: World, option: str) -> None:
+    """CA-1: ASP.NET OData reads `$select=` / `$expand=` as not given (the contract run found them refused)."""
+    to_import(world, place(world))
+    listed = oms.call("GET", "/v1/Orders", params={option: ""})
+    assert listed.status_code == 200 and listed.json["value"][0]["SiteOrderID"]
+    one = oms.call("GET", f"/v1/Orders({listed.json['value'][0]['ID']})", params={option: ""})
+    assert one.status_code == 200 and "ShippingStatus" in one.json
+    assert oms.call("GET", "/v1/Orders", params={"$filter": ""}).status_code == 400  # $filter may not be empty
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("TRACE", "/v1/Orders", "GET, HEAD, OPTIONS"),
+    ("DELETE", "/v1/Fulfillments(1)", "GET, HEAD, OPTIONS, PATCH, PUT"),
+])
+def test_a_served_url_with_another_method_is_405_naming_the_allowed_ones(
+        oms: Oms, method: str, path: str, allow: str) -> None:
+    """Web API answers a method its controller does not take with 405 and `Allow` (RFC 9110), not 404."""
+    resp = oms.call(method, path)
+    assert resp.status_code == 405 and resp.headers["Allow"] == allow
+    assert resp.json["Message"] == f"The requested resource does not support http method '{method}'."
+    assert oms.call(method, "/v1/Nothing").status_code == 404

@@ -298,5 +298,30 @@ CONTROL = [
     Route("/_sim/seed", "POST", "none", "sim", write=True, isolated=True, weight=0.5),
 ]
 
+_WORLD_IDS = ["default", "nope", "team-a"]
+WORLDS = [  # the registry (docs/worlds.md): an in-process app's worlds are not durable, so snapshots are refused
+    Route("/_sim/worlds", "POST", "none", "sim", write=True, isolated=True, weight=0.3, body=lambda ids, pick: {
+        "seed": pick([0, 7]), "world_id": pick(["team-a", "b-2"]), "clock": "manual",
+        "config": pick([{}, {"tiktok": {"strict_webhooks": True}}])}),
+    Route("/_sim/worlds", "GET", "none", "sim"),
+    Route("/_sim/worlds/<world_id>", "GET", "none", "sim", args=lambda ids, pick: {"world_id": pick(_WORLD_IDS)}),
+    Route("/_sim/worlds/<world_id>", "DELETE", "none", "sim", write=True, isolated=True,
+          args=lambda ids, pick: {"world_id": pick(_WORLD_IDS)}),
+    Route("/_sim/worlds/<world_id>/snapshot", "POST", "none", "sim", write=True,
+          args=lambda ids, pick: {"world_id": pick(_WORLD_IDS)}, body=lambda ids, pick: {"name": pick(["s1", "day-2"])}),
+    Route("/_sim/worlds/<world_id>/snapshots", "GET", "none", "sim",
+          args=lambda ids, pick: {"world_id": pick(_WORLD_IDS)}),
+    Route("/_sim/worlds/<world_id>/restore", "POST", "none", "sim", write=True,
+          args=lambda ids, pick: {"world_id": pick(_WORLD_IDS)}, body=lambda ids, pick: {"name": "s1"}),
+    Route("/_sim/faults", "POST", "none", "sim", write=True, isolated=True, body=lambda ids, pick: {
+        "system": pick(["tiktok", "sfcc", "channeladvisor"]), "match": {"method": pick(["GET", "POST"]),
+                                                                       "path": pick(["/order/*", "/v1/*"])},
+        "fault": pick([{"type": "rate_limit"}, {"type": "server_error"}, {"type": "latency", "ms": 0}]),
+        "probability": pick([1, 0.5]), "count": pick([1, 3])}),
+    Route("/_sim/faults", "GET", "none", "sim"),
+    Route("/_sim/faults/<fault_id>", "DELETE", "none", "sim", write=True,
+          args=lambda ids, pick: {"fault_id": pick(["fault-1", "nope"])}),
+]
+
 # test_every_route_has_fuzz_coverage fails when the app gains a route that is not listed here.
-ROUTES: list[Route] = TIKTOK + SFCC + CHANNELADVISOR + CONTROL
+ROUTES: list[Route] = TIKTOK + SFCC + CHANNELADVISOR + CONTROL + WORLDS

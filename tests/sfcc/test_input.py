@@ -60,10 +60,18 @@ def test_oversized_ocapi_body_is_413_before_it_is_read(client: FlaskClient, decl
     pytest.param({"query": {"bool_query": {"must": {"match_all_query": {}}}}}, id="must-object"),
     pytest.param({"query": {"match_all_query": {}}, "start": True}, id="start-bool"),
     pytest.param({"query": {"match_all_query": {}}, "count": "5"}, id="count-string"),
+    pytest.param({"query": {"match_all_query": {}}, "count": 2.5}, id="count-fraction"),
 ])
 def test_order_search_refuses_wrong_types_with_a_fault(sfcc: Sfcc, tiktok_token: str, body: dict[str, Any]) -> None:
     resp = sfcc.call("POST", f"{sfcc.shop()}/order_search", tiktok_token, json=body)
     assert_fault(resp, 400, "PropertyConstraintViolationException")
+
+
+def test_an_integral_json_number_is_an_integer(sfcc: Sfcc, tiktok_token: str) -> None:
+    """`"count": 12.0` is a JSON Schema integer (the contract run sent it): read as 12, never refused."""
+    resp = sfcc.call("POST", f"{sfcc.shop()}/order_search", tiktok_token,
+                     json={"query": {"match_all_query": {}}, "start": 0.0, "count": 12.0})
+    assert resp.status_code == 200 and resp.json()["total"] == 1 and resp.json()["start"] == 0
 
 
 @pytest.mark.parametrize("body", [[], "x", 5, True, {"query": []}, {"query": {"text_query": "x"}},

@@ -2,7 +2,8 @@
 
 Builds the wheel, installs it with pip (dependencies from the configured index or cache, as a partner
 would), then in a brand-new folder: `tts-sim --version`, `tts-sim init suite`, `pytest suite` and
-`pytest suite -n 2`; the mocks, contracts and scaffold ship inside the package.
+`pytest suite -n 2`, then `tts-sim contract` against a `tts-sim serve` of the same venv; the mocks, contracts
+and scaffold ship inside the package.
 """
 
 from __future__ import annotations
@@ -51,3 +52,33 @@ def test_a_fresh_venv_with_the_wheel_runs_init_and_the_generated_suite(tmp_path:
     assert "10 passed" in _run(python, "-m", "pytest", "suite", "-q", "-p", "no:cacheprovider", cwd=partner)
     assert "10 passed" in _run(python, "-m", "pytest", "suite", "-q", "-n", "2", "-p", "no:cacheprovider",
                                cwd=partner)
+    _contract_against_a_served_mock(env_dir / "bin" / "tts-sim", partner)
+
+
+def _contract_against_a_served_mock(tts_sim: Path, cwd: Path) -> None:
+    """Issue 10: the installed `tts-sim contract` (contracts from the wheel) against an installed `tts-sim serve`."""
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "VIRTUAL_ENV", "PYTHONPATH"))}
+    server = subprocess.Popen([str(tts_sim), "serve", "--port", str(port)], cwd=cwd, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if requests.get(f"{url}/_sim/ping", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        out = _run(tts_sim, "contract", "--api", "channeladvisor", "--base-url", url, "--phases", "examples,fuzzing",
+                   "--max-examples", "2", "--quiet", cwd=cwd)
+        assert "channeladvisor: conforms" in out, out[-2000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

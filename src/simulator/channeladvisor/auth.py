@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from simulator.channeladvisor.errors import TokenError, Unauthorized
@@ -95,9 +95,19 @@ class TokenService:
             raise Unauthorized()
         return grant
 
+    def expire(self, token: str, now: datetime) -> bool:
+        """Make an access token expire at ``now`` (fault ``token_expired``); False when it is unknown."""
+        grant = self._tokens.get(token)
+        if grant is None:
+            return False
+        self._tokens[token] = replace(grant, expires=min(grant.expires, now))
+        return True
+
     def _client(self, basic: tuple[str, str] | None) -> Application:
         if basic is None:
-            raise TokenError("invalid_client", "Send the application id and shared secret as HTTP Basic credentials.")
+            # RFC 6749 5.2: no client authentication at all is 401 with a challenge (a wrong secret stays 400).
+            raise TokenError("invalid_client", "Send the application id and shared secret as HTTP Basic credentials.",
+                             status=401)
         app = self._apps.get(basic[0])
         if app is None or app.shared_secret != basic[1]:
             raise TokenError("invalid_client", "The application id or shared secret is not valid.")

@@ -34,6 +34,20 @@ class ODataQueryError(CaError):
     code = "InvalidQuery"
 
 
+class TooManyRequests(CaError):
+    """429 Too Many Requests (CA HTTP status codes page: clients retry with backoff)."""
+
+    status = 429
+    code = "TooManyRequests"
+
+
+class ServerError(CaError):
+    """500: a CA-side failure (CA HTTP status codes page: retry with backoff)."""
+
+    status = 500
+    code = "InternalServerError"
+
+
 class RequestTooLarge(CaError):
     """413 Request Entity Too Large (CA HTTP status codes page): the body is over the limit."""
 
@@ -85,8 +99,8 @@ class Unauthorized(CaError):
 class TokenError(CaError):
     """``/oauth2/token`` refusal: 400 with an OAuth ``error`` (body shape UNCERTAIN; RFC 6749 style)."""
 
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(description, code=error)
+    def __init__(self, error: str, description: str, *, status: int | None = None) -> None:
+        super().__init__(description, code=error, status=status)
 
     def body(self) -> dict[str, Any]:
         """``{"error": "invalid_grant", "error_description": "..."}``."""
@@ -99,11 +113,19 @@ def render(error: CaError) -> Response:
     response.status_code = error.status
     if isinstance(error, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="api.channeladvisor.com"'
+    elif isinstance(error, TokenError) and error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="api.channeladvisor.com"'
     return response
 
 
-def no_route(method: str, path: str) -> Response:
-    """Web-API answer for a URL no controller serves (``{"$id": "1", "Message": ...}``, 404)."""
+def no_route(method: str, path: str, allowed: list[str] | None = None) -> Response:
+    """Web-API answer for a URL no controller serves (``{"$id": "1", "Message": ...}``, 404), or for a method
+    the URL's controller does not take (405, with ``allowed`` methods in ``Allow``)."""
+    if allowed:
+        response = jsonify({"$id": "1", "Message": f"The requested resource does not support http method '{method}'."})
+        response.status_code = 405
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
     response = jsonify({"$id": "1", "Message": f"No HTTP resource was found that matches the request URI '{path}'."})
     response.status_code = 404
     return response

@@ -8,7 +8,9 @@ from simulator.channeladvisor.errors import (
     CaError,
     ODataQueryError,
     RequestTooLarge,
+    ServerError,
     TokenError,
+    TooManyRequests,
     UnsupportedMediaType,
     UriTooLong,
 )
@@ -19,13 +21,17 @@ from simulator.web import current_world
 
 def error(exc: InputError) -> CaError:
     """The CA error for an input refusal."""
+    if exc.refusal is Refusal.RATE_LIMITED:
+        return TooManyRequests("Too many requests. Retry with backoff.")
+    if exc.refusal is Refusal.SERVER_ERROR:
+        return ServerError("An error has occurred.")
     if exc.refusal is Refusal.TOO_LARGE:
         return RequestTooLarge(exc.message)
     if exc.refusal is Refusal.URI_TOO_LONG:
         return UriTooLong(exc.message)
     if exc.refusal is Refusal.MEDIA_TYPE:
         return UnsupportedMediaType(exc.message)
-    if exc.refusal in (Refusal.BAD_QUERY, Refusal.DUPLICATE):
+    if exc.refusal in (Refusal.BAD_QUERY, Refusal.DUPLICATE, Refusal.INVALID_PARAMETER):
         return ODataQueryError(exc.message)
     return CaError(exc.message)
 

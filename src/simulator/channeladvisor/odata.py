@@ -58,7 +58,7 @@ def parse_query(args: Mapping[str, str], entity: EntityType, *, collection: bool
         if name not in SUPPORTED_OPTIONS and (name.startswith("$") or not collection):
             raise ODataQueryError(f"The query parameter '{name}' is not supported.")
     query = Query(expand=parse_expand(opts.get("$expand", ""), entity))
-    if "$select" in opts:
+    if opts.get("$select", "").strip():  # an empty $select selects nothing away, as ASP.NET OData reads it
         query.select = parse_select(opts["$select"], entity)
     if not collection:
         return query

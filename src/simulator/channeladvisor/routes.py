@@ -24,7 +24,17 @@ INT32_MAX = 2**31 - 1
 
 
 def not_found(backend: ChannelAdvisorBackend, method: str, path: str) -> Response:
-    """Web API's "No HTTP resource was found" 404 (the app's 404/405 handler)."""
+    """Web API's "No HTTP resource was found" 404, or its 405 for a served URL and another method (the app's
+    404/405 handler)."""
+    from flask import current_app
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+    try:
+        current_app.url_map.bind("localhost").match(path, method=method)
+    except MethodNotAllowed as exc:
+        return no_route(method, path, sorted(exc.valid_methods or []))
+    except NotFound:
+        pass
     return no_route(method, path)
 
 

@@ -28,6 +28,7 @@ from simulator.channeladvisor.enums import (
     RequestStatus,
     ShippingStatus,
 )
+from simulator.channeladvisor.index import in_flight
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.status_map import request_status_for, to_ca
 from simulator.engine import CancelStatus, EngineError, Order, PackageStatus, Role
@@ -41,6 +42,10 @@ if TYPE_CHECKING:
 PROFILE = "rithum"
 _PLATFORM_REASONS = {"system_cancel_order_reason_shipping_timeout": AdjustmentReason.COULD_NOT_SHIP}
 _DONE = frozenset({CancelStatus.SUCCESS, CancelStatus.COMPLETE})
+ORDER_DETAIL = "/order/202309/orders"  # the TikTok call each read of an order stands for (fault matching)
+_ANSWER_PATHS = {"cancel": "/return_refund/202309/cancellations",
+                 "approve": "/return_refund/202309/cancellations/{cancel_id}/approve",
+                 "reject": "/return_refund/202309/cancellations/{cancel_id}/reject"}
 
 
 @dataclass(frozen=True)
@@ -98,22 +103,56 @@ class TikTokChannelAdvisorSync:
         self.ticks += 1
         pending, self.backend.index.pending = sorted(self.backend.index.pending), set()
         for ca_id in pending:  # only orders the OMS acted on: an idle tick reads no order
-            self._relay(self.backend.orders[ca_id])
-        for order_id in sorted(self.pending_import):
+            ca = self.backend.orders[ca_id]
+            self._relay(ca)
+            if in_flight(ca):  # a refused call leaves the work queued: the next tick carries it
+                self.backend.index.pending.add(ca_id)
+        pending, self.pending_import = sorted(self.pending_import), set()
+        for order_id in pending:
+            if self._refused("GET", ORDER_DETAIL, order_id, "import"):
+                self.pending_import.add(order_id)  # read again at the next tick: never lost
+                continue
             self._import(self.world.engine.orders[order_id])
-        self.pending_import.clear()
         dirty, self.dirty = sorted(self.dirty), set()
         for order_id in dirty:
+            if self._refused("GET", ORDER_DETAIL, order_id, "status"):
+                self.dirty.add(order_id)
+                continue
             self._reflect(self.world.engine.orders[order_id], self.backend.orders[self.backend.by_site_order[order_id]])
         self.last_tick = Tick(self.world.clock.now(), len(self.world.journal))
+
+    # -- injected faults -------------------------------------------------------------------------
+    def _refused(self, method: str, path: str, order_id: str, action: str) -> bool:
+        """A TikTok API fault (docs/faults.md) refuses this call of the sync: journaled, retried at the next tick.
+
+        The sync is TikTok's partner integration, so faults on system ``tiktok`` reach it as they reach
+        any client; latency costs no virtual time here, and an expired token is refreshed before the retry.
+        """
+        faults = self.world.faults
+        if not faults.active("tiktok"):
+            return False
+        order = self.world.engine.orders.get(order_id)
+        rule = faults.decide("tiktok", method, path, order.shop_id if order else None, via="channeladvisor")
+        if rule is None or rule.type == "latency":
+            return False
+        direction = "tiktok_to_ca" if method == "GET" else "ca_to_tiktok"
+        self.world.journal.record("ca.sync", order_id=order_id, direction=direction, action=action, ok=False,
+                                  error=f"{rule.type} ({rule.fault_id})", retry_at=self.next_tick)
+        return True
 
     # -- CA -> TikTok ----------------------------------------------------------------------------
     def _relay(self, ca: CaOrder) -> None:
         for fulfillment in ca.fulfillments:
             if fulfillment.shipped_date is not None and not fulfillment.relayed and fulfillment.relay_error is None:
+                package = next(iter(self.world.engine.order(ca.site_order_id).package_ids), "")
+                if self._refused("POST", f"/fulfillment/202309/packages/{package}/ship", ca.site_order_id, "ship"):
+                    continue  # still shipped and not relayed: the next tick relays it
                 self._attempt(ca, "ship", partial(self._ship, ca, fulfillment), partial(_ship_failed, fulfillment))
         for adj in [a for a in ca.adjustments if a.action]:
-            action, adj.action = adj.action or "", None
+            action = adj.action or ""
+            if self._refused("POST", _ANSWER_PATHS[action].format(cancel_id=adj.cancel_id), ca.site_order_id, action):
+                continue  # the answer stays queued on the adjustment for the next tick
+            adj.action = None
             # An OMS cancel TikTok refuses has no TikTok cancellation behind it: the adjustment is in Error.
             # A refused answer to a buyer request keeps mirroring that request's TikTok state (the
             # next reflect), with the refusal in its comment.

@@ -28,6 +28,7 @@ from simulator.connectors.sfcc_port import DirectPort, HttpPort, SfccPort, SfccU
 from simulator.engine import Cancellation, CancelStatus, Order, OrderStatus
 from simulator.engine.base import Defer
 from simulator.engine.events import EngineEvent, OrderStatusChanged
+from simulator.faults.port import FaultyPort
 from simulator.rules import parse_duration
 from simulator.sfcc.models import (
     CHANNEL_STATUS_CANCELLED,
@@ -81,10 +82,12 @@ class TikTokSfccConnector:
         """How SFCC is reached: directly in this world, or over HTTP when a ``base_url`` is configured."""
         if self._port is None:
             settings = self._settings()
+            port: SfccPort
             if (self.world.config.get("sfcc") or {}).get("base_url"):
-                self._port = HttpPort(SfccClient(settings, requests.Session(), self.world.clock))
+                port = HttpPort(SfccClient(settings, requests.Session(), self.world.clock))
             else:
-                self._port = DirectPort(self.backend, settings.ocapi_version)
+                port = DirectPort(self.backend, settings.ocapi_version)
+            self._port = FaultyPort(port, self.world, settings.ocapi_version)  # /_sim/faults on system sfcc
         return self._port
 
     @port.setter

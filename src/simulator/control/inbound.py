@@ -30,15 +30,15 @@ def current() -> Inbound:
 
 
 def control(handler: Handler) -> Handler:
-    """Decode the request first (every route: size and query limits), render the result as JSON and every
-    ControlError as its 4xx body."""
+    """Decode the request first (every route: size and query limits), render the result as JSON (a
+    ``(result, status)`` pair sets the status) and every ControlError as its 4xx body."""
 
     @wraps(handler)
     def view(**kwargs: Any) -> Response:
         try:
             current()
             result = handler(**kwargs)
-            status = 200
+            result, status = result if isinstance(result, tuple) else (result, 200)
         except ControlError as exc:
             result, status = exc.as_dict(), exc.status
         response = jsonify(result)

@@ -173,3 +173,8 @@ def reset() -> dict[str, Any]:
 def seed() -> dict[str, Any]:
     """Reload the mocks data into the current world."""
     return _control().seed()
+
+
+# Sibling modules add their views to ``bp`` (kept out of this file for size).
+from simulator.control import faults as _faults  # noqa: E402,F401
+from simulator.control import worlds as _worlds  # noqa: E402,F401

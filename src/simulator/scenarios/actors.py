@@ -104,6 +104,24 @@ def _network(up: bool) -> Callable[[Context, Any], None]:
     return run
 
 
+def _inject(ctx: Context, args: dict[str, Any]) -> None:
+    """A fault rule, as ``POST /_sim/faults`` adds it (docs/faults.md)."""
+    with ctx.world.lock:
+        rule = ctx.world.faults.add(args)
+    ctx.say("tiktok", rule.system,
+            f"fault {rule.fault_id}: {rule.type} on {rule.system} {rule.match or 'every call'}")
+
+
+def _clear(ctx: Context, args: str) -> None:
+    """``all`` faults, or one by id."""
+    with ctx.world.lock:
+        ids = [r.fault_id for r in ctx.world.faults.rules] if args == "all" else [args]
+        for fault_id in ids:
+            if ctx.world.faults.remove(fault_id) is None:
+                raise StepFailed(f"no fault {fault_id} (faults are numbered fault-1, fault-2, ... as injected)")
+    ctx.say("tiktok", "tiktok", f"faults cleared: {', '.join(ids) or 'none'}")
+
+
 ACTORS: dict[str, Callable[[Context, Any], Any]] = {
     "clock.advance": advance,
     "buyer.place": _place,
@@ -130,6 +148,8 @@ ACTORS: dict[str, Callable[[Context, Any], Any]] = {
                                 lambda ctx, a: ctx.world.engine.carrier_delivered(ctx.package(a))),
     "network.down": _network(False),
     "network.up": _network(True),
+    "fault.inject": _inject,
+    "fault.clear": _clear,
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.clock import DEFAULT_START, ClockError, parse_instant
+from simulator.faults.book import FaultError, parse_spec
 from simulator.rule_docs import rule_ids, unknown_rule_message
 from simulator.rules import ProfileError, parse_duration
 from simulator.scenarios.loader import Problem, Scenario, ScenarioError, Step
@@ -69,6 +70,7 @@ class _Walk:
     subscribed: bool = False
     profiles: set[str] = field(default_factory=set)
     proven: dict[str, int] = field(default_factory=dict)
+    faults: int = 0  # fault.inject steps so far (fault.clear names fault-1 .. fault-N)
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(line, message))
@@ -103,6 +105,8 @@ def check_scenario(scenario: Scenario, mocks_dir: Path | None = None) -> Scenari
                 needed |= set(step.args.get("systems") or {})
             if step.action.startswith("network."):
                 needed.add("sfcc")
+            if step.action == "fault.inject" and step.args.get("system") in SYSTEM_NAMES:
+                needed.add(step.args["system"])
         scenario.systems = [s for s in SYSTEM_NAMES if s in needed]
     if walk.problems:
         raise ScenarioError(scenario.path, walk.problems)
@@ -145,6 +149,16 @@ def _check_step(walk: _Walk, step: Step) -> None:
         walk.profiles.add("rithum")
     elif action == "expect":
         _expect(walk, line, args)
+    elif action == "fault.inject":
+        try:
+            parse_spec(args)
+        except FaultError as exc:
+            walk.problem(line, f"fault.inject: {exc}")
+        else:
+            walk.faults += 1
+    elif action == "fault.clear":
+        if args != "all" and not (args.startswith("fault-") and args[6:].isdigit() and 0 < int(args[6:]) <= walk.faults):
+            walk.problem(line, f"fault.clear: {args!r} is neither 'all' nor a fault injected above (fault-1 ...)")
     elif action not in ("network.down", "network.up"):
         placed = _alias(walk, line, args if isinstance(args, str) else args["order"])
         if placed is not None and action.startswith("seller."):

@@ -109,6 +109,9 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "carrier.delivered": _order_args(package=_INT0),
     "network.down": {"const": "sfcc"},
     "network.up": {"const": "sfcc"},
+    # The fault spec itself is checked by simulator.faults.book.parse_spec (checks.py), as /_sim/faults does.
+    "fault.inject": {"type": "object", "required": ["system", "fault"]},
+    "fault.clear": {"type": "string", "minLength": 1},
     "expect": {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": EXPECTATIONS},
 }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from simulator.clock import Clock
@@ -93,6 +95,14 @@ class Authenticator:
         token = Token(digest, client_id, grant, self.clock.now() + self.config.token_lifetimes[lifetime], user)
         self.tokens[token.value] = token
         return token
+
+    def expire(self, value: str, now: datetime) -> bool:
+        """Make a bearer token expire at ``now`` (fault ``token_expired``); False when it is unknown."""
+        token = self.tokens.get(value)
+        if token is None:
+            return False
+        self.tokens[value] = replace(token, expires_at=min(token.expires_at, now))
+        return True
 
     # -- resource access ---------------------------------------------------------------------------
     def bearer(self, authorization: str | None) -> Token:

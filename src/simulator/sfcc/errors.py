@@ -37,6 +37,20 @@ def _typed(value: Any) -> dict[str, Any]:
     return {"type": "string", "value": str(value)}
 
 
+class QuotaExceededException(OcapiFault):
+    """429: an API quota was exceeded (an injected ``rate_limit`` fault; fault type UNCERTAIN, docs/faults.md)."""
+
+    status = 429
+    message = "The API request quota was exceeded. Retry later."
+
+
+class InternalServerErrorException(OcapiFault):
+    """500: the instance failed (an injected ``server_error`` fault; fault type UNCERTAIN, docs/faults.md)."""
+
+    status = 500
+    message = "An internal server error occurred."
+
+
 class BodyDecodingException(OcapiFault):
     """The request body is not a readable JSON document."""
 

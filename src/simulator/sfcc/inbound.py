@@ -17,10 +17,16 @@ def read() -> Inbound:
 
 def fault(exc: InputError) -> E.OcapiFault:
     """The OCAPI fault for an input refusal."""
+    if exc.refusal is Refusal.RATE_LIMITED:
+        return E.QuotaExceededException()
+    if exc.refusal is Refusal.SERVER_ERROR:
+        return E.InternalServerErrorException()
     if exc.refusal is Refusal.TOO_LARGE:
         return E.RequestEntityTooLargeException(exc.message)
-    if exc.refusal in (Refusal.URI_TOO_LONG, Refusal.BAD_QUERY, Refusal.DUPLICATE):
+    if exc.refusal in (Refusal.URI_TOO_LONG, Refusal.BAD_QUERY, Refusal.DUPLICATE, Refusal.INVALID_PARAMETER):
         return E.MalformedParameterException(exc.message)
+    if exc.refusal is Refusal.INVALID_FIELD:
+        return E.PropertyConstraintViolationException(exc.message)
     if exc.refusal is Refusal.MEDIA_TYPE:
         return E.UnsupportedMediaTypeException(exc.message)
     return E.BodyDecodingException(exc.message)

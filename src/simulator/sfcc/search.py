@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from simulator.inbound import json_int
 from simulator.sfcc import errors as E
 from simulator.sfcc.models import SfccOrder
 
@@ -46,6 +47,8 @@ def _typed(raw: Any, what: str, kind: str, default: Any = _NO_DEFAULT) -> Any:
     if raw is None and default is not _NO_DEFAULT:
         return default
     test, label = _KINDS[kind]
+    if kind == "integer" and json_int(raw) is not None:
+        return json_int(raw)  # 12.0 is a JSON integer (JSON Schema reads it so); 12.5 is not
     if not test(raw):
         raise E.PropertyConstraintViolationException(f"'{what}' must be {label}.", property=what)
     return raw

@@ -55,6 +55,7 @@ class TikTokBackend:
         self._requests = 0
         self._stamp_at: datetime | None = None
         self._stamp = ""
+        self.wall = wall_time  # the transport clock under serve (a durable world records each reading)
         self.engine.subscribe(self._on_event)
 
     # -- data ------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ class TikTokBackend:
     def transport_now(self) -> float:
         """The clock the ``timestamp`` window is checked against (world in-process, wall under serve)."""
         if self.settings["timestamp_clock"] == "wall":
-            return wall_time()
+            return self.wall()
         return self.world.clock.now().timestamp()
 
     def issue_token(self, app_key: str, app_secret: str, auth_code: str) -> Token:

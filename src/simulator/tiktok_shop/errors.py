@@ -382,9 +382,14 @@ ENGINE_CODES: dict[str, dict[str, type[TikTokError]]] = {
 
 def from_input(exc: InputError) -> TikTokError:
     """The gateway error for an input-layer refusal: 36009022 for the body, 36009004 for the query."""
+    if exc.refusal is Refusal.RATE_LIMITED:
+        return TooManyRequests()
+    if exc.refusal is Refusal.SERVER_ERROR:
+        return InternalError("Internal error. Please retry later.")
     if exc.refusal is Refusal.TOO_LARGE:
         return BodyTooLarge(f"Invalid body format. {exc.message}")
-    if exc.refusal in (Refusal.URI_TOO_LONG, Refusal.BAD_QUERY, Refusal.DUPLICATE):
+    if exc.refusal in (Refusal.URI_TOO_LONG, Refusal.BAD_QUERY, Refusal.DUPLICATE, Refusal.INVALID_PARAMETER,
+                       Refusal.INVALID_FIELD):  # 36009004 is TikTok's code for any invalid parameter
         return InvalidParameter(f"Invalid request parameter. {exc.message}")
     return InvalidBodyFormat(f"Invalid body format. {exc.message}")
 

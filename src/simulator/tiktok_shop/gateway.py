@@ -25,6 +25,14 @@ class RawRequest:
     body: bytes
     access_token: str | None
     multipart: bool = False
+    prefix: str = ""  # where the app is mounted (``/w/{world_id}``): clients may sign the path with it
+
+    def verify(self, secret: str, sign: str) -> bool:
+        """The signature covers the path as served, or as the client saw it (with the mount prefix)."""
+        if verify(secret, sign, self.path, self.query, self.body, multipart=self.multipart):
+            return True
+        return bool(self.prefix) and verify(secret, sign, self.prefix + self.path, self.query, self.body,
+                                            multipart=self.multipart)
 
     @property
     def signed_body(self) -> bytes:
@@ -104,7 +112,7 @@ class Gateway:
                 "Invalid credentials. Invalid 'app_key' query parameter. Please check the app_key of your app."
             )
         check_timestamp(query.get("timestamp"), transport_now)
-        if not verify(app.app_secret, query["sign"], req.path, query, req.body, multipart=req.multipart):
+        if not req.verify(app.app_secret, query["sign"]):
             error = E.InvalidSign()
             error.sim["sim_expected_string_to_sign"] = expected_string(req.path, query, req.body,
                                                                        multipart=req.multipart)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from simulator.inbound import DEFAULT_LIMITS, InputError, Limits, parse_json
+from simulator.inbound import DEFAULT_LIMITS, InputError, Limits, json_int, parse_json
 from simulator.tiktok_shop.errors import InvalidBodyFormat, InvalidParameter, from_input
 
 INT64 = (-(2**63), 2**63 - 1)  # the gateway is Go: an int64 field refuses anything outside
@@ -52,13 +52,16 @@ def choice(query: Mapping[str, Any], name: str, allowed: Iterable[str], default:
 
 
 def optional_int(body: Mapping[str, Any], name: str) -> int | None:
-    """An optional int64 field (Unix seconds): strings, bools and floats are refused, as Go's decoder does."""
+    """An optional int64 field (Unix seconds): strings, bools and fractions are refused. An integral number
+    written ``1700000000.0`` is read as the integer JSON Schema (and the contract) says it is (UNCERTAIN: a Go
+    decoder into int64 refuses it; the gateway's decoder is not documented)."""
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not INT64[0] <= value <= INT64[1]:
+    number = json_int(value)
+    if number is None or not INT64[0] <= number <= INT64[1]:
         raise InvalidParameter(f"Invalid request parameter. '{name}' must be an integer.")
-    return value
+    return number
 
 
 def optional_str(body: Mapping[str, Any], name: str, *, max_length: int | None = None) -> str | None:

@@ -86,6 +86,7 @@ def _raw(limits: Limits) -> RawRequest:
     return RawRequest(
         method=inbound.method, path=inbound.path, query=inbound.query, body=inbound.body,
         access_token=inbound.headers.get("x-tts-access-token"), multipart=inbound.mimetype == "multipart/form-data",
+        prefix=request.script_root,
     )
 
 

@@ -53,3 +53,11 @@ class TokenStore:
         digest = self._minter.mint(self._issued, auth.open_id, app_key)
         return self.add(Token(app_key, auth, f"TTP_{digest[:40]}", now + self.access_ttl,
                               f"TTP_r{digest[40:64]}{self._issued:016d}", now + self.refresh_ttl))
+
+    def expire(self, access_token: str, now: datetime) -> bool:
+        """Make an access token expire at ``now`` (fault ``token_expired``); False when it is unknown."""
+        token = self.by_access.get(access_token)
+        if token is None:
+            return False
+        token.access_expires = min(token.access_expires, now)
+        return True

@@ -21,6 +21,7 @@ import itertools
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 from simulator import delivery as outbound
 from simulator.engine.events import CancellationChanged, EngineEvent, OrderPlaced, OrderStatusChanged
 from simulator.engine.states import CancelStatus
+from simulator.faults.webhooks import WebhookFaults
 from simulator.tiktok_shop.errors import InvalidParameter
 from simulator.tiktok_shop.signing import webhook_signature
 
@@ -107,8 +109,10 @@ class WebhookDispatcher:
         self._handed: deque[Delivery] = deque()  # handed to a sender, not yet journaled (handover order)
         self._retries: dict[str, tuple[Delivery, Timer]] = {}
         self._answered = threading.Condition(self.world.lock)
-        self._lanes: outbound.Lanes[Delivery] = outbound.Lanes(self._send, name="tts-sim-webhooks")
+        self._lanes: outbound.Lanes[Delivery] | _HeldLanes = outbound.Lanes(self._send, name="tts-sim-webhooks")
+        self._live_lanes: outbound.Lanes[Delivery] | _HeldLanes | None = None
         self.post = outbound.post  # the transport: tests may answer without a network
+        self.route: Callable[[Delivery], None] = WebhookFaults(self, self._hand_over)  # every new notification
         self._batches = itertools.count(1)
         self._local = threading.local()
         self._closed = False
@@ -186,7 +190,7 @@ class WebhookDispatcher:
                             self.world.rules[profile].webhook_timeout_seconds, profile)
         self.world.journal.record("webhook.queued", notification_id=notification_id, type=kind,
                                   order_id=order_id, address=address)
-        self._hand_over(delivery)
+        self.route(delivery)
 
     # -- sending ---------------------------------------------------------------------------------
     def _hand_over(self, delivery: Delivery) -> None:
@@ -216,8 +220,12 @@ class WebhookDispatcher:
         except Exception as exc:  # never leave a handed-over delivery without a result (advances wait for it)
             result = (0, type(exc).__name__)
         with self._answered:
-            delivery.result = result
-            self._settle_answered()
+            self.answer(delivery, result)
+
+    def answer(self, delivery: Delivery, result: tuple[int, str]) -> None:
+        """Settle one attempt's answer (under the lock): the seam a durable world records and replays."""
+        delivery.result = result
+        self._settle_answered()
 
     def _settle_answered(self) -> None:
         while self._handed and self._handed[0].result is not None:
@@ -259,6 +267,26 @@ class WebhookDispatcher:
         if batch is None:
             batch = self._local.batch = next(self._batches)
         return batch
+
+    # -- replaying a durable world (simulator.worlds.recorder) -------------------------------------
+    def hold(self) -> None:
+        """Send nothing: handed deliveries wait for answers given through :meth:`answer` (a replayed log)."""
+        if self._live_lanes is None:
+            self._live_lanes, self._lanes = self._lanes, _HeldLanes()
+
+    def release(self) -> None:
+        """Send again; deliveries still unanswered (in flight when the process died) are sent now, in order."""
+        if self._live_lanes is None:
+            return
+        with self.world.lock:
+            self._lanes, self._live_lanes = self._live_lanes, None
+            for delivery in [d for d in self._handed if d.result is None]:
+                self._lanes.submit(delivery.address, delivery)
+
+    def in_flight(self, notification_id: str, attempts: int) -> Delivery | None:
+        """The handed, unanswered delivery of a notification after ``attempts`` settled attempts."""
+        return next((d for d in self._handed if d.notification_id == notification_id and d.attempts == attempts
+                     and d.result is None), None)
 
     # -- waiting (outside the lock) --------------------------------------------------------------
     def pending(self) -> bool:
@@ -317,3 +345,13 @@ class WebhookDispatcher:
             order_id=delivery.order_id, shop_id=delivery.shop_id, address=delivery.address,
             attempts=delivery.attempts, next_attempt_at=due, reason="shutdown",
         )
+
+
+class _HeldLanes:
+    """Lanes that send nothing (replay: every answer comes from the log)."""
+
+    def submit(self, key: str, job: Delivery) -> list[Delivery]:
+        return []
+
+    def cancel_queued(self) -> list[Delivery]:
+        return []

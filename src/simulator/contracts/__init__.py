@@ -1,0 +1,1 @@
+"""Contract conformance: the emulated APIs' OpenAPI documents checked against any server with schemathesis."""
