@@ -6,6 +6,7 @@ posting its query's conjuncts name instead of every order of the site (simulator
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,8 +21,8 @@ INDEXED = ("order_no", "status", "export_status", "shipping_status", "confirmati
 
 
 def norm(value: Any) -> str:
-    """How order_search compares a value."""
-    return str(value).lower()
+    """How order_search compares a value (interned: the few status values are shared by every order)."""
+    return sys.intern(str(value).lower())
 
 
 def _value(order: SfccOrder, field: str) -> Any:
@@ -65,13 +66,17 @@ class SearchIndex:
         problems: list[str] = []
         postings: dict[tuple[str, str, str], set[str]] = {}
         sites: dict[str, list[str]] = {}
+        created: dict[str, list[tuple[str, str]]] = {}
         for order in orders:
             sites.setdefault(order.site_id, []).append(order.order_no)
+            created.setdefault(order.site_id, []).append((norm(order.creation_date.isoformat()), order.order_no))
             for field in INDEXED:
                 postings.setdefault((order.site_id, field, norm(_value(order, field))), set()).add(order.order_no)
         for site in sites.keys() | self.by_site.keys():
             if sorted(sites.get(site, [])) != list(self.by_site.get(site, [])):
                 problems.append(f"orders of site {site} disagree with the index")
+            if sorted(created.get(site, [])) != list(self.created.get(site, [])):
+                problems.append(f"creation times of site {site} disagree with the index")
         for key in postings.keys() | self._postings.keys():
             if postings.get(key, set()) != self._postings.get(key, set()):
                 problems.append(f"posting {key} disagrees with the orders")
