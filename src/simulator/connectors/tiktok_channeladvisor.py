@@ -101,8 +101,8 @@ class TikTokChannelAdvisorSync:
         self.next_tick += self.interval
         self._schedule()
         self.ticks += 1
-        pending, self.backend.index.pending = sorted(self.backend.index.pending), set()
-        for ca_id in pending:  # only orders the OMS acted on: an idle tick reads no order
+        acted, self.backend.index.pending = sorted(self.backend.index.pending), set()
+        for ca_id in acted:  # only orders the OMS acted on: an idle tick reads no order
             ca = self.backend.orders[ca_id]
             self._relay(ca)
             if in_flight(ca):  # a refused call leaves the work queued: the next tick carries it
