@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,9 +15,8 @@ NS = "http://www.demandware.com/xml/impex/order/2006-10-31"
 ET.register_namespace("", NS)
 
 
-_PADS = ["  " * depth for depth in range(8)]
 # Characters an XML parser refuses or rewrites (CR): a file holding one is parsed for real by its reader.
-_UNPARSED = re.compile(rb"[\x00-\x08\x0b-\x1f]")
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10))
 
 
 def _cdata(text: str) -> str:
@@ -39,160 +37,127 @@ def _attr(text: str) -> str:
     return text
 
 
-class _Lines:
-    """The export file as ElementTree writes it after ``ET.indent`` (two spaces a level), one element a line.
+P1, P2, P3, P4, P5 = ("  " * depth for depth in range(1, 6))
+_ADDRESS = tuple((key, key.replace("_", "-")) for key in (
+    "first_name", "last_name", "address1", "address2", "city", "postal_code", "state_code", "country_code", "phone"))
 
-    Written as text directly: ElementTree's Python serializer cost milliseconds per order, and the job
-    writes every order that changed since its last run.
-    """
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def leaf(self, depth: int, tag: str, text: Any = None, attrs: str = "") -> None:
-        value = "" if text is None else str(text)
-        if value:
-            self.lines.append(f"{_PADS[depth]}<{tag}{attrs}>{_cdata(value)}</{tag}>")
-        else:
-            self.lines.append(f"{_PADS[depth]}<{tag}{attrs} />")
-
-    def open(self, depth: int, tag: str, attrs: str = "") -> int:
-        self.lines.append(f"{_PADS[depth]}<{tag}{attrs}>")
-        return len(self.lines)
-
-    def close(self, depth: int, tag: str, opened: int) -> None:
-        if len(self.lines) == opened:  # no child: ElementTree's short empty element
-            self.lines[-1] = self.lines[-1][:-1] + " />"
-        else:
-            self.lines.append(f"{_PADS[depth]}</{tag}>")
+# The export file is written as text, exactly as ElementTree writes it after ``ET.indent`` (two spaces a
+# level, one element a line, ``<tag />`` when empty): ElementTree's Python serializer cost a millisecond
+# an order, and the job writes every order that changed since its last run.
 
 
-def _price(out: _Lines, depth: int, tag: str, net: Decimal, tax: Decimal) -> None:
-    at = out.open(depth, tag)
-    out.leaf(depth + 1, "net-price", f"{net:.2f}")
-    out.leaf(depth + 1, "tax", f"{tax:.2f}")
-    out.leaf(depth + 1, "gross-price", f"{net + tax:.2f}")
-    out.close(depth, tag, at)
+def _leaf(pad: str, tag: str, value: Any, attrs: str = "") -> str:
+    text = "" if value is None else str(value)
+    return f"{pad}<{tag}{attrs}>{_cdata(text)}</{tag}>" if text else f"{pad}<{tag}{attrs} />"
 
 
-def _address(out: _Lines, depth: int, tag: str, value: Address) -> None:
-    at = out.open(depth, tag)
-    for key in ("first_name", "last_name", "address1", "address2", "city", "postal_code", "state_code",
-                "country_code", "phone"):
-        if getattr(value, key):
-            out.leaf(depth + 1, key.replace("_", "-"), getattr(value, key))
-    out.close(depth, tag, at)
+def _group(lines: list[str], pad: str, tag: str, children: list[str], attrs: str = "") -> None:
+    if children:
+        lines.append(f"{pad}<{tag}{attrs}>")
+        lines += children
+        lines.append(f"{pad}</{tag}>")
+    else:
+        lines.append(f"{pad}<{tag}{attrs} />")
 
 
-def _customs(out: _Lines, depth: int, custom: dict[str, Any]) -> dict[str, str]:
+def _price(lines: list[str], pad: str, tag: str, net: Decimal, tax: Decimal) -> None:
+    inner = pad + "  "
+    lines += (f"{pad}<{tag}>", f"{inner}<net-price>{net:.2f}</net-price>", f"{inner}<tax>{tax:.2f}</tax>",
+              f"{inner}<gross-price>{net + tax:.2f}</gross-price>", f"{pad}</{tag}>")
+
+
+def _address(lines: list[str], pad: str, tag: str, value: Address) -> None:
+    inner = pad + "  "
+    _group(lines, pad, tag, [_leaf(inner, name, getattr(value, key)) for key, name in _ADDRESS if getattr(value, key)])
+
+
+def _customs(lines: list[str], pad: str, custom: dict[str, Any]) -> dict[str, str]:
     """Write ``custom-attributes``; returns what a reader parses back (values as text, stripped)."""
     if not custom:
         return {}
-    at = out.open(depth, "custom-attributes")
-    read = {}
-    for key, value in sorted(custom.items()):
-        out.leaf(depth + 1, "custom-attribute", value, f' attribute-id="{_attr(key)}"')
-        read[key] = "" if value is None else str(value).strip()
-    out.close(depth, "custom-attributes", at)
-    return read
+    inner = pad + "  "
+    items = sorted(custom.items())
+    _group(lines, pad, "custom-attributes",
+           [_leaf(inner, "custom-attribute", value, f' attribute-id="{_attr(key)}"') for key, value in items])
+    return {key: "" if value is None else str(value).strip() for key, value in items}
 
 
-def _order(out: _Lines, order: SfccOrder) -> FeedOrder:
-    at = out.open(1, "order", f' order-no="{_attr(order.order_no)}"')
-    leaf = out.leaf
-    leaf(2, "order-date", order.creation_date.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
-    leaf(2, "created-by", order.created_by)
-    leaf(2, "original-order-no", order.order_no)
-    leaf(2, "currency", order.currency)
-    leaf(2, "customer-locale", "default")
-    leaf(2, "taxation", "net")
-    leaf(2, "invoice-no", order.order_no)
-    customer = out.open(2, "customer")
-    leaf(3, "customer-name", order.customer_name)
-    leaf(3, "customer-email", order.customer_email)
-    _address(out, 3, "billing-address", order.billing_address)
-    out.close(2, "customer", customer)
-    status = out.open(2, "status")
-    leaf(3, "order-status", order.status.upper())
-    leaf(3, "shipping-status", order.shipping_status.upper())
-    leaf(3, "confirmation-status", order.confirmation_status.upper())
-    leaf(3, "payment-status", order.payment_status.upper())
-    out.close(2, "status", status)
-    leaf(2, "current-order-no", order.order_no)
-    lines = out.open(2, "product-lineitems")
+def _order(lines: list[str], order: SfccOrder) -> FeedOrder:
+    product_total, product_tax = order.product_total, order.product_tax
+    shipping_total, shipping_tax = order.shipping_total, order.shipping_tax
+    tax_total = product_tax + shipping_tax
+    status, shipping = order.status.upper(), order.shipping_status.upper()
+    lines += (f'{P1}<order order-no="{_attr(order.order_no)}">',
+              f"{P2}<order-date>{order.creation_date.strftime('%Y-%m-%dT%H:%M:%S.000Z')}</order-date>",
+              _leaf(P2, "created-by", order.created_by), _leaf(P2, "original-order-no", order.order_no),
+              _leaf(P2, "currency", order.currency), f"{P2}<customer-locale>default</customer-locale>",
+              f"{P2}<taxation>net</taxation>", _leaf(P2, "invoice-no", order.order_no), f"{P2}<customer>",
+              _leaf(P3, "customer-name", order.customer_name), _leaf(P3, "customer-email", order.customer_email))
+    _address(lines, P3, "billing-address", order.billing_address)
+    lines += (f"{P2}</customer>", f"{P2}<status>", _leaf(P3, "order-status", status),
+              _leaf(P3, "shipping-status", shipping), _leaf(P3, "confirmation-status", order.confirmation_status.upper()),
+              _leaf(P3, "payment-status", order.payment_status.upper()), f"{P2}</status>",
+              _leaf(P2, "current-order-no", order.order_no))
+    items: list[str] = []
     read_lines = []
     for item in order.product_items:
-        li = out.open(3, "product-lineitem")
-        for tag, value in (("net-price", f"{item.price:.2f}"), ("tax", f"{item.tax:.2f}"),
-                           ("gross-price", f"{item.price + item.tax:.2f}"), ("base-price", f"{item.base_price:.2f}"),
-                           ("lineitem-text", item.product_name), ("tax-basis", f"{item.price:.2f}"),
-                           ("position", item.position), ("product-id", item.product_id),
-                           ("product-name", item.product_name)):
-            leaf(4, tag, value)
-        leaf(4, "quantity", f"{item.quantity:.1f}", ' unit=""')
-        leaf(4, "tax-rate", f"{item.tax_rate}")
-        leaf(4, "shipment-id", item.shipment_id)
-        leaf(4, "gift", "false")
-        read_lines.append({"product-id": str(item.product_id).strip(), **_customs(out, 4, item.custom)})
-        out.close(3, "product-lineitem", li)
-    out.close(2, "product-lineitems", lines)
-    shipping_lines = out.open(2, "shipping-lineitems")
+        price = item.price
+        items += (f"{P3}<product-lineitem>", f"{P4}<net-price>{price:.2f}</net-price>", f"{P4}<tax>{item.tax:.2f}</tax>",
+                  f"{P4}<gross-price>{price + item.tax:.2f}</gross-price>",
+                  f"{P4}<base-price>{item.base_price:.2f}</base-price>", _leaf(P4, "lineitem-text", item.product_name),
+                  f"{P4}<tax-basis>{price:.2f}</tax-basis>", _leaf(P4, "position", item.position),
+                  _leaf(P4, "product-id", item.product_id), _leaf(P4, "product-name", item.product_name),
+                  f'{P4}<quantity unit="">{item.quantity:.1f}</quantity>', _leaf(P4, "tax-rate", f"{item.tax_rate}"),
+                  _leaf(P4, "shipment-id", item.shipment_id), f"{P4}<gift>false</gift>")
+        read_lines.append({"product-id": str(item.product_id).strip(), **_customs(items, P4, item.custom)})
+        items.append(f"{P3}</product-lineitem>")
+    _group(lines, P2, "product-lineitems", items)
+    shipping_lines: list[str] = []
     for shipment in order.shipments:
-        sl = out.open(3, "shipping-lineitem")
-        for tag, amount in (("net-price", shipment.shipping_total), ("tax", shipment.shipping_tax),
-                            ("gross-price", shipment.shipping_total + shipment.shipping_tax),
-                            ("base-price", shipment.shipping_total)):
-            leaf(4, tag, f"{amount:.2f}")
-        leaf(4, "lineitem-text", "Shipping")
-        leaf(4, "item-id", "STANDARD_SHIPPING")
-        leaf(4, "shipment-id", shipment.shipment_id)
-        leaf(4, "tax-rate", "0.0")
-        out.close(3, "shipping-lineitem", sl)
-    out.close(2, "shipping-lineitems", shipping_lines)
-    shipments = out.open(2, "shipments")
+        total, tax = shipment.shipping_total, shipment.shipping_tax
+        shipping_lines += (f"{P3}<shipping-lineitem>", f"{P4}<net-price>{total:.2f}</net-price>",
+                           f"{P4}<tax>{tax:.2f}</tax>", f"{P4}<gross-price>{total + tax:.2f}</gross-price>",
+                           f"{P4}<base-price>{total:.2f}</base-price>", f"{P4}<lineitem-text>Shipping</lineitem-text>",
+                           f"{P4}<item-id>STANDARD_SHIPPING</item-id>", _leaf(P4, "shipment-id", shipment.shipment_id),
+                           f"{P4}<tax-rate>0.0</tax-rate>", f"{P3}</shipping-lineitem>")
+    _group(lines, P2, "shipping-lineitems", shipping_lines)
+    shipments: list[str] = []
     read_shipments = []
     for shipment in order.shipments:
-        sh = out.open(3, "shipment", f' shipment-id="{_attr(shipment.shipment_id)}"')
-        state = out.open(4, "status")
-        leaf(5, "shipping-status", shipment.shipping_status.upper())
-        out.close(4, "status", state)
-        leaf(4, "shipping-method", shipment.shipping_method_id)
+        state = shipment.shipping_status.upper()
+        shipments += (f'{P3}<shipment shipment-id="{_attr(shipment.shipment_id)}">', f"{P4}<status>",
+                      _leaf(P5, "shipping-status", state), f"{P4}</status>",
+                      _leaf(P4, "shipping-method", shipment.shipping_method_id))
         if shipment.tracking_number:  # UNCERTAIN position (sfcc-ocapi.md section 10)
-            leaf(4, "tracking-number", shipment.tracking_number)
-        _address(out, 4, "shipping-address", shipment.shipping_address)
-        leaf(4, "gift", "false")
-        totals = out.open(4, "totals")
-        _price(out, 5, "merchandize-total", order.product_total, order.product_tax)
-        _price(out, 5, "shipping-total", shipment.shipping_total, shipment.shipping_tax)
-        _price(out, 5, "shipment-total", order.product_total + shipment.shipping_total, order.tax_total)
-        out.close(4, "totals", totals)
-        _customs(out, 4, shipment.custom)
-        out.close(3, "shipment", sh)
-        read_shipments.append(FeedShipment(shipment.shipment_id, shipment.shipping_status.upper().strip(),
+            shipments.append(_leaf(P4, "tracking-number", shipment.tracking_number))
+        _address(shipments, P4, "shipping-address", shipment.shipping_address)
+        shipments += (f"{P4}<gift>false</gift>", f"{P4}<totals>")
+        _price(shipments, P5, "merchandize-total", product_total, product_tax)
+        _price(shipments, P5, "shipping-total", shipment.shipping_total, shipment.shipping_tax)
+        _price(shipments, P5, "shipment-total", product_total + shipment.shipping_total, tax_total)
+        shipments.append(f"{P4}</totals>")
+        _customs(shipments, P4, shipment.custom)
+        shipments.append(f"{P3}</shipment>")
+        read_shipments.append(FeedShipment(shipment.shipment_id, state.strip(),
                                            str(shipment.tracking_number or "").strip() or None))
-    out.close(2, "shipments", shipments)
-    totals = out.open(2, "totals")
-    _price(out, 3, "merchandize-total", order.product_total, order.product_tax)
-    _price(out, 3, "adjusted-merchandize-total", order.product_total, order.product_tax)
-    _price(out, 3, "shipping-total", order.shipping_total, order.shipping_tax)
-    _price(out, 3, "adjusted-shipping-total", order.shipping_total, order.shipping_tax)
-    _price(out, 3, "order-total", order.product_total + order.shipping_total, order.tax_total)
-    out.close(2, "totals", totals)
-    payments = out.open(2, "payments")
+    _group(lines, P2, "shipments", shipments)
+    lines.append(f"{P2}<totals>")
+    _price(lines, P3, "merchandize-total", product_total, product_tax)
+    _price(lines, P3, "adjusted-merchandize-total", product_total, product_tax)
+    _price(lines, P3, "shipping-total", shipping_total, shipping_tax)
+    _price(lines, P3, "adjusted-shipping-total", shipping_total, shipping_tax)
+    _price(lines, P3, "order-total", product_total + shipping_total, tax_total)
+    lines.append(f"{P2}</totals>")
+    payments: list[str] = []
     for pi in order.payment_instruments:
-        pay = out.open(3, "payment")
-        method = out.open(4, "custom-method")
-        leaf(5, "method-name", pi.payment_method_id)
-        out.close(4, "custom-method", method)
-        leaf(4, "amount", f"{pi.amount:.2f}")
-        leaf(4, "processor-id", pi.processor_id)
-        leaf(4, "transaction-id", pi.transaction_id)
-        out.close(3, "payment", pay)
-    out.close(2, "payments", payments)
-    custom = _customs(out, 2, order.custom)
-    out.close(1, "order", at)
-    return FeedOrder(order.order_no, order.status.upper().strip(), order.shipping_status.upper().strip(), custom,
-                     read_shipments, read_lines)
+        payments += (f"{P3}<payment>", f"{P4}<custom-method>", _leaf(P5, "method-name", pi.payment_method_id),
+                     f"{P4}</custom-method>", f"{P4}<amount>{pi.amount:.2f}</amount>",
+                     _leaf(P4, "processor-id", pi.processor_id), _leaf(P4, "transaction-id", pi.transaction_id),
+                     f"{P3}</payment>")
+    _group(lines, P2, "payments", payments)
+    custom = _customs(lines, P2, order.custom)
+    lines.append(f"{P1}</order>")
+    return FeedOrder(order.order_no, status.strip(), shipping.strip(), custom, read_shipments, read_lines)
 
 
 _last_written: tuple[bytes, list[FeedOrder]] | None = None  # what the last file parses to (see read_orders_xml)
@@ -201,16 +166,17 @@ _last_written: tuple[bytes, list[FeedOrder]] | None = None  # what the last file
 def orders_xml(orders: list[SfccOrder]) -> bytes:
     """The export file: ``<orders xmlns=...>`` with one ``<order>`` per order (UTF-8, with declaration)."""
     global _last_written
-    out = _Lines()
-    opened = out.open(0, "orders", f' xmlns="{NS}"')
-    read = [_order(out, order) for order in orders]
-    out.close(0, "orders", opened)
-    text = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(out.lines) + "\n"
+    lines: list[str] = []
+    read = [_order(lines, order) for order in orders]
+    body: list[str] = []
+    _group(body, "", "orders", lines, f' xmlns="{NS}"')
+    text = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(body) + "\n"
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: character references, as ElementTree writes them
         return text.encode("utf-8", "xmlcharrefreplace")
-    if not _UNPARSED.search(data) and b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data:
+    plain = len(data.translate(None, _CONTROL)) == len(data)
+    if plain and b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data:
         _last_written = (data, read)
     return data
 

@@ -31,6 +31,15 @@ def _value(order: SfccOrder, field: str) -> Any:
     return getattr(order, field)
 
 
+def _values(order: SfccOrder) -> tuple[str, ...]:
+    """The normalized values of :data:`INDEXED`, in that order (spelled out: it runs on every change)."""
+    custom = order.custom.get
+    return tuple(map(norm, (order.order_no, order.status, order.export_status, order.shipping_status,
+                            order.confirmation_status, order.payment_status, order.customer_email,
+                            custom("externalOrderId"), custom("externalExportStatus"),
+                            custom("externalChannelOrderStatus"), custom("externalOrderStatus"))))
+
+
 class SearchIndex:
     """Order numbers per site (ascending = creation order) and per ``(site, field, normalized value)``."""
 
@@ -42,20 +51,22 @@ class SearchIndex:
 
     def file(self, order: SfccOrder) -> None:
         """(Re-)file an order after it was created or changed."""
-        values = tuple(norm(_value(order, f)) for f in INDEXED)
+        site, values = order.site_id, _values(order)
         old = self._filed.get(order.order_no)
-        if old == (order.site_id, values):
-            return
         if old is None:
-            self.by_site.setdefault(order.site_id, SortedList()).add(order.order_no)
-            self.created.setdefault(order.site_id, SortedList()).add((norm(order.creation_date.isoformat()),
-                                                                      order.order_no))
+            self.by_site.setdefault(site, SortedList()).add(order.order_no)
+            self.created.setdefault(site, SortedList()).add((norm(order.creation_date.isoformat()), order.order_no))
+            before: tuple[str | None, ...] = (None,) * len(INDEXED)  # equal to no value: every posting is added
+        elif old[1] == values:
+            return
         else:
-            for field, value in zip(INDEXED, old[1], strict=True):
-                self._postings[old[0], field, value].discard(order.order_no)
-        for field, value in zip(INDEXED, values, strict=True):
-            self._postings.setdefault((order.site_id, field, value), set()).add(order.order_no)
-        self._filed[order.order_no] = (order.site_id, values)
+            before = old[1]
+        for field, was, value in zip(INDEXED, before, values, strict=True):
+            if was != value:
+                if was is not None:
+                    self._postings[site, field, was].discard(order.order_no)
+                self._postings.setdefault((site, field, value), set()).add(order.order_no)
+        self._filed[order.order_no] = (site, values)
 
     def posting(self, site_id: str, field: str, value: str) -> set[str]:
         """Order numbers of a site whose ``field`` normalizes to ``value``."""
