@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 from simulator.sfcc.models import Address, SfccOrder
 
@@ -160,25 +162,50 @@ def _order(lines: list[str], order: SfccOrder) -> FeedOrder:
     return FeedOrder(order.order_no, status.strip(), shipping.strip(), custom, read_shipments, read_lines)
 
 
-_last_written: tuple[bytes, list[FeedOrder]] | None = None  # what the last file parses to (see read_orders_xml)
+# What the last file written parses to, by (size, digest): the in-process reader takes it (read_orders_xml).
+_last_written: tuple[int, bytes, list[FeedOrder]] | None = None
+_HEAD = f"<?xml version='1.0' encoding='utf-8'?>\n<orders xmlns=\"{NS}\">\n".encode()
+_EMPTY = f"<?xml version='1.0' encoding='utf-8'?>\n<orders xmlns=\"{NS}\" />\n".encode()
+
+
+def _chunks(orders: list[SfccOrder], read: list[FeedOrder]) -> Iterator[tuple[bytes, bool]]:
+    """The file in pieces, one order each: (bytes, True when a parser reads them back unchanged)."""
+    if not orders:
+        yield _EMPTY, True
+        return
+    yield _HEAD, True
+    for order in orders:
+        lines: list[str] = []
+        read.append(_order(lines, order))
+        text = "\n".join(lines) + "\n"
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: character references, as ElementTree writes them
+            yield text.encode("utf-8", "xmlcharrefreplace"), False
+            continue
+        plain = len(data.translate(None, _CONTROL)) == len(data)
+        yield data, plain and b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data
+    yield b"</orders>\n", True
+
+
+def write_orders_xml(orders: list[SfccOrder], out: BinaryIO) -> None:
+    """Write the export file to ``out`` an order at a time (an export of many orders never sits in memory whole)."""
+    global _last_written
+    read: list[FeedOrder] = []
+    digest, size, plain = hashlib.blake2b(digest_size=32), 0, True
+    for chunk, readable in _chunks(orders, read):
+        out.write(chunk)
+        digest.update(chunk)
+        size += len(chunk)
+        plain = plain and readable
+    _last_written = (size, digest.digest(), read) if plain else None
 
 
 def orders_xml(orders: list[SfccOrder]) -> bytes:
     """The export file: ``<orders xmlns=...>`` with one ``<order>`` per order (UTF-8, with declaration)."""
-    global _last_written
-    lines: list[str] = []
-    read = [_order(lines, order) for order in orders]
-    body: list[str] = []
-    _group(body, "", "orders", lines, f' xmlns="{NS}"')
-    text = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(body) + "\n"
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: character references, as ElementTree writes them
-        return text.encode("utf-8", "xmlcharrefreplace")
-    plain = len(data.translate(None, _CONTROL)) == len(data)
-    if plain and b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data:
-        _last_written = (data, read)
-    return data
+    out = io.BytesIO()
+    write_orders_xml(orders, out)
+    return out.getvalue()
 
 
 @dataclass
@@ -222,9 +249,9 @@ def read_orders_xml(data: bytes) -> list[FeedOrder]:
     """
     global _last_written
     last = _last_written
-    if last is not None and last[0] == data:
+    if last is not None and last[0] == len(data) and last[1] == hashlib.blake2b(data, digest_size=32).digest():
         _last_written = None  # handed over once: the reader owns these objects
-        return last[1]
+        return last[2]
     return parse_orders_xml(data)
 
 

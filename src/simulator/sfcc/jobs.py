@@ -12,7 +12,7 @@ import requests
 from simulator.clock import Clock, Timer
 from simulator.journal import Journal
 from simulator.sfcc import errors as E
-from simulator.sfcc.feed import ORDER_TOKENS, SHIPPING_TOKENS, orders_xml, read_status_csv
+from simulator.sfcc.feed import ORDER_TOKENS, SHIPPING_TOKENS, read_status_csv, write_orders_xml
 
 if TYPE_CHECKING:
     from simulator.sfcc.backend import SfccBackend
@@ -74,7 +74,8 @@ def export_order_status(backend: SfccBackend) -> dict[str, Any]:
     name = f"{job.get('file_name', 'TikTokOrderStatusUpdate')}_{now:%Y-%m-%dT%H:%M:%SZ}.xml"
     path = backend.impex_dir(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orders_xml(ready))
+    with path.open("wb") as out:
+        write_orders_xml(ready, out)
     for order in ready:
         book.mark_exported(order.order_no)
     numbers = [o.order_no for o in ready]

@@ -210,7 +210,7 @@ def _plan_term(fields: list[str], operator: str, values: list[Any], index: Searc
     if operator not in ("is", "one_of") or not all(f in INDEXED for f in fields):
         return None
     wanted = values[:1] if operator == "is" else values
-    return _either([set(index.posting(site, f, norm(v))) for f in fields for v in wanted] or [set()])
+    return _either([index.posting(site, f, norm(v)) for f in fields for v in wanted] or [set()])
 
 
 def _plan_query(raw: dict[str, Any], index: SearchIndex, site: str) -> Candidates:

@@ -21,8 +21,10 @@ INDEXED = ("order_no", "status", "export_status", "shipping_status", "confirmati
 
 
 def norm(value: Any) -> str:
-    """How order_search compares a value (interned: the few status values are shared by every order)."""
-    return sys.intern(str(value).lower())
+    """How order_search compares a value: ``str(value).lower()``, sharing strings (it is kept per order)."""
+    if isinstance(value, str) and value == value.lower():
+        return value  # the order's own string, not a copy
+    return sys.intern(str(value).lower())  # numbers, None, mixed case: few distinct values
 
 
 def _value(order: SfccOrder, field: str) -> Any:
@@ -46,7 +48,9 @@ class SearchIndex:
     def __init__(self) -> None:
         self.by_site: dict[str, SortedList] = {}
         self.created: dict[str, SortedList] = {}  # site -> (normalized creation_date, order_no)
-        self._postings: dict[tuple[str, str, str], set[str]] = {}
+        # (site, field) -> normalized value -> the one order number, or a set of several (most values of
+        # order_no, c_externalOrderId, customer_email name one order: no set per order).
+        self._postings: dict[tuple[str, str], dict[str, str | set[str]]] = {}
         self._filed: dict[str, tuple[str, tuple[str, ...]]] = {}  # order_no -> (site, values of INDEXED)
 
     def file(self, order: SfccOrder) -> None:
@@ -61,16 +65,32 @@ class SearchIndex:
             return
         else:
             before = old[1]
+        no = order.order_no
         for field, was, value in zip(INDEXED, before, values, strict=True):
-            if was != value:
-                if was is not None:
-                    self._postings[site, field, was].discard(order.order_no)
-                self._postings.setdefault((site, field, value), set()).add(order.order_no)
-        self._filed[order.order_no] = (site, values)
+            if was == value:
+                continue
+            postings = self._postings.setdefault((site, field), {})
+            if was is not None:
+                members = postings[was]
+                if isinstance(members, str):
+                    del postings[was]
+                else:
+                    members.discard(no)
+                    if len(members) == 1:
+                        postings[was] = next(iter(members))
+            present = postings.get(value)
+            if present is None:
+                postings[value] = no
+            elif isinstance(present, str):
+                postings[value] = {present, no}
+            else:
+                present.add(no)
+        self._filed[no] = (site, values)
 
     def posting(self, site_id: str, field: str, value: str) -> set[str]:
-        """Order numbers of a site whose ``field`` normalizes to ``value``."""
-        return self._postings.get((site_id, field, value), set())
+        """Order numbers of a site whose ``field`` normalizes to ``value`` (a new set: the caller may change it)."""
+        members = self._postings.get((site_id, field), {}).get(value)
+        return set() if members is None else {members} if isinstance(members, str) else set(members)
 
     def check(self, orders: Iterable[SfccOrder]) -> list[str]:
         """Where the index disagrees with a scan of ``orders`` (empty: it agrees)."""
@@ -88,7 +108,9 @@ class SearchIndex:
                 problems.append(f"orders of site {site} disagree with the index")
             if sorted(created.get(site, [])) != list(self.created.get(site, [])):
                 problems.append(f"creation times of site {site} disagree with the index")
-        for key in postings.keys() | self._postings.keys():
-            if postings.get(key, set()) != self._postings.get(key, set()):
+        have = {(site, field, value): {members} if isinstance(members, str) else set(members)
+                for (site, field), by_value in self._postings.items() for value, members in by_value.items()}
+        for key in postings.keys() | have.keys():
+            if postings.get(key, set()) != have.get(key, set()):
                 problems.append(f"posting {key} disagrees with the orders")
         return problems
