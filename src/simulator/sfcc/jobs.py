@@ -75,8 +75,14 @@ def export_order_status(backend: SfccBackend) -> dict[str, Any]:
     name = f"{job.get('file_name', 'TikTokOrderStatusUpdate')}_{now:%Y-%m-%dT%H:%M:%SZ}.xml"
     path = backend.impex_dir(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        write_orders_xml(ready, out)
+    partial = path.with_name(path.name + ".part")  # written an order at a time: whole, or not at all
+    try:
+        with partial.open("wb") as out:
+            write_orders_xml(ready, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(path)
     for order in ready:
         book.mark_exported(order.order_no)
     numbers = [o.order_no for o in ready]
