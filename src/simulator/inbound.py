@@ -122,13 +122,18 @@ def _unquote(raw: bytes) -> str:
     return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
 
 
-def single(pairs: Pairs, *, fold_case: bool = False, what: str = "query parameter") -> dict[str, str]:
-    """One value per name; a name given twice (case-insensitively with ``fold_case``) is refused."""
+def single(pairs: Pairs, *, fold_case: bool = False, what: str = "query parameter",
+           lists: frozenset[str] = frozenset()) -> dict[str, str]:
+    """One value per name; a name given twice (case-insensitively with ``fold_case``) is refused, except a
+    list-valued name in ``lists``, whose values are joined with commas (``ids=a&ids=b`` is ``ids=a,b``)."""
     seen: dict[str, str] = {}
     result: dict[str, str] = {}
     for key, value in pairs:
         norm = key.lower() if fold_case else key
         if norm in seen:
+            if key in lists and seen[norm] == key:
+                result[key] = f"{result[key]},{value}"
+                continue
             raise InputError(Refusal.DUPLICATE, f"The {what} '{_safe(key)}' is given more than once.")
         seen[norm] = key
         result[key] = value
@@ -256,12 +261,12 @@ def read_body(limits: Limits) -> bytes:
     return data
 
 
-def read(system: str, limits: Limits, *, fold_case: bool = False) -> Inbound:
+def read(system: str, limits: Limits, *, fold_case: bool = False, lists: frozenset[str] = frozenset()) -> Inbound:
     """Decode the current request for ``system``: the one place a raw request becomes typed input.
 
     Raises :class:`InputError` for a query string over ``max_query_bytes`` or ``max_params``, one that is
     not percent-encoded UTF-8, a parameter given twice (never silently first- or last-wins; ``fold_case``
-    compares names case-insensitively), or a body over ``max_body_bytes`` (by ``Content-Length`` before
+    compares names case-insensitively; a list-valued name in ``lists`` may repeat, see :func:`single`), or a body over ``max_body_bytes`` (by ``Content-Length`` before
     a byte is read, by a bounded read for chunked bodies). JSON is decoded on demand by
     :meth:`Inbound.json` (:func:`parse_json`). Each vendor's ``inbound.py`` maps the refusal to its envelope.
     """
@@ -271,7 +276,7 @@ def read(system: str, limits: Limits, *, fold_case: bool = False) -> Inbound:
     pairs = decode_pairs(raw_query, limits)
     inbound = Inbound(
         system=system, method=request.method, path=request.path, pairs=pairs,
-        query=single(pairs, fold_case=fold_case), body=read_body(limits), mimetype=request.mimetype,
+        query=single(pairs, fold_case=fold_case, lists=lists), body=read_body(limits), mimetype=request.mimetype,
         headers=request.headers, limits=limits, endpoint=request.endpoint,
     )
     for check in current_app.extensions.get("tts_sim.input_checks", ()):

@@ -15,8 +15,10 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from simulator.app import create_app
+from simulator.tiktok_shop.params import LIST_PARAMS
 from simulator.world import World
 from tests.fixtures.inputs import CountingStream
+from tests.fixtures.ocapi import assert_arguments
 from tests.fixtures.tiktok import doc_sign
 from tests.fuzz.families import Draft, Drawn, mutate
 from tests.fuzz.routes import Route
@@ -199,7 +201,9 @@ class Harness:
             decoded = dict(pairs)
             if draft.raw_query:
                 try:
-                    decoded.update(parse_qsl(draft.raw_query, keep_blank_values=True, errors="strict"))
+                    for key, value in parse_qsl(draft.raw_query, keep_blank_values=True, errors="strict"):
+                        # a repeated list-valued name is signed as its comma-joined value (LIST_PARAMS)
+                        decoded[key] = f"{decoded[key]},{value}" if key in LIST_PARAMS and key in decoded else value
                 except UnicodeDecodeError:
                     pass  # refused before the signature is checked
             unsigned_body = (draft.content_type or "").startswith("multipart/form-data")
@@ -306,6 +310,7 @@ def check_envelope(route: Route, resp: TestResponse) -> tuple[bool, str]:
         assert set(body) == {"$id", "Message"}, body
         return False, "NoRoute"
     assert set(body) == {"_v", "fault"}, body
+    assert_arguments(body["fault"])
     return False, str(body["fault"]["type"])
 
 
@@ -339,6 +344,7 @@ def _route_envelope(route: Route, resp: TestResponse) -> tuple[bool, str]:
     if kind == "ocapi":
         body = _json(resp)
         assert set(body) == {"_v", "fault"} and isinstance(body["fault"]["message"], str), body
+        assert_arguments(body["fault"])  # every OCAPI fault, the 401s included (OCAPI fault document)
         return False, body["fault"]["type"]
     if kind == "controller":
         if status == 401 and resp.mimetype == "text/plain":

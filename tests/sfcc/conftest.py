@@ -14,6 +14,7 @@ from simulator.app import create_app
 from simulator.engine import Order, Sku
 from simulator.transport import in_process_session
 from simulator.world import World
+from tests.fixtures.ocapi import assert_arguments
 
 SFCC_SHOP = "7495540735365777507"
 HOST = "https://zzrf-001.dx.commercecloud.salesforce.com"
@@ -45,7 +46,9 @@ def assert_fault(resp: requests.Response, status: int, fault_type: str) -> dict[
     assert set(body) == {"_v", "fault"}
     assert body["fault"]["type"] == fault_type
     assert isinstance(body["fault"]["message"], str) and body["fault"]["message"]
+    assert_arguments(body["fault"])
     return body  # type: ignore[no-any-return]
+
 
 
 class Sfcc:

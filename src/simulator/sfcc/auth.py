@@ -16,6 +16,7 @@ from simulator.sfcc.models import Token
 
 CLIENT_CREDENTIALS = "client_credentials"
 BM_USER_GRANT = "urn:demandware:params:oauth:grant-type:client-id:dwsid:dwsecuretoken"
+TOKEN_ECHO = 256  # the fault's ``accessToken`` argument echoes at most this much of what was sent
 
 
 class OAuthError(Exception):
@@ -109,11 +110,13 @@ class Authenticator:
         """The valid token named by ``Authorization: Bearer``; OCAPI 401 faults otherwise."""
         if not authorization or not authorization.lower().startswith("bearer "):
             raise E.InvalidAuthorizationHeaderException()
-        token = self.tokens.get(authorization[7:].strip())
+        value = authorization[7:].strip()
+        token = self.tokens.get(value)
         if token is None:
-            raise E.InvalidAccessTokenException()
+            raise E.InvalidAccessTokenException(accessToken=value[:TOKEN_ECHO])
         if self.clock.now() >= token.expires_at:
-            raise E.InvalidAccessTokenException("The request is unauthorized, the access token is expired.")
+            raise E.InvalidAccessTokenException("The request is unauthorized, the access token is expired.",
+                                                accessToken=value[:TOKEN_ECHO])
         return token
 
     def authorize(
@@ -121,15 +124,15 @@ class Authenticator:
     ) -> Token:
         """Check client id, bearer token and the client's OCAPI settings for ``api`` (shop|data)."""
         if client_id and client_id not in self.config.clients:
-            raise E.UnknownClientIdException(client_id=client_id)
+            raise E.UnknownClientIdException(clientId=client_id)
         token = self.bearer(authorization)
         if client_id and client_id != token.client_id:
-            raise E.InvalidClientIdException("The client id does not match the access token.", client_id=client_id)
+            raise E.InvalidClientIdException("The client id does not match the access token.", clientId=client_id)
         table = self.config.shop_permissions if api == "shop" else self.config.data_permissions
         if not any(p.allows(resource, method) for p in table.get(token.client_id, [])):
             raise E.ClientAccessForbiddenException(
                 f"Access to resource '{method.upper()} {resource}' is not allowed for the client.",
-                client_id=token.client_id, resource=resource,
+                method=method.upper(), path=resource,
             )
         return token
 

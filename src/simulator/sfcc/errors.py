@@ -1,4 +1,9 @@
-"""OCAPI faults: one class per documented fault type, rendered as ``{_v, fault:{type, message, arguments}}``."""
+"""OCAPI faults: one class per documented fault type, rendered as ``{_v, fault:{type, message, arguments}}``.
+
+``arguments`` is in every fault document (an empty object when a fault has none), as the OCAPI fault schema
+has it; ``argument_names`` are the arguments the OCAPI Global Exceptions table documents for a type, which
+every raise of it supplies (tests/sfcc/test_faults.py sweeps every SFCC route's refusals for them).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ class OcapiFault(Exception):
 
     status: ClassVar[int] = 400
     message: ClassVar[str] = "The request could not be processed."
+    argument_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, message: str | None = None, **arguments: Any) -> None:
         super().__init__(message or self.message)
@@ -23,10 +29,8 @@ class OcapiFault(Exception):
 
     def document(self, version: str) -> dict[str, Any]:
         """The OCAPI fault document; argument values are typed as OCAPI types them."""
-        fault: dict[str, Any] = {"type": self.fault_type, "message": self.text}
-        if self.arguments:
-            fault["arguments"] = {k: _typed(v) for k, v in self.arguments.items()}
-        return {"_v": version, "fault": fault}
+        arguments = {k: _typed(v) for k, v in self.arguments.items()}
+        return {"_v": version, "fault": {"arguments": arguments, "type": self.fault_type, "message": self.text}}
 
 
 def _typed(value: Any) -> dict[str, Any]:
@@ -42,6 +46,7 @@ class QuotaExceededException(OcapiFault):
 
     status = 429
     message = "The API request quota was exceeded. Retry later."
+    argument_names = ('msg',)
 
 
 class InternalServerErrorException(OcapiFault):
@@ -87,6 +92,7 @@ class UnknownPropertyException(OcapiFault):
     """The document has a property the resource does not define."""
 
     message = "The property is unknown."
+    argument_names = ('property', 'document')
 
 
 class InvalidCustomPropertyException(OcapiFault):
@@ -117,12 +123,14 @@ class UnknownClientIdException(OcapiFault):
     """The client id is not a registered API client."""
 
     message = "The client id is unknown."
+    argument_names = ('clientId',)
 
 
 class InvalidClientIdException(OcapiFault):
     """The client id does not match the client the access token was issued to."""
 
     message = "The client id is invalid."
+    argument_names = ('clientId',)
 
 
 class InvalidAuthorizationHeaderException(OcapiFault):
@@ -137,6 +145,7 @@ class InvalidAccessTokenException(OcapiFault):
 
     status = 401
     message = "The request is unauthorized, the access token is invalid."
+    argument_names = ('accessToken',)
 
 
 class ClientAccessForbiddenException(OcapiFault):
@@ -144,6 +153,7 @@ class ClientAccessForbiddenException(OcapiFault):
 
     status = 403
     message = "Access to this resource is forbidden for the client."
+    argument_names = ('method', 'path')
 
 
 class SiteNotFoundException(OcapiFault):
@@ -172,6 +182,7 @@ class ResourcePathNotFoundException(OcapiFault):
 
     status = 404
     message = "Unable to find a resource matching the request path."
+    argument_names = ('path',)
 
 
 class MethodNotAllowedException(OcapiFault):
@@ -179,6 +190,7 @@ class MethodNotAllowedException(OcapiFault):
 
     status = 405
     message = "The HTTP method is not allowed for this resource."
+    argument_names = ('method',)
 
 
 class ResourceStateConflictException(OcapiFault):
@@ -186,6 +198,7 @@ class ResourceStateConflictException(OcapiFault):
 
     status = 409
     message = "The resource state of the document is outdated."
+    argument_names = ('client', 'server')
 
 
 class OrderStatusTransitionException(OcapiFault):
@@ -195,7 +208,15 @@ class OrderStatusTransitionException(OcapiFault):
     message = "The order status transition is not allowed."
 
 
+class MalformedSelectorException(OcapiFault):
+    """The ``select`` property selector is not OCAPI selector syntax (simulator.sfcc.select)."""
+
+    message = "The syntax of the specified selector is malformed."
+    argument_names = ('selector',)
+
+
 class HookStatusException(OcapiFault):
     """The cartridge's ``afterPATCH`` hook answered with an error status."""
 
     message = "The hook returned an error status."
+    argument_names = ('extensionPoint', 'statusCode', 'statusMsg')

@@ -18,7 +18,7 @@ def read() -> Inbound:
 def fault(exc: InputError) -> E.OcapiFault:
     """The OCAPI fault for an input refusal."""
     if exc.refusal is Refusal.RATE_LIMITED:
-        return E.QuotaExceededException()
+        return E.QuotaExceededException(msg=exc.message)
     if exc.refusal is Refusal.SERVER_ERROR:
         return E.InternalServerErrorException()
     if exc.refusal is Refusal.TOO_LARGE:

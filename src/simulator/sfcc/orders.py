@@ -161,7 +161,7 @@ class OrderBook:
             raise E.BodyDecodingException("The request body must be a JSON object.")
         site, current = self.site(site_id), self.get(site_id, order_no)
         if "_resource_state" in body and body["_resource_state"] != state(current):
-            raise E.ResourceStateConflictException(resourceState=str(body["_resource_state"]))
+            raise E.ResourceStateConflictException(client=str(body["_resource_state"]), server=state(current))
         order = copy.deepcopy(current)
         defs = self.config.attributes.get("Order", {})
         for key, value in body.items():

@@ -11,7 +11,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from simulator.inbound import Inbound, InputError
 from simulator.sfcc import errors as E
-from simulator.sfcc import inbound
+from simulator.sfcc import inbound, select
 from simulator.sfcc.auth import OAuthError, basic_credentials
 from simulator.sfcc.backend import SfccBackend
 from simulator.sfcc.config import VERSION_RE
@@ -66,7 +66,7 @@ def unknown_path(method: str, path: str) -> Response:
     try:
         current_app.url_map.bind("localhost").match(path, method=method)
     except MethodNotAllowed:
-        return fault_response(E.MethodNotAllowedException(method=method, path=path), version)
+        return fault_response(E.MethodNotAllowedException(method=method), version)
     except NotFound:
         pass
     return fault_response(E.ResourcePathNotFoundException(path=path), version)
@@ -91,9 +91,17 @@ def ocapi(api: str, resource: Callable[..., str]) -> Callable[[F], F]:
                 client_id = req.headers.get("x-dw-client-id") or req.query.get("client_id")
                 backend.auth.authorize(api, resource(**kwargs), req.method, req.headers.get("Authorization"),
                                        client_id)
-                return view(backend, req, **kwargs)
+                chosen = select.selector(req.query.get("select"))  # a bad selector refuses before any change
+                return selected(view(backend, req, **kwargs), chosen)
         return inner  # type: ignore[return-value]
     return wrap
+
+
+def selected(response: Response, chosen: select.Selection | None) -> Response:
+    """A JSON document answer reduced to the ``select`` property selection (other answers unchanged)."""
+    if chosen is None or response.status_code >= 300 or not response.is_json:
+        return response
+    return _json(chosen.apply(response.get_json()), response.status_code)
 
 
 # -- OAuth ----------------------------------------------------------------------------------------------
@@ -185,7 +193,8 @@ def order_search(backend: SfccBackend, req: Inbound, site_id: str, version: str)
     book = backend.orders
     site_orders = (book.orders[no] for no in book.index.by_site.get(site_id, ()))
     hits, total, start = search(site_orders, body, book.index, book.orders, site_id)
-    return _json(search_result(hits, total, start, body["query"], doc_version(version)))
+    return selected(_json(search_result(hits, total, start, body["query"], doc_version(version))),
+                    select.selector(body.get("select")))
 
 
 # -- OCAPI Data API -----------------------------------------------------------------------------------
@@ -193,11 +202,13 @@ def order_search(backend: SfccBackend, req: Inbound, site_id: str, version: str)
 @ocapi("data", lambda version: "/user_search")
 def user_search(backend: SfccBackend, req: Inbound, version: str) -> Response:
     """OCAPI Data ``POST /user_search`` (the cartridge validates TikTok's token with it)."""
-    phrase = user_search_phrase(inbound.ocapi_object(req, "search_request")).lower()
+    body = inbound.ocapi_object(req, "search_request")
+    chosen = select.selector(body.get("select"))
+    phrase = user_search_phrase(body).lower()
     users = [u for u in backend.config.users.values() if phrase in u.login.lower()]
     hits = [{"_type": "user", "login": u.login, "disabled": u.disabled, "locked": u.locked} for u in users]
-    return _json({"_v": doc_version(version), "_type": "user_search_result", "count": len(hits), "hits": hits,
-                  "start": 0, "total": len(hits)})
+    return selected(_json({"_v": doc_version(version), "_type": "user_search_result", "count": len(hits),
+                           "hits": hits, "start": 0, "total": len(hits)}), chosen)
 
 
 @bp.patch("/s/-/dw/data/<version>/sites/<site_id>/orders/<order_no>")

@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "cancel_status_closed": "CANCELLATION_REQUEST_CANCELLED",  # search/webhook 11 doc spelling (UNCERTAIN)
     "business_error_http_status": 200,  # UNCERTAIN in the API doc; both SDK styles read the envelope
     "rate_limit": None,  # {"rate": requests/s, "burst": n} per (app_key, shop_cipher)
+    "logistics_tracking_cbt_only": False,  # Get Logistics Tracking 202604 documents CBT orders only (11007009)
 }
 SHIPPING_FEES = {"EXPRESS": Decimal("9.99")}
 _TIKTOK_PATH = re.compile(r"^/(?:[a-z_]+/\d{6}/|api/v2/)")

@@ -1,7 +1,7 @@
 """TikTok Shop error codes: one exception per vendor code (moto style) and the engine-refusal table.
 
 Documented codes (API doc common-errors, cancel-reasons, gx13i64p): 36009004, 106001, 105002,
-106013, 101000, 36009002, 36009009, 36009010, 36009022, 36004001/4/5, 25001021, 25001045, 25001051,
+106013, 101000, 36009002, 36009009, 36009010, 36009014, 36009022, 36004001/4/5, 25001021, 25001045, 25001051,
 25001011. Codes marked UNCERTAIN below are the simulator's own choice (the real ones live in each
 endpoint's "Errorcode" section, not retrieved): distinct 21xxxxxx (fulfillment/logistics) and
 25xxxxxx (return_refund) values with clear messages. Business errors answer HTTP 200 by default
@@ -94,6 +94,14 @@ class InvalidPath(TikTokError):
     default_message = "Invalid path. Please check the API path and version."
 
 
+class InvalidVersion(InvalidPath):
+    """36009014: a served API called in a version the gateway does not serve (HTTP 404 as for an unknown path;
+    the status is UNCERTAIN, the code is the common-errors page's "Invalid API version")."""
+
+    code = 36009014
+    default_message = "Invalid API version. Please check the version in the API path."
+
+
 class InvalidMethod(TikTokError):
     """36009010: the path exists but not with this HTTP method."""
 
@@ -148,6 +156,14 @@ class AuthRecordNotFound(TikTokError):
 
 
 # -- logistics / fulfillment (21xxxxxx; UNCERTAIN codes except 21008106) ---------------------------
+class UnsupportedBusinessScene(TikTokError):
+    """11007009: Get Logistics Tracking (202604) for an order that is not cross-border (its Errorcode table)."""
+
+    code = 11007009
+    default_message = "This order is not in supported business scenes"
+
+
+
 class PackageNotFound(TikTokError):
     """21001001 (UNCERTAIN): unknown package, or one of another shop."""
 

@@ -131,19 +131,54 @@ def update_order_shipping_info(
     return update_package_shipping_info(backend, shop, order.package_ids[0], body)
 
 
-def tracking(backend: TikTokBackend, shop: Shop, order_id: str) -> dict[str, Any]:
-    """Get Tracking: carrier events of the order's packages, newest first (``update_time_millis``)."""
+# The carrier events of a package: (stage, description, action_code, action_code_name); codes and names as the
+# Get Logistics Tracking 202604 page and changelog show them (pkg_shipped, pickup_success, signed_personally).
+TRACKING_STAGES = (("rts_time", "Shipping label created, {carrier} awaiting item", 20101, "pkg_shipped"),
+                   ("collection_time", "Package picked up by {carrier}, in transit", 30901, "pickup_success"),
+                   ("delivery_time", "Package delivered", 50101, "signed_personally"))
+
+
+def parcels(backend: TikTokBackend, shop: Shop, order_id: str) -> list[dict[str, Any]]:
+    """The order's packages with their carrier events, newest first (same-instant events by stage)."""
     order = _order(backend, shop, order_id)
-    events: list[tuple[int, int, str]] = []
+    found = []
     for package in (backend.engine.packages[p] for p in order.package_ids):
         carrier = package.shipping_provider_name or "the carrier"
-        for stage, (when, text) in enumerate(((package.rts_time, f"Shipping label created, {carrier} awaiting item"),
-                           (package.collection_time, f"Package picked up by {carrier}, in transit"),
-                           (package.delivery_time, "Package delivered"))):
+        events = []
+        for stage, (attr, text, code, name) in enumerate(TRACKING_STAGES):
+            when = getattr(package, attr)
             if when is not None:
-                events.append((int(when.timestamp() * 1000), stage, text))
-    events.sort(reverse=True)  # newest first; same-instant events by stage
+                events.append((int(when.timestamp() * 1000), stage, text.format(carrier=carrier), code, name))
+        events.sort(reverse=True)
+        found.append({"tracking_number": package.tracking_number or "", "carrier_name":
+                      package.shipping_provider_name or "", "events": [
+                          {"update_time_millis": ms, "stage": stage, "description": text, "action_code": code,
+                           "action_code_name": name} for ms, stage, text, code, name in events]})
+    return found
+
+
+def tracking(backend: TikTokBackend, shop: Shop, order_id: str) -> dict[str, Any]:
+    """Get Tracking: carrier events of the order's packages, newest first (``update_time_millis``)."""
+    events = sorted(((e["update_time_millis"], e["stage"], e["description"]) for p in parcels(backend, shop, order_id)
+                     for e in p["events"]), reverse=True)
     return {"tracking": [{"description": text, "update_time_millis": ms} for ms, _, text in events]}
+
+
+def logistics_tracking(backend: TikTokBackend, shop: Shop, order_id: str) -> dict[str, Any]:
+    """Get Logistics Tracking (202604): the same events, one ``logistics_details`` entry per package.
+
+    The real API answers cross-border (CBT) orders only; the mock serves every shop unless the setting
+    ``logistics_tracking_cbt_only`` is on (then a LOCAL shop's order is 11007009, as documented).
+    """
+    if backend.settings["logistics_tracking_cbt_only"] and shop.seller_type != "CROSS_BORDER":
+        _order(backend, shop, order_id)  # an unknown order is still "not found" first
+        raise E.UnsupportedBusinessScene()
+    return {"order_id": order_id, "logistics_details": [
+        {"newest_tracking_no": p["tracking_number"], "carrier_name": p["carrier_name"], "track_list": [
+            {"description": e["description"], "tracking_no": p["tracking_number"],
+             "update_time_millis": e["update_time_millis"], "action_code": e["action_code"],
+             "action_code_name": e["action_code_name"]} for e in p["events"]]}
+        for p in parcels(backend, shop, order_id)]}
 
 
 def warehouses(backend: TikTokBackend, shop: Shop) -> dict[str, Any]:

@@ -9,6 +9,10 @@ from simulator.inbound import DEFAULT_LIMITS, InputError, Limits, json_int, pars
 from simulator.tiktok_shop.errors import InvalidBodyFormat, InvalidParameter, from_input
 
 INT64 = (-(2**63), 2**63 - 1)  # the gateway is Go: an int64 field refuses anything outside
+# List-valued query parameters: SDKs send them comma-joined (``ids=1,2``); a client whose HTTP library repeats
+# the name (``ids=1&ids=2``) means the same list, joined in the order sent (simulator.inbound.single). The
+# signature covers the joined value, as a Node signer's ``${key}${value}`` writes an array (signing.py).
+LIST_PARAMS = frozenset({"ids", "order_ids"})  # Get Order Detail; Get Order Split Attributes (``order_ids=``)
 
 
 def json_body(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from simulator.inbound import read as read_input
 from simulator.tiktok_shop import cancellations as can
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import fulfillment as ful
-from simulator.tiktok_shop import orders
+from simulator.tiktok_shop import orders, versions
 from simulator.tiktok_shop import params as P
 from simulator.tiktok_shop.catalog import Shop
 from simulator.tiktok_shop.gateway import Caller, RawRequest
@@ -82,7 +82,7 @@ def _error(backend: TikTokBackend, exc: E.TikTokError, request_id: str) -> Respo
 
 def _raw(limits: Limits) -> RawRequest:
     """The request through the input layer (size, query, duplicates), read before the world lock."""
-    inbound = read_input("tiktok", limits)
+    inbound = read_input("tiktok", limits, lists=P.LIST_PARAMS)
     return RawRequest(
         method=inbound.method, path=inbound.path, query=inbound.query, body=inbound.body,
         access_token=inbound.headers.get("x-tts-access-token"), multipart=inbound.mimetype == "multipart/form-data",
@@ -127,34 +127,60 @@ def _dispatch(view: View, module: str, shop: bool, signed: bool, kwargs: dict[st
 
 def api(*paths: str, methods: tuple[str, ...] = ("GET",), module: str = "*", shop: bool = True,
         signed: bool = True) -> Callable[[View], View]:
-    """Register ``view`` on every path (API versions share handlers) behind the gateway."""
+    """Register ``view`` on every path, and on each newer version the alias table (versions.py) gives them."""
 
     def decorate(view: View) -> View:
-        def endpoint(**kwargs: Any) -> Response:
-            return _dispatch(view, module, shop, signed, kwargs)
+        def endpoint_for(target: View) -> Callable[..., Response]:
+            def endpoint(**kwargs: Any) -> Response:
+                return _dispatch(target, module, shop, signed, kwargs)
+            return endpoint
 
-        for index, path in enumerate(paths):
-            bp.add_url_rule(path, f"{view.__name__}_{index}", endpoint, methods=list(methods))
+        rules = [(path, view) for path in paths]
+        rules += [(a.path, RENDERERS[a.reshape] if a.reshape else view) for path in paths
+                  for a in versions.aliases_of(path, methods)]
+        for index, (path, target) in enumerate(rules):
+            bp.add_url_rule(path, f"{view.__name__}_{index}", endpoint_for(target), methods=list(methods))
         return view
 
     return decorate
 
 
+# -- renderers of reshaped version aliases (versions.ALIASES ``reshape``) ----------------------------
+def _logistics_tracking(call: Call, order_id: str) -> dict[str, Any]:
+    """Get Logistics Tracking (202604): Get Tracking's events in the 202604 shape."""
+    return ful.logistics_tracking(call.backend, call.shop, order_id)
+
+
+RENDERERS: dict[str, View] = {"logistics_tracking": _logistics_tracking}
+
+
 def unknown_route(backend: TikTokBackend, method: str, path: str) -> Response:
-    """36009010 for a known path with another method, else 36009009 (HTTP 404)."""
+    """36009010 for a known path with another method, 36009014 for a known API in a version not served,
+    else 36009009 (HTTP 404)."""
     from flask import current_app
 
     adapter = current_app.url_map.bind("localhost")
     exc: E.TikTokError = E.InvalidPath(f"Invalid path. {method} {path} is not a TikTok Shop API.")
-    try:
-        adapter.match(path, method=method)
-    except MethodNotAllowed:
+    if _matches(adapter, path, method) == "method":
         exc = E.InvalidMethod(f"Invalid method. {path} does not accept {method}.")
-    except NotFound:
-        pass
+    elif any(_matches(adapter, other, method) for other in
+             versions.other_versions(path, (r.rule for r in current_app.url_map.iter_rules()))):
+        exc = E.InvalidVersion(f"Invalid API version. {method} {path} is not served in version "
+                               f"{path.split('/')[2]}.")
     with backend.world.lock:
         request_id = backend.request_id()
     return render(exc.code, exc.message, request_id, None, exc.http_status)
+
+
+def _matches(adapter: Any, path: str, method: str) -> str | None:
+    """"route" when ``path`` is served for ``method``, "method" when only for other methods, else None."""
+    try:
+        adapter.match(path, method=method)
+    except MethodNotAllowed:
+        return "method"
+    except NotFound:
+        return None
+    return "route"
 
 
 def _token_data(token: Token) -> dict[str, Any]:
@@ -202,9 +228,9 @@ def get_order_list(call: Call) -> dict[str, Any]:
     return orders.search_orders(call.backend, call.shop, call.query, call.body)
 
 
-@api("/order/202309/orders", "/order/202507/orders")
+@api("/order/202309/orders")
 def get_order_detail(call: Call) -> dict[str, Any]:
-    """Get Order Detail (202309 and 202507 share the response)."""
+    """Get Order Detail."""
     return orders.order_detail(call.backend, call.shop, call.query)
 
 
@@ -265,15 +291,13 @@ def get_tracking(call: Call, order_id: str) -> dict[str, Any]:
 
 
 # -- cancellations --------------------------------------------------------------------------------
-@api("/return_refund/202309/cancellations", "/return_refund/202602/cancellations", methods=("POST",),
-     module="return_refund")
+@api("/return_refund/202309/cancellations", methods=("POST",), module="return_refund")
 def cancel_order(call: Call) -> dict[str, Any]:
     """Cancel Order (seller)."""
     return can.cancel_order(call.backend, call.shop, call.body)
 
 
-@api("/return_refund/202309/cancellations/search", "/return_refund/202602/cancellations/search",
-     methods=("POST",), module="return_refund")
+@api("/return_refund/202309/cancellations/search", methods=("POST",), module="return_refund")
 def search_cancellations(call: Call) -> dict[str, Any]:
     """Search Cancellations."""
     return can.search_cancellations(call.backend, call.shop, call.query, call.body)
