@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.app import create_app
 from simulator.inbound import Inbound, InputError, Limits, Refusal, add_check, decode_pairs, parse_json
@@ -50,6 +52,31 @@ def test_query_pairs_are_strict_utf8_with_form_spaces() -> None:
     with pytest.raises(InputError) as caught:
         decode_pairs(b"a=%ed%a0%80", Limits())  # a UTF-8-encoded surrogate
     assert caught.value.refusal is Refusal.BAD_QUERY
+
+
+QUERY_BYTES = st.lists(st.sampled_from([b"a", b"=", b"&", b"%", b"+", b"%C3", b"%A9", b"\xc3\xa9", b"\xff", b"2F"]),
+                       max_size=14).map(b"".join)
+
+
+@given(QUERY_BYTES)
+def test_query_pairs_decode_alike_with_or_without_escapes(raw: bytes) -> None:
+    """The unescaped-query shortcut (a signed TikTok URL) decodes exactly as percent-decoding each part does."""
+    from urllib.parse import unquote_to_bytes
+
+    def reference() -> list[tuple[str, str]]:
+        parts = [p.partition(b"=") for p in raw.split(b"&") if p]
+        return [(unquote_to_bytes(k.replace(b"+", b" ")).decode(), unquote_to_bytes(v.replace(b"+", b" ")).decode())
+                for k, _, v in parts]
+
+    try:
+        expected: object = reference()
+    except UnicodeDecodeError:
+        expected = Refusal.BAD_QUERY
+    try:
+        got: object = decode_pairs(raw, Limits())
+    except InputError as exc:
+        got = exc.refusal
+    assert got == expected
 
 
 def test_a_registered_check_refuses_in_every_vendors_envelope(sim_app: object) -> None:

@@ -8,6 +8,8 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from simulator import systems
+from simulator.fastpath import FastPath
+from simulator.fastpath import enabled as fastpath_enabled
 from simulator.faults.inbound import check as fault_check
 from simulator.inbound import Limits, add_check
 from simulator.web import WorldHolder, current_world
@@ -22,6 +24,7 @@ def create_app(
     names: list[str] | None = None,
     holder: WorldHolder | None = None,
     registry: WorldRegistry | None = None,
+    fast_path: bool | None = None,
     **world_kwargs: Any,
 ) -> Flask:
     """Build the app serving ``world`` (or a new world from ``world_kwargs``, or ``registry``'s worlds).
@@ -30,6 +33,8 @@ def create_app(
     app to some systems, for one-port-per-system serving, where the apps share one ``registry`` so a
     reset on any port resets the world behind every port. Every app serves more worlds under
     ``/w/{world_id}/`` (``POST /_sim/worlds``); without a prefix, requests go to the default world.
+    ``fast_path`` (default: on unless ``TTS_SIM_FAST_PATH=0``) serves the hot vendor routes without
+    Flask's per-request machinery (:mod:`simulator.fastpath`), answering exactly as Flask does.
     """
     app = Flask("tts_sim", static_folder=None)  # no static files: every path is a vendor API or /_sim
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -44,7 +49,8 @@ def create_app(
         Limits.for_system(holder.world.config, system)  # a bad "input" config fails here, not per request
     app.config["TTS_SIM_SYSTEMS"] = names
     add_check(app, fault_check)
-    app.wsgi_app = WorldRouter(app.wsgi_app, registry)  # type: ignore[method-assign]
+    inner = FastPath(app.wsgi_app, app) if fastpath_enabled(fast_path) else app.wsgi_app
+    app.wsgi_app = WorldRouter(inner, registry)  # type: ignore[method-assign]
     if registry.attached is None:
         registry.attach(app)
     for blueprint in systems.blueprints(names):

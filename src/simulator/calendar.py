@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
+from simulator import yamlfiles
 
 
 class CalendarError(ValueError):
@@ -219,8 +219,7 @@ class BusinessCalendar:
     @classmethod
     def load(cls, path: Path) -> BusinessCalendar:
         """Load a calendar from a YAML file."""
-        with path.open(encoding="utf-8") as fh:
-            return cls.from_dict(yaml.safe_load(fh) or {})
+        return cls.from_dict(yamlfiles.load(path) or {})
 
     def with_holidays(self, days: Iterable[date]) -> BusinessCalendar:
         """A copy with extra holidays."""

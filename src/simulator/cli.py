@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from simulator.contracts.cli import register as register_contract
@@ -44,6 +43,8 @@ class Parser(argparse.ArgumentParser):
 
 def package_version() -> str:
     """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version  # ~0.1 s: only when asked
+
     try:
         return version("tts-sim")
     except PackageNotFoundError:  # a bare source tree on sys.path
@@ -65,6 +66,19 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     for row in rows:
         print(line(row))
     return 0
+
+
+class _Version(argparse.Action):
+    """``--version``: the distribution's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:  # noqa: A002 - argparse's name
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(f"tts-sim {package_version()}")
+        parser.exit()
 
 
 def _clip(text: str, width: int) -> str:
@@ -138,8 +152,7 @@ def _register_local(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = Parser(prog="tts-sim", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"tts-sim {package_version()}",
-                        help="print the version and exit")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for register in _EXTRA:
         register(sub)

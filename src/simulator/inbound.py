@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import orjson
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.http import parse_options_header
+from werkzeug.wsgi import get_input_stream
 
 from simulator.clock import ClockError, parse_instant
 
@@ -97,7 +99,15 @@ Pairs = list[tuple[str, str]]
 def add_check(app: Flask, check: Check) -> None:
     """Run ``check(inbound)`` on every decoded request of ``app``; raising InputError refuses it in the
     vendor's envelope. The seam a contract-validation mode plugs into."""
+    if "tts_sim.input_checks" not in app.extensions:
+        app.after_request_funcs.setdefault(None, []).append(_with_answer_headers)
     app.extensions.setdefault("tts_sim.input_checks", []).append(check)
+
+
+def _with_answer_headers(response: Response) -> Response:
+    for name, value in answer_headers(request.environ):
+        response.headers[name] = value
+    return response
 
 
 # -- decoding (no Flask) ---------------------------------------------------------------------------
@@ -109,12 +119,18 @@ def decode_pairs(raw: bytes, limits: Limits, *, what: str = "query string") -> P
     if len(parts) > limits.max_params:
         raise InputError(Refusal.BAD_QUERY, f"The {what} has more than {limits.max_params} parameters.")
     pairs: Pairs = []
-    for part in parts:
-        key, _, value = part.partition(b"=")
-        try:
+    try:
+        if b"%" not in raw and b"+" not in raw:  # nothing to unquote (a signed TikTok URL, mostly): decode once
+            for text in raw.decode("utf-8").split("&"):
+                if text:
+                    name, _, given = text.partition("=")
+                    pairs.append((name, given))
+            return pairs
+        for part in parts:
+            key, _, value = part.partition(b"=")
             pairs.append((_unquote(key), _unquote(value)))
-        except UnicodeDecodeError:
-            raise InputError(Refusal.BAD_QUERY, f"The {what} is not percent-encoded UTF-8.") from None
+    except UnicodeDecodeError:
+        raise InputError(Refusal.BAD_QUERY, f"The {what} is not percent-encoded UTF-8.") from None
     return pairs
 
 
@@ -207,6 +223,10 @@ def _safe(text: str, limit: int = 64) -> str:
 
 
 # -- the request -----------------------------------------------------------------------------------
+RESPONSE_HEADERS_KEY = "tts_sim.response_headers"  # environ: headers a check adds to the answer (Flask or fast path)
+BodyReader = Callable[[int], bytes]  # the body read at most ``limit`` bytes (werkzeug's bounded stream)
+
+
 @dataclass
 class Inbound:
     """One decoded request: what every handler reads instead of ``flask.request``."""
@@ -221,6 +241,8 @@ class Inbound:
     headers: Headers
     limits: Limits
     endpoint: str | None = None
+    environ: dict[str, Any] = field(default_factory=dict, repr=False)  # the WSGI environ (faults mark it)
+    world: Any = field(default=None, repr=False)  # the World the request addresses
     _json: Any = field(default=None, repr=False)
 
     @property
@@ -243,15 +265,23 @@ class Inbound:
             return {}
         return single(decode_pairs(self.body, self.limits, what="form body"), what="form parameter")
 
+    def answer_header(self, name: str, value: str) -> None:
+        """Add ``name: value`` to this request's answer, whichever way it is served."""
+        self.environ.setdefault(RESPONSE_HEADERS_KEY, []).append((name, value))
 
-def read_body(limits: Limits) -> bytes:
+
+def answer_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The headers checks asked for (:meth:`Inbound.answer_header`) on the request of ``environ``."""
+    return list(environ.get(RESPONSE_HEADERS_KEY) or ())
+
+
+def read_body(limits: Limits, reader: BodyReader) -> bytes:
     """The body, read at most ``max_body_bytes`` (a larger ``Content-Length`` is refused unread)."""
     too_large = InputError(Refusal.TOO_LARGE, f"The request body exceeds the {limits.max_body_bytes}-byte limit.")
     # One byte over the limit: werkzeug's bounded stream stops quietly at its limit on chunked bodies,
     # so reading limit + 1 is what tells "exactly the limit" from "more".
-    request.max_content_length = limits.max_body_bytes + 1
     try:
-        data = request.get_data(cache=True)
+        data = reader(limits.max_body_bytes + 1)
     except RequestEntityTooLarge:
         raise too_large from None
     except ClientDisconnected:
@@ -261,8 +291,21 @@ def read_body(limits: Limits) -> bytes:
     return data
 
 
-def read(system: str, limits: Limits, *, fold_case: bool = False, lists: frozenset[str] = frozenset()) -> Inbound:
-    """Decode the current request for ``system``: the one place a raw request becomes typed input.
+def environ_body(environ: dict[str, Any]) -> BodyReader:
+    """A body reader over a bare WSGI environ: werkzeug's own bounded stream, as ``flask.request`` reads it."""
+    return lambda limit: get_input_stream(environ, max_content_length=limit).read()
+
+
+@lru_cache(maxsize=64)
+def mimetype_of(content_type: str) -> str:
+    """``Content-Type`` -> its lower-cased media type, as werkzeug's ``request.mimetype`` reads it."""
+    return parse_options_header(content_type)[0].lower()
+
+
+def decode(system: str, limits: Limits, *, method: str, path: str, raw_query: bytes, body: BodyReader,
+           mimetype: str, headers: Headers, endpoint: str | None, environ: dict[str, Any], world: Any,
+           checks: Iterable[Check], fold_case: bool = False, lists: frozenset[str] = frozenset()) -> Inbound:
+    """Decode one request for ``system``: the one place a raw request becomes typed input (Flask or not).
 
     Raises :class:`InputError` for a query string over ``max_query_bytes`` or ``max_params``, one that is
     not percent-encoded UTF-8, a parameter given twice (never silently first- or last-wins; ``fold_case``
@@ -270,15 +313,34 @@ def read(system: str, limits: Limits, *, fold_case: bool = False, lists: frozens
     a byte is read, by a bounded read for chunked bodies). JSON is decoded on demand by
     :meth:`Inbound.json` (:func:`parse_json`). Each vendor's ``inbound.py`` maps the refusal to its envelope.
     """
-    raw_query = request.query_string
     if len(raw_query) > limits.max_query_bytes:
         raise InputError(Refusal.URI_TOO_LONG, f"The query string exceeds the {limits.max_query_bytes}-byte limit.")
     pairs = decode_pairs(raw_query, limits)
     inbound = Inbound(
-        system=system, method=request.method, path=request.path, pairs=pairs,
-        query=single(pairs, fold_case=fold_case, lists=lists), body=read_body(limits), mimetype=request.mimetype,
-        headers=request.headers, limits=limits, endpoint=request.endpoint,
+        system=system, method=method, path=path, pairs=pairs, query=single(pairs, fold_case=fold_case, lists=lists),
+        body=read_body(limits, body), mimetype=mimetype, headers=headers, limits=limits, endpoint=endpoint,
+        environ=environ, world=world,
     )
-    for check in current_app.extensions.get("tts_sim.input_checks", ()):
+    for check in checks:
         check(inbound)
     return inbound
+
+
+def checks_of(app: Flask) -> list[Check]:
+    """The input checks of ``app`` (:func:`add_check`)."""
+    checks: list[Check] = app.extensions.get("tts_sim.input_checks", [])
+    return checks
+
+
+def read(system: str, limits: Limits, *, fold_case: bool = False, lists: frozenset[str] = frozenset()) -> Inbound:
+    """Decode Flask's current request for ``system`` (:func:`decode`)."""
+    from simulator.web import current_world
+
+    def body(limit: int) -> bytes:
+        request.max_content_length = limit
+        return request.get_data(cache=True)
+
+    return decode(system, limits, method=request.method, path=request.path, raw_query=request.query_string,
+                  body=body, mimetype=request.mimetype, headers=request.headers, endpoint=request.endpoint,
+                  environ=request.environ, world=current_world(), checks=checks_of(current_app),
+                  fold_case=fold_case, lists=lists)

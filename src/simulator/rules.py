@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,8 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from simulator import yamlfiles
 from simulator.calendar import BusinessCalendar
 
 PROFILE_NAMES = ("sfcc", "rithum", "direct")
@@ -191,7 +189,7 @@ class RuleBook:
             text = resources.files("simulator").joinpath("profiles.yaml").read_text(encoding="utf-8")
         else:
             text = path.read_text(encoding="utf-8")
-        data = copy.deepcopy(_cached_parse(text))
+        data = yamlfiles.copy(_cached_parse(text))
         for profile, values in (overrides or {}).items():
             target = data["profiles"].get(profile)
             if target is None:
@@ -227,7 +225,7 @@ _PARSED: dict[str, Any] = {}
 def _cached_parse(text: str) -> Any:
     # Parsing YAML dominates World creation; profiles.yaml is immutable per process.
     if text not in _PARSED:
-        _PARSED[text] = yaml.safe_load(text)
+        _PARSED[text] = yamlfiles.parse(text)
     return _PARSED[text]
 
 

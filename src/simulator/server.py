@@ -20,6 +20,7 @@ import yaml
 from simulator.clock import ClockError, parse_instant
 from simulator.lifecycle import StartupError, check_port, claim_port, die_with_parent
 from simulator.rules import PROFILE_NAMES, parse_duration
+from simulator.runtime import settle
 
 if TYPE_CHECKING:  # keeps Flask out of the CLI's import time
     from simulator.web import WorldHolder
@@ -92,6 +93,7 @@ def _serving(registry: WorldRegistry, serve: Any) -> None:
     registry.attach(serve)
     registry.restore(report=_report)
     _SERVED.append(registry)
+    settle()  # the seeded and restored worlds are long-lived: no collection scans them again
 
 
 def _report(line: str) -> None:

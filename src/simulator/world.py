@@ -9,9 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from simulator import mocksdata
+from simulator import mocksdata, yamlfiles
 from simulator.calendar import BusinessCalendar
 from simulator.clock import DEFAULT_START, Clock, ClockError, Fired, ensure_aware
 from simulator.engine import Inventory, OrderEngine
@@ -19,6 +17,7 @@ from simulator.faults.book import FaultBook
 from simulator.ids import IdFactory
 from simulator.journal import Journal
 from simulator.rules import RuleBook
+from simulator.runtime import release
 from simulator.systems import install_all
 
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ def load_calendars(path: Path) -> dict[str, BusinessCalendar]:
     """Calendars by market from ``calendar.yaml`` (``default`` always present)."""
     calendars: dict[str, BusinessCalendar] = {"default": BusinessCalendar()}
     if path.is_file():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfiles.load(path) or {}
         for region, body in (data.get("markets") or {}).items():
             calendars[str(region).upper() if region != "default" else "default"] = BusinessCalendar.from_dict(body)
     return calendars
@@ -188,3 +187,4 @@ class World:
         while self._closers:
             self._closers.pop()()
         self.drain_outboxes()
+        release()  # a frozen heap (simulator.runtime) would keep this world's objects alive

@@ -27,11 +27,11 @@ from simulator.channeladvisor.auth import Grant
 from simulator.channeladvisor.index import between
 from simulator.channeladvisor.models import CaOrder
 from simulator.channeladvisor.odata import Query, sort_rows
-from simulator.channeladvisor.odata_filter import Hint
 from simulator.channeladvisor.serializers import LazyRow
 
 if TYPE_CHECKING:
     from simulator.channeladvisor.backend import ChannelAdvisorBackend
+    from simulator.channeladvisor.odata_filter import Hint  # annotations only: the grammar is imported lazily
 
 At = Callable[[int, int], list[CaOrder]]
 Bound = tuple[Any, bool]  # (value or None, inclusive)

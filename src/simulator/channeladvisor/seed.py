@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from simulator import yamlfiles
 from simulator.channeladvisor.enums import AdjustmentReason
 
 
@@ -71,7 +70,7 @@ def load_seed(mocks_dir: Path) -> CaSeed:
     path = mocks_dir / "channeladvisor" / "accounts.yaml"
     if not path.is_file():
         return CaSeed(0, "TikTok Shop", (), ())
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data: dict[str, Any] = yamlfiles.load(path) or {}
     try:
         return _build(data)
     except (KeyError, TypeError, ValueError) as exc:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Flask, Response, g
+from flask import Flask
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -156,7 +156,7 @@ class ContractValidator:
         operation, values = matched
         violation = next(operation.violations(req, values), None)
         if violation is not None:
-            g.tts_sim_violation = violation.header
+            req.answer_header(HEADER, violation.header)
             refusal = Refusal.INVALID_FIELD if violation.location.startswith("body") else Refusal.INVALID_PARAMETER
             raise InputError(refusal, f"Contract violation ({operation.id}): {violation.location}: "
                                       f"{violation.message}")
@@ -166,17 +166,7 @@ def enable(app: Flask, validator: ContractValidator | None = None) -> ContractVa
     """Validate every request of ``app`` against the contracts (``serve --validate``)."""
     validator = validator or ContractValidator()
     add_check(app, validator.check)
-
-    # Appended to the app's after-request functions directly: it also works on an app that already served.
-    app.after_request_funcs.setdefault(None, []).append(_violation_header)
     return validator
-
-
-def _violation_header(response: Response) -> Response:
-    violation = g.get("tts_sim_violation")
-    if violation:
-        response.headers[HEADER] = violation
-    return response
 
 
 # -- compiling a contract ---------------------------------------------------------------------------------

@@ -13,8 +13,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import requests
-
 DEFAULT_URL = "http://127.0.0.1:7070"
 URL_ENV = "TTS_SIM_URL"
 
@@ -33,10 +31,14 @@ class Remote:
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        import requests  # here, not at import: `tts-sim serve` starts without it
+
         self.session = requests.Session()
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None, **params: Any) -> Any:
         """One call; the parsed JSON answer, or :class:`RemoteError` with the server's message."""
+        import requests
+
         target = f"{self.url}/_sim/{path}"
         try:
             answer = self.session.request(method, target, json=body, timeout=self.timeout,

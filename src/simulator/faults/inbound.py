@@ -12,11 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
-
 from simulator.faults.book import SYSTEMS
 from simulator.inbound import Inbound, InputError, Refusal
-from simulator.web import current_world
 from simulator.world import World
 
 LATENCY_KEY = "tts_sim.fault.latency_ms"
@@ -59,7 +56,7 @@ def _shop_id(world: World, inbound: Inbound) -> str | None:
 
 def check(inbound: Inbound) -> None:
     """The input-layer check (:func:`simulator.inbound.add_check`): apply the first rule that fires."""
-    world = current_world()
+    world: World = inbound.world
     if inbound.system not in SYSTEMS or not world.faults.active(inbound.system):
         return
     with world.lock:
@@ -70,9 +67,9 @@ def check(inbound: Inbound) -> None:
         if kind == "token_expired":
             EXPIRE[inbound.system](world, inbound)
         elif kind == "latency":
-            request.environ[LATENCY_KEY] = rule.fault["ms"]
+            inbound.environ[LATENCY_KEY] = rule.fault["ms"]
         elif kind == "reset":
-            request.environ[RESET_KEY] = True
+            inbound.environ[RESET_KEY] = True
             if not rule.fault.get("applied"):
                 raise InputError(Refusal.SERVER_ERROR, "The connection was reset.")
         elif kind == "rate_limit":

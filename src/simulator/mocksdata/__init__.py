@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from simulator.packaged import data_dir
@@ -64,6 +63,8 @@ def check_file(path: Path, relative: str) -> Any:
         raise MocksError(f"{path}:{_error_line(exc)}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
                          f"{_one_line(problem)}") from None
     schema = {**_schema()["files"][relative], "$defs": _schema()["$defs"]}
+    import jsonschema  # here: only a user's mocks folder is checked, and serve starts sooner without it
+
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if error is not None:
         where = _field(list(error.absolute_path))
@@ -91,14 +92,15 @@ def check_folder(directory: Path) -> list[str]:
 def overlay(directory: Path) -> Path:
     """A folder with the built-in mocks and ``directory``'s files in their place (checked; cached per content)."""
     directory = Path(directory).resolve()
-    files = check_folder(directory)
+    files = data_files(directory) if directory.is_dir() else []
     digest = hashlib.sha256()
     for relative in files:
         digest.update(relative.encode() + b"\0" + (directory / relative).read_bytes() + b"\0")
     key = digest.hexdigest()
     with _OVERLAYS_LOCK:
         held = _OVERLAYS.get(key)
-        if held is None:
+        if held is None:  # content not seen in this process: check it (same content passed before)
+            files = check_folder(directory)
             held = tempfile.TemporaryDirectory(prefix="tts-sim-mocks-")
             merged = Path(held.name)
             shutil.copytree(builtin_dir(), merged, dirs_exist_ok=True)

@@ -1,4 +1,7 @@
-"""``tts-sim run``, ``tts-sim validate`` and ``tts-sim rules --explain``: replay, check, and explain."""
+"""``tts-sim run``, ``tts-sim validate`` and ``tts-sim rules --explain``: replay, check, and explain.
+
+The scenario stack is imported by the commands, not by this module: ``tts-sim serve`` starts without it.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +11,25 @@ import sys
 import time as _perf
 from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-
-from simulator.rule_docs import explain, markdown
-from simulator.scenarios.library import library_dir, load_all
-from simulator.scenarios.report import Run, RunInfo, coverage, short_path, uncovered
-from simulator.scenarios.report_html import html_report
-from simulator.scenarios.report_junit import junit
-from simulator.scenarios.report_text import progress, render
-from simulator.scenarios.runner import run_scenario
-
 
 def _paths(args: argparse.Namespace) -> list[Path]:
+    from simulator.scenarios.library import library_dir
+
     return [Path(p) for p in args.paths] if args.paths else [library_dir()]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Replay scenarios and write the reports; exit 1 on any failure, invalid file or (library) unproven rule."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from simulator.scenarios.library import library_dir, load_all
+    from simulator.scenarios.report import Run, RunInfo, short_path, uncovered
+    from simulator.scenarios.report_html import html_report
+    from simulator.scenarios.report_junit import junit
+    from simulator.scenarios.report_text import progress, render
+    from simulator.scenarios.runner import run_scenario
+
     # Logs (CI) are wider than rich's 80-column default for a non-terminal.
     width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 132
     console = Console(highlight=False, no_color=True if args.no_color else None, width=width)
@@ -62,6 +66,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files without running them: every check ``run`` makes before the first step."""
+    from simulator.scenarios.library import load_all
+    from simulator.scenarios.report import coverage, short_path
+
     scenarios, invalid = load_all(_paths(args), Path(args.mocks) if args.mocks else None)
     for error in invalid:
         for problem in error.problems:
@@ -75,6 +82,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def explain_rules(args: argparse.Namespace) -> int:
     """``tts-sim rules --explain ID`` (with the library's proving scenarios) or ``--markdown``."""
+    from simulator.rule_docs import explain, markdown
+    from simulator.scenarios.library import library_dir, load_all
+    from simulator.scenarios.report import short_path
+
     if args.markdown:
         print(markdown(), end="")
         return 0

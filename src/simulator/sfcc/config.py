@@ -10,8 +10,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from simulator import yamlfiles
 from simulator.rules import parse_duration
 from simulator.sfcc.models import ApiClient, BmUser, Site
 
@@ -111,7 +110,7 @@ def load_config(mocks_dir: Path, overrides: dict[str, Any] | None = None) -> Sfc
     """Read ``mocks_dir/sfcc``; ``overrides`` (``world.config['sfcc']``) may replace ``environment``,
     per-site ``safeguards`` (``{"safeguards": {"RefArch": {...}}}``) and ``jobs`` settings."""
     folder = mocks_dir / "sfcc"
-    data = yaml.safe_load((folder / "instance.yaml").read_text(encoding="utf-8")) or {}
+    data = yamlfiles.load(folder / "instance.yaml") or {}
     overrides = overrides or {}
     inst = data["instance"]
     lifetimes = inst.get("token_lifetime_seconds") or {}
@@ -123,7 +122,7 @@ def load_config(mocks_dir: Path, overrides: dict[str, Any] | None = None) -> Sfc
         site.order_confirmation_emails = bool(guards.get("order_confirmation_emails", site.order_confirmation_emails))
         if "storefront_protection" in guards:
             site.storefront_protection = {**site.storefront_protection, "enabled": bool(guards["storefront_protection"])}
-    meta = yaml.safe_load((folder / "attributes.yaml").read_text(encoding="utf-8")) or {}
+    meta = yamlfiles.load(folder / "attributes.yaml") or {}
     attributes = {
         obj: {aid: AttributeDef(aid, str(d["type"]), {int(k): str(v) for k, v in (d.get("values") or {}).items()})
               for aid, d in defs.items()}

@@ -8,8 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from simulator import yamlfiles
 from simulator.rules import parse_duration
 
 
@@ -134,15 +133,10 @@ class Catalog:
         return next((w for w in self.shop_warehouses(shop_id) if w.is_default), None)
 
 
-# libyaml's safe loader when PyYAML was built with it: the seed files are the largest part of World creation
-# (~45 ms of ~55 ms pure-Python), and every test and scenario creates worlds.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+    data = yamlfiles.load(path) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return data

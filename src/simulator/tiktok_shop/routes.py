@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from flask import Blueprint, Response, request
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from simulator.inbound import InputError, Limits
+from simulator.fastpath import FastHandler, query_bytes, script_root, set_fast
+from simulator.inbound import Check, Inbound, InputError, Limits, decode, environ_body, mimetype_of
 from simulator.inbound import read as read_input
 from simulator.tiktok_shop import cancellations as can
 from simulator.tiktok_shop import errors as E
@@ -26,6 +28,7 @@ from simulator.web import current_world
 
 if TYPE_CHECKING:
     from simulator.tiktok_shop.backend import TikTokBackend
+    from simulator.world import World
 
 bp = Blueprint("tiktok", __name__)
 View = Callable[..., dict[str, Any]]
@@ -66,39 +69,50 @@ class Call:
         return Limits.for_system(self.backend.world.config, "tiktok")
 
 
-def render(code: int, message: str, request_id: str, data: Any, status: int) -> Response:
-    """The TikTok envelope ``{code, message, request_id, data}``."""
-    payload = {"code": code, "message": message, "request_id": request_id, "data": data}
+def envelope(code: int, message: str, request_id: str, data: Any) -> bytes:
+    """The TikTok envelope ``{code, message, request_id, data}`` as bytes."""
     # orjson: the envelope is rendered on every call; stdlib json was a fifth of Get Order Detail's cost.
-    return Response(orjson.dumps(payload), status=status, mimetype="application/json")
+    return orjson.dumps({"code": code, "message": message, "request_id": request_id, "data": data})
 
 
-def _error(backend: TikTokBackend, exc: E.TikTokError, request_id: str) -> Response:
+def render(code: int, message: str, request_id: str, data: Any, status: int) -> Response:
+    """The TikTok envelope as a Flask response."""
+    return Response(envelope(code, message, request_id, data), status=status, mimetype="application/json")
+
+
+def _error(backend: TikTokBackend, exc: E.TikTokError, request_id: str) -> tuple[int, bytes]:
     status = exc.http_status
     if status == 200 and exc.code >= 20000000:  # business errors (module codes): configurable HTTP status
         status = int(backend.settings["business_error_http_status"])
-    return render(exc.code, exc.message, request_id, exc.data, status)
+    return status, envelope(exc.code, exc.message, request_id, exc.data)
 
 
-def _raw(limits: Limits) -> RawRequest:
-    """The request through the input layer (size, query, duplicates), read before the world lock."""
-    inbound = read_input("tiktok", limits, lists=P.LIST_PARAMS)
+Reader = Callable[[Limits], Inbound]  # the request through the input layer, for the world's limits
+
+
+def _raw(inbound: Inbound, prefix: str) -> RawRequest:
     return RawRequest(
         method=inbound.method, path=inbound.path, query=inbound.query, body=inbound.body,
         access_token=inbound.headers.get("x-tts-access-token"), multipart=inbound.mimetype == "multipart/form-data",
-        prefix=request.script_root,
+        prefix=prefix,
     )
 
 
-def _dispatch(view: View, module: str, shop: bool, signed: bool, kwargs: dict[str, Any]) -> Response:
-    world = current_world()
+def answer(world: World, view: View, module: str, shop: bool, signed: bool, kwargs: dict[str, Any], read: Reader,
+           method: str, path: str, prefix: str) -> tuple[int, bytes]:
+    """One call, Flask or not: input layer (before the world lock), gateway, view, envelope, journal entry.
+
+    ``read`` decodes the request (size, query, duplicates, input checks); ``method``, ``path`` and
+    ``prefix`` (the ``/w/{world_id}`` mount) are the request's own, for a refused one. Returns the
+    HTTP status and the envelope's bytes.
+    """
     backend: TikTokBackend = world.systems["tiktok"]
     refused: E.TikTokError | None = None
     try:
-        raw = _raw(Limits.for_system(world.config, "tiktok"))
+        raw = _raw(read(Limits.for_system(world.config, "tiktok")), prefix)
     except InputError as exc:  # answered inside the lock below, with a request id and a journal entry
         refused = E.from_input(exc)
-        raw = RawRequest(method=request.method, path=request.path, query={}, body=b"", access_token=None)
+        raw = RawRequest(method=method, path=path, query={}, body=b"", access_token=None)
     try:
         with world.lock:
             request_id = backend.request_id()
@@ -110,36 +124,74 @@ def _dispatch(view: View, module: str, shop: bool, signed: bool, kwargs: dict[st
                 ) if signed else None
                 with backend.engine_errors(module):
                     data = view(Call(backend, caller, raw), **kwargs)
-                response = render(0, "Success", request_id, data, 200)
+                status, body = 200, envelope(0, "Success", request_id, data)
                 code, rule, sim = 0, None, {}
             except E.TikTokError as exc:
-                response, code, rule, sim = _error(backend, exc, request_id), exc.code, exc.rule, exc.sim
+                (status, body), code, rule, sim = _error(backend, exc, request_id), exc.code, exc.rule, exc.sim
             except Exception as exc:  # a simulator bug: still the envelope, and journaled loudly
                 error = E.InternalError(f"Internal error: {type(exc).__name__}: {exc}")
                 world.journal.record("tiktok.internal_error", path=raw.path, traceback=traceback.format_exc())
-                response, code, rule, sim = _error(backend, error, request_id), error.code, None, {}
+                (status, body), code, rule, sim = _error(backend, error, request_id), error.code, None, {}
             world.journal.record_request("tiktok.request", method=raw.method, path=raw.path, code=code,
-                                 status=response.status_code, request_id=request_id, rule=rule, **sim)
+                                         status=status, request_id=request_id, rule=rule, **sim)
     finally:
         backend.webhooks.drain()
-    return response
+    return status, body
+
+
+def _dispatch(view: View, module: str, shop: bool, signed: bool, kwargs: dict[str, Any]) -> Response:
+    status, body = answer(current_world(), view, module, shop, signed, kwargs,
+                          lambda limits: read_input("tiktok", limits, lists=P.LIST_PARAMS), request.method, request.path,
+                          request.script_root)
+    return Response(body, status=status, mimetype="application/json")
+
+
+JSON_HEADERS = [("Content-Type", "application/json")]
+
+
+def _fast(view: View, module: str, shop: bool, signed: bool, endpoint: str) -> FastHandler:
+    """The view without Flask (:mod:`simulator.fastpath`): the same :func:`answer`, fed from the environ."""
+
+    def handle(environ: dict[str, Any], world: World, checks: list[Check]) -> tuple[int, list[tuple[str, str]], bytes]:
+        method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
+
+        def read(limits: Limits) -> Inbound:
+            return decode("tiktok", limits, method=method, path=path, raw_query=query_bytes(environ),
+                          body=environ_body(environ), mimetype=mimetype_of(environ.get("CONTENT_TYPE", "")),
+                          headers=EnvironHeaders(environ), endpoint=endpoint, environ=environ, world=world,
+                          checks=checks, lists=P.LIST_PARAMS)
+
+        status, body = answer(world, view, module, shop, signed, {}, read, method, path, script_root(environ))
+        return status, JSON_HEADERS, body
+
+    return handle
+
+
+def _endpoint(view: View, module: str, shop: bool, signed: bool) -> Callable[..., Response]:
+    def endpoint(**kwargs: Any) -> Response:
+        return _dispatch(view, module, shop, signed, kwargs)
+
+    return endpoint
 
 
 def api(*paths: str, methods: tuple[str, ...] = ("GET",), module: str = "*", shop: bool = True,
         signed: bool = True) -> Callable[[View], View]:
-    """Register ``view`` on every path, and on each newer version the alias table (versions.py) gives them."""
+    """Register ``view`` on every path, and on each newer version the alias table (versions.py) gives them.
+
+    A path without variables is also served by :mod:`simulator.fastpath` (the same :func:`answer`
+    without Flask's request and contexts).
+    """
 
     def decorate(view: View) -> View:
-        def endpoint_for(target: View) -> Callable[..., Response]:
-            def endpoint(**kwargs: Any) -> Response:
-                return _dispatch(target, module, shop, signed, kwargs)
-            return endpoint
-
         rules = [(path, view) for path in paths]
         rules += [(a.path, RENDERERS[a.reshape] if a.reshape else view) for path in paths
                   for a in versions.aliases_of(path, methods)]
         for index, (path, target) in enumerate(rules):
-            bp.add_url_rule(path, f"{view.__name__}_{index}", endpoint_for(target), methods=list(methods))
+            name = f"{view.__name__}_{index}"
+            endpoint = _endpoint(target, module, shop, signed)
+            if "<" not in path:
+                set_fast(endpoint, _fast(target, module, shop, signed, f"{bp.name}.{name}"))
+            bp.add_url_rule(path, name, endpoint, methods=list(methods))
         return view
 
     return decorate

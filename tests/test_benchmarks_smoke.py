@@ -1,0 +1,42 @@
+"""The request-path and start-up benchmarks run at tiny sizes and print their verdicts (never asserting timings)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VERDICT = re.compile(r"^(PASS|FAIL|SKIP) .+", re.MULTILINE)
+
+
+def run(script: str, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "TTS_SIM_FAST_PATH"}
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_pauses_prints_p99_per_size_and_the_ratio() -> None:
+    out = run("pauses.py", "--sizes", "5,20", "--requests", "200")
+    assert "p99" in out and len(VERDICT.findall(out)) == 1 and "p99 at 20 orders / p99 at 5" in out
+
+
+@pytest.mark.skipif(not (ROOT / ".venv/bin/tts-sim").exists(), reason="needs the project's .venv (tts-sim serve)")
+def test_startup_prints_world_create_and_first_answer() -> None:
+    out = run("startup.py", "--worlds", "2", "--starts", "1")
+    assert "World.create after the first" in out and "serve first answer" in out
+    assert len(VERDICT.findall(out)) == 2
+
+
+@pytest.mark.skipif(not (ROOT / ".venv/bin/tts-sim").exists(), reason="needs the project's .venv (tts-sim serve)")
+def test_http_benchmark_prints_every_target_without_peers() -> None:
+    out = run("tiktok_http.py", "--seconds", "0.5", "--rounds", "1", "--no-peers", "--client", "python")
+    assert "tts-sim signed Get Order Detail" in out and "load generator: python" in out
+    assert "SKIP signed detail vs prism" in out and "SKIP signed detail vs wiremock" in out
+    assert "signed detail p99 at 8 connections" in out
