@@ -51,6 +51,31 @@ def lifecycles(n: int) -> float:
     return n / seconds
 
 
+def return_lifecycles(n: int) -> float:
+    """Deliver ``n`` orders, then each return: request, approve (label), ship back, received, refunded, completed;
+    returns the returns per second (the delivery part not counted)."""
+    world = make_world()
+    engine = world.engine
+    orders = [engine.place_order(SHOP, [(SKU, 1)], profile="direct") for _ in range(n)]
+    world.advance(seconds=3600)
+    for order in orders:
+        package = order.package_ids[0]
+        engine.ship_package(package, tracking_number="1Z", shipping_provider_id="p")
+        engine.carrier_delivered(package)
+
+    def run() -> None:
+        for order in orders:
+            ret = engine.request_return(order.id, "RETURN_AND_REFUND")
+            engine.approve_return(ret.id)
+            engine.ship_return(ret.id)
+            engine.return_delivered(ret.id)
+            engine.approve_return(ret.id)
+        assert all(o.status == "COMPLETED" for o in orders)
+
+    seconds, _ = timed(run)
+    return n / seconds
+
+
 def open_orders_advance(n: int, days: int, overrides: dict[str, Any]) -> tuple[float, int]:
     """Place ``n`` paid orders, then time one advance of ``days``; returns (seconds, timers fired)."""
     world = make_world(**({"direct": overrides} if overrides else {}))
@@ -85,6 +110,9 @@ def main() -> None:
     print(f"full lifecycles (place→hold→ship→collect→deliver→complete): {rate:,.0f}/s  (target ≥ 20,000/s; "
           f"tts-sim runtime GC thresholds {GC_THRESHOLDS})")
     print(f"  same with CPython's default GC thresholds {previous}: {default_rate:,.0f}/s")
+    returns = return_lifecycles(args.lifecycles)
+    print(f"returns (request→approve→ship back→received→refund→complete): {returns:,.0f}/s  "
+          f"({returns / rate:.2f}x the rate of full order lifecycles)")
 
     long_s, long_fired = open_orders_advance(args.orders, 30, {})
     # Same number of timers squeezed into one day: deadline and auto-cancel due at hold end.

@@ -120,3 +120,56 @@ def test_get_sim_invariants_reports_the_checker_over_http(world: World) -> None:
     assert body["ok"] is False and body["violations"][0]["rule"] == "HOLD-4"
     assert body["violations"][0]["systems"] == ["engine"] and "available" in body["violations"][0]["values"]
     assert world.control.invariants() == body
+
+
+def _returned(world: World, shop: str, quantity: int = 1) -> str:
+    sku = world.systems["tiktok"].catalog.shop_skus(shop)[0].id
+    order_id = world.control.place_order(shop_id=shop, items=[{"sku_id": sku, "quantity": quantity}])["order"]["id"]
+    world.advance(seconds=3600)
+    order = world.engine.orders[order_id]
+    world.engine.ship_package(order.package_ids[0], tracking_number="1Z", shipping_provider_id="p")
+    world.engine.carrier_delivered(order.package_ids[0])
+    world.advance(seconds=15 * 60)
+    return order_id
+
+
+def test_ret1_ret3_ret4_a_return_bent_out_of_shape_is_seen(world: World) -> None:
+    order_id = _returned(world, DIRECT_SHOP, quantity=2)
+    ret = world.engine.request_return(order_id, "RETURN_AND_REFUND")
+    world.engine.approve_return(ret.id)
+    world.engine.ship_return(ret.id)
+    world.engine.approve_return(ret.id)
+    assert check(world) == [] and ret.restocked
+    sku = world.inventory.skus[world.engine.orders[order_id].line_items[0].sku_id]
+    sku.returned -= 1
+    sku.available -= 1  # conserved, but the counter no longer matches the returns put back on sale
+    assert _rules(world) == {"RET-3"}
+    sku.returned += 1
+    sku.available += 1
+    from decimal import Decimal
+
+    ret.refund_amount = ret.refund_total + Decimal("1")  # more than its units are worth, more than paid
+    assert _rules(world) == {"RET-4"}
+    ret.refund_amount = ret.refund_total
+    world.engine.orders[order_id].open_return_id = ret.id  # a closed return the order thinks is open
+    assert _rules(world) == {"RET-1"}
+
+
+def test_ret6_ret7_channeladvisor_and_sfcc_tell_the_return_as_tiktok_does(world: World) -> None:
+    from simulator.channeladvisor.enums import RequestStatus
+
+    rithum, sfcc = _returned(world, RITHUM_SHOP), _returned(world, SFCC_SHOP)
+    for order_id in (rithum, sfcc):
+        world.engine.request_return(order_id, "REFUND")
+    assert check(world) == []  # CA has not synced yet: it may lag until the tick
+    world.advance(seconds=15 * 60)
+    assert check(world) == []
+    adjustment = next(a for a in world.systems["channeladvisor"].order_for(rithum).adjustments if a.return_id)
+    assert adjustment.request_status == RequestStatus.NEW_RMA
+    adjustment.request_status = RequestStatus.READY_FOR_RETURN
+    assert _rules(world) == {"RET-6"}
+    adjustment.request_status = RequestStatus.NEW_RMA
+    doc = world.systems["sfcc"].orders.find_external(sfcc)
+    assert doc.custom["externalReturnStatus"] == 3
+    doc.custom["externalReturnStatus"] = 6
+    assert _rules(world) == {"RET-7"}

@@ -1,5 +1,8 @@
 """Stateful property test: buyers, sellers (on every partner path), the platform, carriers and the clock
 interleave on orders of all three profiles, and the systems keep telling one story after every action.
+Returns run through it too: buyers request them (return and refund or refund only, some or all units),
+sellers approve, offer a partial refund or reject through the TikTok Return API or ChannelAdvisor, buyers
+ship them back, withdraw or answer offers, carriers deliver them to the seller.
 
 Seller actions go through the vendor APIs with the partner-side clients the scenarios use (written from
 the vendors' docs): TikTok API ship/cancel/approve/reject; SFCC OCAPI PATCH, the OMS batch CSV and the
@@ -20,7 +23,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from simulator.connectors.sfcc_port import cut
-from simulator.engine import EngineError, OrderStatus
+from simulator.control.api import ControlError
+from simulator.engine import EngineError, OrderStatus, ReturnStatus
+from simulator.engine.states import RETURN_OPEN
 from simulator.invariants import check
 from simulator.scenarios import channels
 from simulator.scenarios.clients import Refused
@@ -33,6 +38,9 @@ SHIP_VIAS = {"sfcc": ["tiktok_api", "sfcc", "sfcc_batch", "sfcc_pull"], "rithum"
              "direct": ["tiktok_api"]}
 CANCEL_VIAS = {"sfcc": ["tiktok_api", "sfcc", "sfcc_batch"], "rithum": ["channeladvisor"], "direct": ["tiktok_api"]}
 ANSWER_VIAS = {"sfcc": ["tiktok_api"], "rithum": ["channeladvisor"], "direct": ["tiktok_api"]}
+RETURN_VIAS = {"sfcc": ["tiktok_api", "engine"], "rithum": ["channeladvisor", "engine"],
+               "direct": ["tiktok_api", "engine"]}
+RETURN_REJECT = "reverse_reject_request_reason_4"
 ADVANCES = [60, 14 * 60, 15 * 60, 59 * 60, 3600, 3600, 3 * 3600, 86400, 2 * 86400, 8 * 86400]
 REJECT = "seller_reject_apply_product_has_been_packed"
 OMS = "https://oms.partner.example"
@@ -79,7 +87,7 @@ class OneTruth(RuleBasedStateMachine):
         with self.world.operation():
             try:
                 action()
-            except (Refused, EngineError, StepFailed):
+            except (Refused, EngineError, StepFailed, ControlError):
                 pass
 
     def _sfcc_no(self, order: Any) -> str | None:
@@ -102,6 +110,19 @@ class OneTruth(RuleBasedStateMachine):
         """A placed order whose hold has ended (so most examples reach fulfilment)."""
         self._place(profile, split, True)
         self.world.advance(seconds=3600)
+
+    @rule(profile=st.sampled_from(sorted(SHOPS)), two=st.booleans(), returned=st.booleans())
+    def place_and_deliver(self, profile: str, two: bool, returned: bool) -> None:
+        """An order shipped on the TikTok API and delivered (so returns have orders to act on); half the time
+        the buyer asks for a return at once."""
+        self._place(profile, False, two)
+        self.world.advance(seconds=3600)
+        order = self.world.engine.orders[self.orders[-1]]
+        self._act(lambda: channels.ship(self.ctx, order, {"tracking_number": f"1Z{len(self.world.journal):012d}"},
+                                        "tiktok_api"))
+        self._act(lambda: self.world.control.carrier(order.package_ids[0], "delivered"))
+        if returned and order.status == OrderStatus.DELIVERED:
+            self._act(lambda: self.world.control.buyer_return(order.id, "RETURN_AND_REFUND" if two else "REFUND_ONLY"))
 
     def _place(self, profile: str, split: bool, two: bool) -> None:
         shop = SHOPS[profile]
@@ -204,6 +225,61 @@ class OneTruth(RuleBasedStateMachine):
         order = self._order(index)
         if order.profile == "rithum":
             self._act(lambda: channels.export(self.ctx, order, {}, "channeladvisor"))
+
+    # -- returns (RET-1..RET-7) ------------------------------------------------------------------------
+    def _delivered(self, index: int) -> Any:
+        ready = [o for o in map(self.world.engine.orders.__getitem__, self.orders) if o.status == OrderStatus.DELIVERED]
+        return ready[index % len(ready)] if ready else None
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), refund_only=st.booleans(), some=st.booleans(), own_carrier=st.booleans())
+    def buyer_return(self, index: int, refund_only: bool, some: bool, own_carrier: bool) -> None:
+        order = self._delivered(index)
+        if order is None:
+            return
+        skus = [(order.line_items[0].sku_id, 1)] if some else None
+        self._act(lambda: self.world.control.buyer_return(
+            order.id, "REFUND_ONLY" if refund_only else "RETURN_AND_REFUND", skus=skus,
+            shipment_type="BUYER_ARRANGE" if own_carrier else "PLATFORM"))
+
+    @precondition(lambda self: self.world.engine.returns)
+    @rule(index=st.integers(0, 50), choice=st.integers(0, 9), pick=st.integers(0, 1))
+    def return_step(self, index: int, choice: int, pick: int) -> None:
+        """The next step of an open return by whoever's turn it is (a closed one refuses every step):
+        the seller approves (70 %), offers a partial refund, lets the buyer keep it or rejects, on its partner
+        path; the buyer ships it back, withdraws it or answers the offer; the carrier delivers it back."""
+        self._return_step(index, choice, pick)
+
+    @precondition(lambda self: self.world.engine.returns)
+    @rule(index=st.integers(0, 50), choice=st.integers(0, 9), pick=st.integers(0, 1))
+    def return_step_again(self, index: int, choice: int, pick: int) -> None:
+        """A second rule for the same step: a return needs several in a row to reach its end."""
+        self._return_step(index, choice, pick)
+
+    def _return_step(self, index: int, choice: int, pick: int) -> None:
+        engine, control = self.world.engine, self.world.control
+        ids = sorted(r for r, ret in engine.returns.items() if ret.status in RETURN_OPEN) or sorted(engine.returns)
+        ret = engine.returns[ids[index % len(ids)]]
+        order = engine.orders[ret.order_id]
+        vias = RETURN_VIAS[order.profile]
+        args: dict[str, Any] = {"reason": RETURN_REJECT}
+        status = ret.status
+        if status == ReturnStatus.AWAITING_BUYER_SHIP or (status == ReturnStatus.PENDING and choice == 9):
+            kind = "cancel" if choice >= 8 else "ship"
+            self._act(lambda: control.buyer_return_step(ret.id, kind))
+        elif status == ReturnStatus.BUYER_SHIPPED_ITEM and ret.received_time is None and choice < 7:
+            self._act(lambda: control.return_delivered(ret.id))
+        elif status == ReturnStatus.AWAITING_BUYER_RESPONSE:
+            self._act(lambda: control.buyer_return_step(ret.id, "offer", accept=choice < 5))
+        elif choice == 7 and status == ReturnStatus.PENDING:
+            args.update(decision="OFFER_PARTIAL_REFUND", partial_refund=str(min(ret.refund_total / 2, 1)))
+            self._act(lambda: channels.approve_return(self.ctx, order, args, "engine"))
+        elif choice == 8 and status == ReturnStatus.PENDING and ret.return_type.value == "RETURN_AND_REFUND":
+            args.update(decision="APPROVE_RETURN", buyer_keep_item=True)
+            self._act(lambda: channels.approve_return(self.ctx, order, args, vias[0]))
+        else:
+            act = channels.reject_return if choice == 6 else channels.approve_return
+            self._act(lambda: act(self.ctx, order, args, vias[pick % len(vias)]))
 
     # -- the oracle --------------------------------------------------------------------------------
     @invariant()

@@ -11,6 +11,8 @@ PREFIXES = {
     "line_item": "577",
     "package": "115",
     "cancel": "458",
+    "return": "404",
+    "return_tracking": "930",
     "notification": "738",
     "product": "173",
     "sku": "172",

@@ -22,14 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from simulator.channeladvisor.status_map import request_status_for, to_ca
+from simulator.channeladvisor.status_map import request_status_for, return_request_status, to_ca
 from simulator.engine import transitions as T
 from simulator.engine.models import Order
-from simulator.engine.states import CancelStatus, OrderStatus, PackageStatus
+from simulator.engine.states import RETURN_OPEN, CancelStatus, OrderStatus, PackageStatus, ReturnStatus
 from simulator.engine.table import TransitionTable
 from simulator.journal import to_plain
 
@@ -41,6 +42,7 @@ SHIPPED = frozenset({OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT, Or
 PACKAGE_LEFT = frozenset({PackageStatus.PROCESSING, PackageStatus.FULFILLING, PackageStatus.COMPLETED})
 # The statuses a cancellation may be created in: a buyer request, or a direct cancel done at once.
 CANCELLATION_CREATED = frozenset({CancelStatus.PENDING, CancelStatus.SUCCESS})
+REFUNDED_CANCELLATION = frozenset({CancelStatus.SUCCESS, CancelStatus.COMPLETE})
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def engine_state(world: World) -> Iterator[Violation]:
             yield Violation("LIFE-1", order.id, ("engine",), "order status contradicts its packages",
                             {"status": order.status, "packages": statuses})
         yield from _cancellation_state(world, order)
+        yield from _return_state(world, order)
 
 
 def _order_status_allows(status: OrderStatus, packages: list[PackageStatus]) -> bool:
@@ -133,10 +136,63 @@ def _cancellation_state(world: World, order: Order) -> Iterator[Violation]:
                         {"status": order.status, "successful": [c.id for c in succeeded]})
 
 
+def _return_state(world: World, order: Order) -> Iterator[Violation]:
+    """RET-1/RET-4: one open return at a time, each unit refunded once, never more refunded than paid."""
+    engine = world.engine
+    records = [engine.returns.get(r) for r in order.return_ids]
+    if any(r is None or r.order_id != order.id for r in records):
+        yield Violation("RET-1", order.id, ("engine",), "order names a return that is not its own",
+                        {"return_ids": order.return_ids})
+        return
+    returns = [r for r in records if r is not None]
+    if not all(r.status in ReturnStatus.__members__.values() for r in returns):
+        yield Violation("RET-1", order.id, ("engine",), "return status is not one state",
+                        {"returns": [r.status for r in returns]})
+        return
+    open_ids = [r.id for r in returns if r.status in RETURN_OPEN]
+    if len(open_ids) > 1 or (open_ids[0] if open_ids else None) != order.open_return_id:
+        yield Violation("RET-1", order.id, ("engine",), "open returns disagree with the order",
+                        {"open": open_ids, "open_return_id": order.open_return_id})
+    if open_ids and order.status != OrderStatus.DELIVERED:
+        yield Violation("RET-1", order.id, ("engine",), "a return is open on an order that is not DELIVERED",
+                        {"status": order.status, "open": open_ids})
+    prices = {li.id: li.sale_price for li in order.line_items}
+    claimed: dict[str, str] = {}
+    for r in returns:
+        if any(li not in prices for li in r.line_item_ids):
+            yield Violation("RET-1", order.id, ("engine",), f"return {r.id} names units of another order",
+                            {"line_item_ids": r.line_item_ids})
+            continue
+        if r.status in RETURN_OPEN or r.status == ReturnStatus.COMPLETE:
+            twice = [li for li in r.line_item_ids if li in claimed]
+            if twice:
+                yield Violation("RET-1", order.id, ("engine",), "a unit is in two live returns",
+                                {"units": twice, "returns": [r.id, claimed[twice[0]]]})
+            claimed.update(dict.fromkeys(r.line_item_ids, r.id))
+        asked = sum((prices[li] for li in r.line_item_ids), Decimal(0)) + r.refund_shipping_fee
+        if r.refund_total != asked or (r.refund_amount is None) != (r.status != ReturnStatus.COMPLETE) or (
+                r.refund_amount is not None and not Decimal(0) < r.refund_amount <= r.refund_total):
+            yield Violation("RET-4", order.id, ("engine",), f"return {r.id}'s refund is not what its units are worth",
+                            {"status": r.status, "refund_total": r.refund_total, "units_worth": asked,
+                             "refund_amount": r.refund_amount})
+    refunded = sum((r.refund_amount or Decimal(0) for r in returns), Decimal(0)) + sum(
+        (c.refund_total for c in (engine.cancellations[i] for i in order.cancellation_ids)
+         if c.status in REFUNDED_CANCELLATION), Decimal(0))
+    paid = order.total_amount if order.paid_time is not None else Decimal(0)
+    if refunded > paid:
+        yield Violation("RET-4", order.id, ("engine",), "more was refunded than the buyer paid",
+                        {"refunded": refunded, "paid": paid})
+    done = {li for r in returns if r.status == ReturnStatus.COMPLETE for li in r.line_item_ids}
+    if done == set(prices) and order.status != OrderStatus.COMPLETED:
+        yield Violation("RET-4", order.id, ("engine",), "a fully refunded order is not COMPLETED",
+                        {"status": order.status})
+
+
 def transitions(world: World) -> Iterator[Violation]:
     """Every recorded transition is a legal row of its table (the journal keeps engine events whole)."""
-    found: dict[str, list[Violation]] = {"order.status": [], "package.status": [], "cancellation.status": []}
-    for entry in world.journal:  # one pass for the three kinds: the checker runs after every scenario step
+    found: dict[str, list[Violation]] = {"order.status": [], "package.status": [], "cancellation.status": [],
+                                         "return.status": []}
+    for entry in world.journal:  # one pass for the four kinds: the checker runs after every scenario step
         bucket = found.get(entry.kind)
         if bucket is None:
             continue
@@ -151,6 +207,13 @@ def transitions(world: World) -> Iterator[Violation]:
                                         "package transition is not a row of the table",
                                         {"seq": entry.seq, "package_id": d["package_id"], "old": d["old"],
                                          "new": d["new"]}))
+        elif entry.kind == "return.status":
+            legal = d["new"] == ReturnStatus.PENDING if d["old"] is None else _legal(T.RETURN, d["event"], d["old"],
+                                                                                      d["new"])
+            if not legal:
+                bucket.append(Violation("RET-1", d["order_id"], ("engine",), "return transition is not a row of the table",
+                                        {"seq": entry.seq, "return_id": d["return_id"], "event": d["event"],
+                                         "old": d["old"], "new": d["new"]}))
         else:
             legal = d["new"] in CANCELLATION_CREATED if d["old"] is None else any(
                 d["old"] in r.sources and r.target == d["new"] for r in T.CANCELLATION.rows)
@@ -168,10 +231,17 @@ def _legal(table: TransitionTable, event: str, old: str, new: str) -> bool:
 
 
 def stock(world: World) -> Iterator[Violation]:
-    """HOLD-4: per SKU, available + reserved + shipped equals what was received; reservations match orders."""
+    """HOLD-4: per SKU, available + reserved + shipped equals what was received plus what came back on sale
+    (RET-3); reservations match orders; returned units are those of received returns put back on sale."""
     engine = world.engine
     reserved: dict[str, int] = {}
     shipped: dict[str, int] = {}
+    returned: dict[str, int] = {}
+    for ret in engine.returns.values():
+        if ret.restocked:
+            lines = {li.id: li.sku_id for li in engine.orders[ret.order_id].line_items}
+            for line_id in ret.line_item_ids:
+                returned[lines[line_id]] = returned.get(lines[line_id], 0) + 1
     for order in engine.orders.values():
         if order.paid_time is None:
             continue
@@ -183,9 +253,12 @@ def stock(world: World) -> Iterator[Violation]:
                 reserved[li.sku_id] = reserved.get(li.sku_id, 0) + 1
     for sku in world.inventory.skus.values():
         seen = {"available": sku.available, "reserved": sku.reserved, "shipped": sku.shipped,
-                "received": sku.received}
-        if sku.total != sku.received or min(sku.available, sku.reserved, sku.shipped) < 0:
+                "received": sku.received, "returned": sku.returned}
+        if sku.total != sku.received + sku.returned or min(sku.available, sku.reserved, sku.shipped) < 0:
             yield Violation("HOLD-4", None, ("engine",), f"stock of {sku.sku_id} is not conserved", seen)
+        if sku.returned != returned.get(sku.sku_id, 0):
+            yield Violation("RET-3", None, ("engine",), f"returned stock of {sku.sku_id} differs from the received "
+                            "returns put back on sale", {**seen, "returned_units": returned.get(sku.sku_id, 0)})
         if sku.reserved != reserved.get(sku.sku_id, 0):
             yield Violation("HOLD-4", None, ("engine",), f"reserved stock of {sku.sku_id} differs from open orders",
                             {**seen, "open_units": reserved.get(sku.sku_id, 0)})
@@ -238,6 +311,15 @@ def tiktok(world: World) -> Iterator[Violation]:
             if shown["cancel_status"] != ser.cancel_status(c.status):
                 yield Violation("CAN-X1", order.id, ("engine", "tiktok"), f"cancellation {cancel_id} differs",
                                 {"engine": c.status, "tiktok": shown["cancel_status"]})
+        for return_id in order.return_ids:
+            r = engine.returns[return_id]
+            shown = ser.return_order(r, order, engine.next_action(r))
+            refund = r.refund_amount if r.refund_amount is not None else r.refund_total
+            if shown["return_status"] != r.status.value or shown["refund_amount"]["refund_total"] != (
+                    f"{refund.quantize(Decimal('0.01'))}"):
+                yield Violation("RET-4", order.id, ("engine", "tiktok"), f"return {return_id} differs",
+                                {"engine": [r.status, refund],
+                                 "tiktok": [shown["return_status"], shown["refund_amount"]["refund_total"]]})
 
 
 def routing(world: World) -> Iterator[Violation]:
@@ -285,9 +367,12 @@ def sfcc(world: World) -> Iterator[Violation]:
         expected = dict(mapping[order.status.value] or {})
         expected["shipping_status"] = _sfcc_shipping(world, order)
         expected["c_orderTag"] = "cancel_after_shipped" if order.cancel_after_shipped else None
+        if order.return_ids:
+            expected["c_externalReturnStatus"] = _sfcc_return(world, order)
         actual = {"c_externalOrderStatus": doc.custom.get("externalOrderStatus"),
                   "c_externalChannelOrderStatus": doc.custom.get("externalChannelOrderStatus"),
                   "shipping_status": doc.shipping_status,
+                  "c_externalReturnStatus": doc.custom.get("externalReturnStatus"),
                   "c_orderTag": doc.custom.get("orderTag") if doc.custom.get("orderTag") == "cancel_after_shipped"
                   else None}
         diff = {k: {"tiktok": v, "sfcc": actual.get(k)} for k, v in expected.items() if actual.get(k) != v}
@@ -303,7 +388,20 @@ def _sfcc_shipping(world: World, order: Order) -> str:
     return "shipped" if all(left) else "part_shipped" if any(left) else "not_shipped"
 
 
+def _sfcc_return(world: World, order: Order) -> int:
+    """RET-7, from the profiles.yaml table: the latest return's status; a refund says whether the goods came back."""
+    ret = world.engine.returns[order.return_ids[-1]]
+    value = world.rules["sfcc"].return_status_mapping("sfcc")[ret.status.value]
+    if isinstance(value, dict):
+        came_back = ret.received_time is not None and not ret.buyer_keep_item
+        every_unit = set(ret.line_item_ids) == {li.id for li in order.line_items}
+        value = value["returned" if came_back and every_unit else "partial_return" if came_back else "refunded"]
+    return int(value)
+
+
 def _sfcc_rule(order: Order, diff: dict[str, Any]) -> str:
+    if "c_externalReturnStatus" in diff:
+        return "RET-7"
     if "c_orderTag" in diff:
         return "CAN-P1"
     if order.status == OrderStatus.CANCELLED:
@@ -357,6 +455,34 @@ def channeladvisor(world: World) -> Iterator[Violation]:
                 yield Violation("CAN-B3", order.id, ("engine", "channeladvisor"),
                                 f"adjustment {adj.id} says {adj.request_status}, the tick saw {status}",
                                 {"cancel_id": cancel_id, "wanted": want, "channeladvisor": adj.request_status})
+        yield from _ca_returns(world, order, ca, history.returns(order.id), in_flight)
+
+
+def _ca_returns(world: World, order: Order, ca: Any, seen: list[tuple[str, ReturnStatus]],
+                in_flight: bool) -> Iterator[Violation]:
+    """RET-6: each return the tick saw is a Refund adjustment per CA item it touches, in the tick's Rithum term."""
+    units = {li.id: li.sku_id for li in order.line_items}
+    for return_id, status in seen:
+        ret = world.engine.returns[return_id]
+        wanted: dict[str, int] = {}
+        for line in ret.line_item_ids:
+            wanted[units[line]] = wanted.get(units[line], 0) + 1
+        items = {item.id: units[item.tiktok_line_item_ids[0]] for item in ca.items}
+        adjs = [a for a in ca.adjustments if a.return_id == return_id]
+        got = {items.get(a.order_item_id, "?"): a.quantity for a in adjs}
+        if got != wanted:
+            yield Violation("RET-6", order.id, ("engine", "channeladvisor"),
+                            f"return {return_id}'s adjustments do not cover its units after the sync tick",
+                            {"units": wanted, "adjustments": got})
+            continue
+        if in_flight:
+            continue
+        want = return_request_status(status, ret.shipment_type)
+        wrong = {a.id: a.request_status for a in adjs if a.request_status != want}
+        if wrong:
+            yield Violation("RET-6", order.id, ("engine", "channeladvisor"),
+                            f"return {return_id}'s adjustments differ from the tick's {status}",
+                            {"wanted": want, "channeladvisor": wrong})
 
 
 class _History:
@@ -365,7 +491,11 @@ class _History:
     def __init__(self, world: World, upto: int) -> None:
         self._status: dict[str, OrderStatus] = {}
         self._cancels: dict[str, dict[str, tuple[CancelStatus, str | None]]] = {}
+        self._returns: dict[str, dict[str, ReturnStatus]] = {}
         engine = world.engine
+        for entry in _upto(world.journal.entries(kind="return.status"), upto):
+            self._returns.setdefault(entry.data["order_id"], {})[entry.data["return_id"]] = ReturnStatus(
+                entry.data["new"])
         for entry in _upto(world.journal.entries(kind="order.status"), upto):
             self._status[entry.data["order_id"]] = OrderStatus(entry.data["new"])
         for entry in _upto(world.journal.entries(kind="cancellation.status"), upto):
@@ -377,6 +507,10 @@ class _History:
     def status(self, order_id: str) -> OrderStatus | None:
         """The order's status at that position (None: not yet placed and paid)."""
         return self._status.get(order_id)
+
+    def returns(self, order_id: str) -> list[tuple[str, ReturnStatus]]:
+        """(return_id, status) of the order's returns at that position."""
+        return list(self._returns.get(order_id, {}).items())
 
     def cancellations(self, order_id: str) -> list[tuple[str, CancelStatus, str | None]]:
         """(cancel_id, status, close reason) of the order's cancellations at that position."""

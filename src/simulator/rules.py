@@ -25,6 +25,17 @@ ORDER_STATUSES = (
     "COMPLETED",
     "CANCELLED",
 )
+RETURN_STATUSES = (
+    "RETURN_OR_REFUND_REQUEST_PENDING",
+    "REFUND_OR_RETURN_REQUEST_REJECT",
+    "AWAITING_BUYER_SHIP",
+    "BUYER_SHIPPED_ITEM",
+    "REJECT_RECEIVE_PACKAGE",
+    "RETURN_OR_REFUND_REQUEST_SUCCESS",
+    "RETURN_OR_REFUND_REQUEST_CANCEL",
+    "RETURN_OR_REFUND_REQUEST_COMPLETE",
+    "AWAITING_BUYER_RESPONSE",
+)
 _DURATION = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[smhd]\s*)+$")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -120,6 +131,11 @@ class Profile:
         if not isinstance(auto, Mapping) or len(auto) != 1 or not auto.keys() <= {"calendar_days", "business_days"}:
             raise ProfileError(f"profile {name}: auto_cancel must be {{calendar_days: N}} or {{business_days: N}}")
         self.auto_cancel = AutoCancel(**{k: int(v) for k, v in auto.items()})
+        self.return_response_window = parse_duration(self._value("return_response_window"))
+        self.return_ship_window = parse_duration(self._value("return_ship_window"))
+        self.return_receive_window = parse_duration(self._value("return_receive_window"))
+        self.return_offer_window = parse_duration(self._value("return_offer_window"))
+        self.return_restock = bool(self._value("return_restock"))
 
     def _value(self, key: str) -> Any:
         if key not in self.quantities:
@@ -153,6 +169,18 @@ class Profile:
             return list(table)
         return list(table.get(status, []))
 
+    def return_reasons(self, who: str, region: str, return_type: str | None = None) -> list[str]:
+        """Return reason keys: ``buyer`` (per return type), ``seller`` (Create Return), ``seller_reject`` (RET-1/2)."""
+        table = self._shared["return_reasons"][who]
+        by_region = table.get(region.upper()) or table["US"]
+        if return_type is None:
+            return list(by_region)
+        return list(by_region.get(return_type, []))
+
+    def return_status_mapping(self, system: str) -> dict[str, Any]:
+        """Return status -> the system's projection (RET-7 for sfcc)."""
+        return dict(self._shared["return_status_mappings"][system]["table"])
+
     def system_reason(self, cause: str) -> str:
         """The system/operator cancel reason key for a cause (fraud, shipping_timeout, ...)."""
         return str(self._shared["cancel_reasons"]["system"][cause])
@@ -164,13 +192,18 @@ class RuleBook:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
         shared = {k: v for k, v in data.items() if k != "profiles"}
-        for table_name in ("approved_carriers", "status_mappings", "cancel_reasons"):
+        for table_name in ("approved_carriers", "status_mappings", "cancel_reasons", "return_reasons",
+                           "return_status_mappings"):
             if table_name not in shared:
                 raise ProfileError(f"rule data misses the {table_name} table")
         for system, mapping in shared["status_mappings"].items():
             missing = set(ORDER_STATUSES) - set(mapping.get("table", {}))
             if missing:
                 raise ProfileError(f"status mapping {system} is not total: missing {sorted(missing)}")
+        for system, mapping in shared["return_status_mappings"].items():
+            missing = set(RETURN_STATUSES) - set(mapping.get("table", {}))
+            if missing:
+                raise ProfileError(f"return status mapping {system} is not total: missing {sorted(missing)}")
         self.profiles = {name: Profile(name, body, shared) for name, body in data["profiles"].items()}
         missing_profiles = set(PROFILE_NAMES) - set(self.profiles)
         if missing_profiles:
@@ -213,9 +246,11 @@ class RuleBook:
                 names = ", ".join(carriers[region])
                 rows.append(("*", f"approved_carriers.{region}", f"{len(carriers[region])}: {names}",
                              ", ".join(carriers["rules"]), carriers["source"]))
-        for system, mapping in self.data["status_mappings"].items():
-            pairs = "; ".join(f"{k}→{_short(v)}" for k, v in mapping["table"].items())
-            rows.append(("*", f"status_mapping.{system}", pairs, ", ".join(mapping["rules"]), mapping["source"]))
+        for table_name in ("status_mappings", "return_status_mappings"):
+            for system, mapping in self.data[table_name].items():
+                pairs = "; ".join(f"{k}→{_short(v)}" for k, v in mapping["table"].items())
+                rows.append(("*", f"{table_name[:-1]}.{system}", pairs, ", ".join(mapping["rules"]),
+                             mapping["source"]))
         return rows
 
 

@@ -9,11 +9,14 @@ from simulator.channeladvisor.status_map import (
     CA_TO_TIKTOK,
     CANCEL_TO_REQUEST,
     REQUEST_TO_RETURN,
+    RETURN_OUTCOME,
     RETURN_TO_REQUEST,
+    return_request_status,
+    return_term,
     to_ca,
     to_tiktok,
 )
-from simulator.engine import CancelStatus, OrderStatus
+from simulator.engine import CancelStatus, OrderStatus, ReturnStatus, ShipmentType
 from simulator.world import World
 from tests.fixtures.channeladvisor import Oms, next_tick, place, to_import
 
@@ -55,6 +58,25 @@ def test_ca3_cancellation_and_returns_tables_are_total_and_invertible() -> None:
     assert set(RETURN_TO_REQUEST) == RITHUM_DOC_RETURN_TERMS
     assert {REQUEST_TO_RETURN[v] for v in RETURN_TO_REQUEST.values()} == RITHUM_DOC_RETURN_TERMS
     assert all(isinstance(v, RequestStatus) for v in (*CANCEL_TO_REQUEST.values(), *RETURN_TO_REQUEST.values()))
+
+
+@pytest.mark.parametrize("shipment", list(ShipmentType))
+@pytest.mark.parametrize("status", list(ReturnStatus))
+def test_ca3_ret6_return_statuses_map_to_a_rithum_term_or_an_outcome_and_back(status: ReturnStatus,
+                                                                             shipment: ShipmentType) -> None:
+    request = return_request_status(status, shipment)
+    term = return_term(status, shipment)
+    if term is None:  # decided: the outcome, never a term the OMS could read as an open return
+        assert request == RETURN_OUTCOME[status] and request not in REQUEST_TO_RETURN
+        return
+    assert term in RITHUM_DOC_RETURN_TERMS and REQUEST_TO_RETURN[request] == term  # back again: the same term
+    label = status == ReturnStatus.AWAITING_BUYER_SHIP and shipment == ShipmentType.PLATFORM
+    assert (term == "Return Label Generated") == label
+
+
+def test_ca3_every_rithum_return_term_is_reached_by_some_tiktok_return_status() -> None:
+    reached = {return_term(s, t) for s in ReturnStatus for t in ShipmentType} - {None}
+    assert reached == RITHUM_DOC_RETURN_TERMS
 
 
 def test_ca3_sync_projects_each_lifecycle_status_at_the_next_tick(oms: Oms, world: World) -> None:

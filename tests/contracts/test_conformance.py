@@ -62,7 +62,7 @@ def test_delivered_webhooks_conform_to_the_contracts_webhooks() -> None:
     with HookReceiver(answer(200)) as hooks, serving() as (url, world):
         sim = Served(url)
         shop = sim.direct[0]
-        events = ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "CANCELLATION_STATUS_CHANGE")
+        events = ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "CANCELLATION_STATUS_CHANGE", "RETURN_STATUS_CHANGE")
         for event in events:
             sim.subscribe(shop, hooks.url, event)
         sim.sim("POST", "buyer/orders", {"shop_id": shop, "split_packages": True,
@@ -71,9 +71,13 @@ def test_delivered_webhooks_conform_to_the_contracts_webhooks() -> None:
         sim.sim("POST", "clock/advance", {"seconds": 3600})
         sim.sim("POST", f"buyer/orders/{placed}/cancel", {})
         sim.sim("POST", "clock/advance", {"seconds": 3600})
+        refund = sim.call("POST", "/return_refund/202309/returns/search", shop, {"return_types": ["REFUND"]})
+        approve = f"/return_refund/202309/returns/{refund['data']['return_orders'][0]['return_id']}/approve"
+        assert sim.call("POST", approve, shop, {"decision": "APPROVE_REFUND"})["code"] == 0  # RET-5
         received = list(hooks.received)
     names = {number: name for name, number in (("ORDER_STATUS_CHANGE", 1), ("PACKAGE_UPDATE", 4),
-                                               ("CANCELLATION_STATUS_CHANGE", 11))}
+                                               ("CANCELLATION_STATUS_CHANGE", 11),
+                                               ("RETURN_STATUS_CHANGE", 12))}
     seen = set()
     for hook in received:
         event = names[hook["payload"]["type"]]

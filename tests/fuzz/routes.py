@@ -60,6 +60,14 @@ def _cancel(ids: Ids, pick: Pick) -> str:
     return str(pick(sorted(ids.cancellations) or ["0"]))
 
 
+def _return(ids: Ids, pick: Pick) -> str:
+    return str(pick(sorted(ids.returns) or ["0"]))
+
+
+def _delivered(ids: Ids, pick: Pick) -> str:
+    return str(pick(sorted(ids.delivered) or ["0"]))
+
+
 def _ca(values: list[int], pick: Pick) -> str:
     return str(pick(values or [0]))
 
@@ -67,7 +75,9 @@ def _ca(values: list[int], pick: Pick) -> str:
 SELLER_REASONS = ["seller_cancel_reason_out_of_stock", "seller_cancel_reason_wrong_price",
                   "seller_cancel_unpaid_reason_out_of_stock"]
 REJECT_REASONS = ["ecom_reverse_reject_cancel_reason_product_packed", "seller_reject_apply_product_has_been_packed"]
-EVENTS = ["ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "CANCELLATION_STATUS_CHANGE"]
+EVENTS = ["ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "CANCELLATION_STATUS_CHANGE", "RETURN_STATUS_CHANGE"]
+RETURN_REJECT_REASONS = ["reverse_reject_request_reason_4", "reverse_reject_refund_request_unclear_evidence"]
+DECISIONS = ["APPROVE_RETURN", "APPROVE_REFUND", "APPROVE_RECEIVED_PACKAGE", "DIRECT_REFUND", "OFFER_PARTIAL_REFUND"]
 FEED = "src/feeds/export/social/tiktok/order"
 SFCC_HOST = "https://zzrf-001.dx.commercecloud.salesforce.com"
 VERSIONS = ["v22_6", "v25_6"]
@@ -176,6 +186,31 @@ TIKTOK = [
           body=lambda ids, pick: {"reject_reason": pick(REJECT_REASONS), "comment": "packed already"}),
     Route("/return_refund/202309/reject_reasons", "GET", "tiktok", "tiktok",
           query=lambda ids, pick: {"return_or_cancel_id": _cancel(ids, pick)}),
+    Route("/return_refund/202309/returns/search", "POST", "tiktok", "tiktok",
+          query=lambda ids, pick: {"page_size": pick(["10", "50"]), "sort_order": pick(["ASC", "DESC"])},
+          body=lambda ids, pick: {"return_status": [pick(["RETURN_OR_REFUND_REQUEST_PENDING", "AWAITING_BUYER_SHIP",
+                                                          "RETURN_OR_REFUND_REQUEST_REJECT"])],
+                                  "order_ids": [_delivered(ids, pick)], "return_types": ["RETURN_AND_REFUND"]}),
+    Route("/return_refund/202309/returns/<return_id>/records", "GET", "tiktok", "tiktok",
+          args=lambda ids, pick: {"return_id": _return(ids, pick)}),
+    Route("/return_refund/202309/returns/<return_id>/approve", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"return_id": _return(ids, pick)},
+          query=lambda ids, pick: {"idempotency_key": pick(["k1", "k2"])},
+          body=lambda ids, pick: {"decision": pick(DECISIONS), "buyer_keep_item": pick([True, False]),
+                                  "partial_refund": pick([None, {"amount": "1.00", "currency": "USD"}])}),
+    Route("/return_refund/202309/returns/<return_id>/reject", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"return_id": _return(ids, pick)},
+          body=lambda ids, pick: {"decision": pick(["REJECT_RETURN", "REJECT_REFUND", "REJECT_RECEIVED_PACKAGE"]),
+                                  "reject_reason": pick(RETURN_REJECT_REASONS), "comment": "not eligible"}),
+    Route("/return_refund/202309/returns", "POST", "tiktok", "tiktok", write=True,
+          query=lambda ids, pick: {"idempotency_key": pick(["c1", "c2"])},
+          body=lambda ids, pick: {"order_id": _delivered(ids, pick), "return_type": pick(["REFUND",
+                                                                                          "RETURN_AND_REFUND"]),
+                                  "return_reason": "ecom_order_delivered_refund_reason_damaged_seller",
+                                  "skus": pick([None, [{"sku_id": pick(ids.skus), "quantity": 1}]])}),
+    Route("/return_refund/202512/orders/<order_id>/aftersale_eligibility", "GET", "tiktok", "tiktok",
+          args=lambda ids, pick: {"order_id": _delivered(ids, pick)},
+          query=lambda ids, pick: {"initiate_aftersale_user": pick(["SELLER", "BUYER"])}),
     Route("/event/202309/webhooks", "GET", "tiktok", "tiktok"),
     Route("/event/202309/webhooks", "PUT", "tiktok", "tiktok", write=True, body=lambda ids, pick: {
         "address": pick(["https://hooks.example/tts", "http://127.0.0.1:9/hook"]), "event_type": pick(EVENTS)}),
@@ -285,6 +320,21 @@ CONTROL = [
     Route("/_sim/buyer/orders/<order_id>/pay", "POST", "none", "sim", write=True, args=_sim_order),
     Route("/_sim/buyer/orders/<order_id>/cancel", "POST", "none", "sim", write=True, args=_sim_order,
           body=lambda ids, pick: {"reason": pick(["ecom_order_unpaid_canceled_reason_no_longer_needed", None])}),
+    Route("/_sim/buyer/orders/<order_id>/return", "POST", "none", "sim", write=True,
+          args=lambda ids, pick: {"order_id": _delivered(ids, pick)},
+          body=lambda ids, pick: {"type": pick(["RETURN_AND_REFUND", "REFUND_ONLY"]),
+                                  "skus": pick([None, [{"sku_id": pick(ids.skus), "quantity": 1}]]),
+                                  "shipment_type": pick(["PLATFORM", "BUYER_ARRANGE"])}),
+    Route("/_sim/buyer/returns/<return_id>/ship", "POST", "none", "sim", write=True,
+          args=lambda ids, pick: {"return_id": _return(ids, pick)},
+          body=lambda ids, pick: {"tracking_number": pick([None, "RT123"])}),
+    Route("/_sim/buyer/returns/<return_id>/cancel", "POST", "none", "sim", write=True,
+          args=lambda ids, pick: {"return_id": _return(ids, pick)}),
+    Route("/_sim/buyer/returns/<return_id>/offer", "POST", "none", "sim", write=True,
+          args=lambda ids, pick: {"return_id": _return(ids, pick)}, body=lambda ids, pick: {"accept": pick([True,
+                                                                                                           False])}),
+    Route("/_sim/carrier/returns/<return_id>/delivered", "POST", "none", "sim", write=True,
+          args=lambda ids, pick: {"return_id": _return(ids, pick)}),
     Route("/_sim/platform/orders/<order_id>/cancel", "POST", "none", "sim", write=True, args=_sim_order,
           body=lambda ids, pick: {"reason": pick(["fraud", "platform"])}),
     Route("/_sim/carrier/packages/<package_id>/<event>", "POST", "none", "sim", write=True,

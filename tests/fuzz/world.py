@@ -27,6 +27,8 @@ class Ids:
     providers: dict[str, str] = field(default_factory=dict)  # package -> a valid shipping_provider_id
     shipped: dict[str, str] = field(default_factory=dict)  # shipped package -> its order
     cancellations: dict[str, str] = field(default_factory=dict)  # cancel id -> shop
+    returns: dict[str, str] = field(default_factory=dict)  # return id -> shop
+    delivered: dict[str, str] = field(default_factory=dict)  # delivered order -> shop
     warehouses: dict[str, str] = field(default_factory=dict)
     delivery_options: dict[str, str] = field(default_factory=dict)
     sfcc_orders: list[str] = field(default_factory=list)
@@ -45,7 +47,8 @@ class Ids:
         for shop, orders in self.orders.items():
             if value in orders:
                 return shop
-        return self.packages.get(value) or self.cancellations.get(value) or self.warehouses.get(value)
+        return (self.packages.get(value) or self.cancellations.get(value) or self.returns.get(value)
+                or self.warehouses.get(value))
 
 
 def build(seed: int = 0) -> World:
@@ -64,6 +67,17 @@ def build(seed: int = 0) -> World:
     provider = world.systems["tiktok"].delivery_option_for(engine.orders[placed[2]]).providers[0].id
     engine.ship_package(package, tracking_number="1ZFUZZ0001", shipping_provider_id=provider,
                         shipping_provider_name="UPS", handover_method="DROP_OFF")
+    delivered = [control.place_order(shop_id=DIRECT_US, items=[{"sku_id": world.systems["tiktok"].catalog.shop_skus(
+        DIRECT_US)[0].id, "quantity": 2}])["order"]["id"] for _ in range(3)]
+    control.advance(seconds=3600)
+    for order_id in delivered:  # delivered orders: one with a pending return, one awaiting the buyer's shipment
+        order = engine.orders[order_id]
+        engine.ship_package(order.package_ids[0], tracking_number="1ZFUZZ0002", shipping_provider_id=provider,
+                            shipping_provider_name="UPS", handover_method="DROP_OFF")
+        engine.carrier_delivered(order.package_ids[0])
+    control.buyer_return(delivered[0], "RETURN_AND_REFUND", skus=[(engine.orders[delivered[0]].line_items[0].sku_id, 1)])
+    returned = control.buyer_return(delivered[1], "RETURN_AND_REFUND")
+    engine.approve_return(returned["return_id"])
     control.place_order(shop_id=DIRECT_US)  # on hold
     control.place_order(shop_id=DIRECT_US, paid=False)
     control.advance(seconds=15 * 60)
@@ -86,6 +100,9 @@ def collect(world: World) -> Ids:
                 ids.shipped[package_id] = order.id
     for cancellation in engine.cancellations.values():
         ids.cancellations[cancellation.id] = engine.orders[cancellation.order_id].shop_id
+    for ret in engine.returns.values():
+        ids.returns[ret.id] = engine.orders[ret.order_id].shop_id
+    ids.delivered = {o.id: o.shop_id for o in engine.orders.values() if o.status.value == "DELIVERED"}
     ids.warehouses = {w.id: w.shop_id for w in tiktok.catalog.warehouses.values()}
     ids.delivery_options = {o.id: o.region for o in tiktok.catalog.delivery_options.values()}
     sfcc = world.systems["sfcc"]
@@ -129,6 +146,8 @@ def snapshot(world: World) -> State:
         by_order[order.id] = [order, [engine.packages[p] for p in order.package_ids]]
     for cancellation in engine.cancellations.values():
         by_order.setdefault(cancellation.order_id, []).append(cancellation)
+    for ret in engine.returns.values():
+        by_order.setdefault(ret.order_id, []).append(ret)
     for sfcc_order in sfcc.orders.orders.values():
         by_order.setdefault(str(sfcc_order.external_order_id), []).append(sfcc_order)
     for ca_order in ca.orders.values():

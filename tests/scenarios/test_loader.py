@@ -49,7 +49,7 @@ PROVE = "- expect: {order: o, status: ON_HOLD, proves: [HOLD-1]}"
     ("text", "line", "message"),
     [
         # structure and schema
-        (_steps("- buyer.plaec: {as: o}"), 4, "unknown action 'buyer.plaec' (known: buyer.cancel, buyer.pay"),
+        (_steps("- buyer.plaec: {as: o}"), 4, "unknown action 'buyer.plaec' (known: buyer.answer_offer, buyer.cancel"),
         (_steps(PLACE, "- buyer.place: {as: p, colour: red}"), 5, "Additional properties are not allowed ('colour'"),
         (_steps("- buyer.place: {profile: direct}"), 4, "'as' is a required property"),
         (_steps(PLACE, "- expect: {order: o}"), 5, "expect: checks nothing"),

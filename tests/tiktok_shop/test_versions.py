@@ -63,6 +63,7 @@ REQUESTS: dict[str, Request] = {
     "/order/202309/orders/search": lambda t: ({}, {"page_size": "50"}, {"order_status": "AWAITING_SHIPMENT"}),
     "/return_refund/202309/cancellations": lambda t: ({}, {}, {"order_id": t.open["id"], "cancel_reason": SELLER_REASON}),
     "/return_refund/202309/cancellations/search": lambda t: ({}, {"page_size": "50"}, {}),
+    "/return_refund/202309/returns/search": lambda t: ({}, {"page_size": "50"}, {"order_ids": [t.shipped["id"]]}),
     "/fulfillment/202309/orders/<order_id>/shipping_info/update": lambda t: (
         {"order_id": t.shipped["id"]}, {}, {"tracking_number": "1ZVER2", "shipping_provider_id": t.provider}),
     "/fulfillment/202309/packages/<package_id>/shipping_info/update": lambda t: (

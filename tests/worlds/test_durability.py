@@ -246,3 +246,41 @@ def test_realtime_ticks_are_logged_and_an_idle_clock_costs_one_command(tmp_path:
         assert commands == 1  # consecutive steps that fired nothing were merged into one
     finally:
         again.close()
+
+
+@pytest.mark.live
+def test_a_return_driven_over_http_replays_from_the_log(tmp_path: Path) -> None:
+    """RET-1..RET-4 through the control plane and the Return and Refund API are inputs like any other: the restored
+    world shows the same return, journal byte for byte, and continues the same (the auto-approve window fires)."""
+    live = boot(tmp_path / "live")
+    try:
+        live.sim("default", "POST", "worlds", {"world_id": "returns", "seed": 5})
+        partner = Partner(live, "returns")
+        order = live.sim("returns", "POST", "buyer/orders", {"profile": "direct"})["order"]["id"]
+        live.sim("returns", "POST", "clock/advance", {"seconds": 3600})
+        detail = partner.call("GET", "/order/202309/orders", query={"ids": order})[1]["data"]["orders"][0]
+        providers = partner.call("GET", f"/logistics/202309/delivery_options/{detail['delivery_option_id']}"
+                                        "/shipping_providers")[1]["data"]["shipping_providers"]
+        package = detail["packages"][0]["id"]
+        shipped = partner.call("POST", f"/fulfillment/202309/packages/{package}/ship", {"self_shipment": {
+            "tracking_number": "1ZRETURNLOG1", "shipping_provider_id": providers[0]["id"]}})[1]
+        assert shipped["code"] == 0, shipped
+        live.sim("returns", "POST", f"carrier/packages/{package}/delivered")
+        ret = live.sim("returns", "POST", f"buyer/orders/{order}/return", {"type": "RETURN_AND_REFUND"})["return_id"]
+        approved = partner.call("POST", f"/return_refund/202309/returns/{ret}/approve", {"decision": "APPROVE_RETURN"})
+        assert approved[1]["code"] == 0, approved
+        live.sim("returns", "POST", f"buyer/returns/{ret}/ship", {})
+        live.sim("returns", "POST", f"carrier/returns/{ret}/delivered")
+        restored = boot(copy_data(tmp_path / "live", tmp_path / "crash"))
+        try:
+            assert _state(restored, "returns", [order]) == _state(live, "returns", [order])
+            for srv in (live, restored):  # the seller leaves the received package unanswered: the platform refunds
+                srv.sim("returns", "POST", "clock/advance", {"seconds": 48 * 3600})
+            after = _state(live, "returns", [order])
+            assert after == _state(restored, "returns", [order]) and after["invariants"] is True
+            view = json.loads(after["orders"])[0]["systems"]["tiktok"]["returns"][0]
+            assert (view["return_status"], view["role"]) == ("RETURN_OR_REFUND_REQUEST_COMPLETE", "BUYER")
+        finally:
+            restored.close()
+    finally:
+        live.close()

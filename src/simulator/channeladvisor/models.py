@@ -17,6 +17,7 @@ from simulator.channeladvisor.enums import (
     RequestStatus,
     ShippingStatus,
 )
+from simulator.channeladvisor.status_map import ANSWERABLE
 
 ZERO = Decimal("0")
 
@@ -90,6 +91,9 @@ class CaAdjustment:
     cancel_id: str | None = None
     action: str | None = None
     reject_reason: str | None = None
+    return_id: str | None = None  # a TikTok return (RET-6): RmaNumber
+    return_tracking: str | None = None
+    answered: RequestStatus | None = None  # the RequestStatus the OMS's answer was for (in flight)
 
 
 @dataclass(slots=True)
@@ -142,6 +146,12 @@ class CaOrder:
             ),
             None,
         )
+
+    def answerable_return(self) -> list[CaAdjustment]:
+        """The adjustments of a TikTok return awaiting the OMS's answer (Request Pending, Buyer Shipped)."""
+        first = next((a for a in self.adjustments if a.return_id and a.request_status in ANSWERABLE
+                      and a.action is None), None)
+        return [a for a in self.adjustments if first is not None and a.return_id == first.return_id]
 
     def open_action(self) -> CaAdjustment | None:
         """An adjustment the OMS posted that has not yet reached TikTok."""

@@ -208,10 +208,15 @@ def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None,
     quantity = item.quantity if quantity is None and item else quantity
     if order.shipping_status == ShippingStatus.CANCELED:
         raise InvalidOperation(f"Order {order.id} is already canceled.")
+    returned = order.answerable_return()
+    if returned and order.open_action() is None:  # a refund adjustment answers the buyer's return: approve (RET-6)
+        _answer_return(backend, order, returned, "approve_return", None, comment)
+        return
     if order.shipping_status != ShippingStatus.UNSHIPPED:
         raise InvalidOperation(
-            f"Order {order.id} is {order.shipping_status.value}: refunds after shipment go "
-            "through TikTok returns, which the simulator does not emulate."
+            f"Order {order.id} is {order.shipping_status.value}: refunds after shipment go through TikTok returns "
+            "(an Adjust answers the buyer's return request, RequestStatus NewRma or PendingReturn), and this order "
+            "has none awaiting an answer."
         )
     if order.open_action() is not None:
         raise InvalidOperation(f"Order {order.id} already has an adjustment waiting for the next sync.")
@@ -270,6 +275,13 @@ def reject(
         raise CaError(f"Adjustment {adjustment_id} was not found on order {order.id}.", code="NotFound", status=404)
     if not isinstance(body, Mapping):
         raise CaError("The request body must be a JSON object.")
+    if adjustment.return_id is not None and adjustment in order.answerable_return():
+        allowed = backend.world.rules["rithum"].return_reasons("seller_reject", backend.account(order).region)
+        reason = _opt_str(body, "RejectReason") or allowed[0]
+        if reason not in allowed:
+            raise CaError(f"RejectReason '{reason}' is not a TikTok Shop return reject reason ({', '.join(allowed)}).")
+        _answer_return(backend, order, order.answerable_return(), "reject_return", reason, _opt_str(body, "Comment"))
+        return
     if adjustment is not order.pending_buyer_request():
         raise InvalidOperation(
             f"Adjustment {adjustment_id} is not a buyer cancellation request awaiting an "
@@ -285,3 +297,15 @@ def reject(
     adjustment.comment = comment or adjustment.comment
     backend.mark_pending(order)
     backend.journal("reject", order, adjustment_id=adjustment.id, reject_reason=reason)
+
+
+def _answer_return(backend: ChannelAdvisorBackend, order: CaOrder, adjustments: list[CaAdjustment], action: str,
+                   reason: str | None, comment: str | None) -> None:
+    """The OMS approves or rejects a TikTok return (RET-6): every adjustment of it carries the answer to the next sync."""
+    for adj in adjustments:
+        adj.answered, adj.action, adj.request_status = adj.request_status, action, IN_FLIGHT[action]
+        adj.reject_reason = reason
+        adj.comment = comment or adj.comment
+    backend.mark_pending(order)
+    backend.journal("adjust", order, adjustment_id=adjustments[0].id, action=action, return_id=adjustments[0].return_id,
+                    reject_reason=reason)

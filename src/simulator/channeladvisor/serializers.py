@@ -217,15 +217,15 @@ def adjustment_row(adj: CaAdjustment) -> Row:
         "RecyclingFeeAdjustment": ZERO,
         "Type": adj.type,
         "SellerAdjustmentID": adj.seller_adjustment_id,
-        "SiteAdjustmentID": adj.cancel_id,
-        "RmaNumber": None,
+        "SiteAdjustmentID": adj.cancel_id or adj.return_id,
+        "RmaNumber": adj.return_id,
         "Comment": adj.comment,
         "CreatedDateUtc": adj.created,
         "RequestStatus": adj.request_status,
         "RestockStatus": None,
         "ReturnShippingFee": ZERO,
         "RestockingFee": ZERO,
-        "ReturnTrackingNumberOrUrl": None,
+        "ReturnTrackingNumberOrUrl": adj.return_tracking,
         "ReturnShippingMethod": None,
     }
     if adj.order_item_id is not None:

@@ -8,7 +8,7 @@ the pairs; these are the documented-most readings (reference/channeladvisor-api.
 from __future__ import annotations
 
 from simulator.channeladvisor.enums import RequestStatus, ShippingStatus
-from simulator.engine.states import CancelStatus, OrderStatus
+from simulator.engine.states import CancelStatus, OrderStatus, ReturnStatus, ShipmentType
 from simulator.rules import Profile
 
 # CA ShippingStatus -> the TikTok order status the sync drives the order to (None: nothing is relayed).
@@ -48,10 +48,11 @@ IN_FLIGHT: dict[str, RequestStatus] = {
     "approve": RequestStatus.PROCESSING_APPROVAL,
     "reject": RequestStatus.PROCESSING_REJECTION,
     "cancel": RequestStatus.SUBMITTED_NOT_PROCESSED,
+    "approve_return": RequestStatus.PROCESSING_APPROVAL,
+    "reject_return": RequestStatus.PROCESSING_RETURN_REJECTION,
 }
 
-# Returns statuses of the Rithum doc (TikTok term -> CA RequestStatus of a Refund adjustment). The engine
-# does not simulate returns yet; the table is part of CA-3 and tested for totality and invertibility.
+# Returns statuses of the Rithum doc (term -> CA RequestStatus of a Refund adjustment), CA-3 / RET-6.
 RETURN_TO_REQUEST: dict[str, RequestStatus] = {
     "Request Pending": RequestStatus.NEW_RMA,
     "Waiting for Buyer to Ship": RequestStatus.PROCESSING_RETURN_APPROVAL,
@@ -59,6 +60,42 @@ RETURN_TO_REQUEST: dict[str, RequestStatus] = {
     "Buyer Shipped": RequestStatus.PENDING_RETURN,
 }
 REQUEST_TO_RETURN: dict[RequestStatus, str] = {v: k for k, v in RETURN_TO_REQUEST.items()}
+
+# TikTok return status -> the Rithum term while the return is open ("Waiting for Buyer to Ship" when the buyer
+# arranges the carrier, "Return Label Generated" when TikTok issued the prepaid label).
+_OPEN_TERMS: dict[ReturnStatus, str] = {
+    ReturnStatus.PENDING: "Request Pending",
+    ReturnStatus.AWAITING_BUYER_RESPONSE: "Request Pending",  # a partial refund offer: still the buyer's request
+    ReturnStatus.BUYER_SHIPPED_ITEM: "Buyer Shipped",
+}
+# A decided return has no Rithum term: its adjustment says how it ended (refunded, or no refund).
+RETURN_OUTCOME: dict[ReturnStatus, RequestStatus] = {
+    ReturnStatus.SUCCESS: RequestStatus.ACKNOWLEDGED_POST_PROCESSING_NOT_COMPLETE,
+    ReturnStatus.COMPLETE: RequestStatus.POST_PROCESSING_COMPLETE,
+    ReturnStatus.REJECT: RequestStatus.REJECTION_COMPLETED,
+    ReturnStatus.REJECT_RECEIVE_PACKAGE: RequestStatus.REJECTION_COMPLETED,
+    ReturnStatus.CANCEL: RequestStatus.REJECTION_COMPLETED,
+}
+# What the OMS answered, read back from the adjustment's RequestStatus: the TikTok step it decides.
+ANSWERABLE: dict[RequestStatus, ReturnStatus] = {
+    RequestStatus.NEW_RMA: ReturnStatus.PENDING,
+    RequestStatus.PENDING_RETURN: ReturnStatus.BUYER_SHIPPED_ITEM,
+}
+
+
+def return_term(status: ReturnStatus | str, shipment: ShipmentType | str) -> str | None:
+    """The Rithum doc's term for an open TikTok return (None once it is decided)."""
+    status = ReturnStatus(status)
+    if status == ReturnStatus.AWAITING_BUYER_SHIP:
+        return "Return Label Generated" if ShipmentType(shipment) == ShipmentType.PLATFORM else (
+            "Waiting for Buyer to Ship")
+    return _OPEN_TERMS.get(status)
+
+
+def return_request_status(status: ReturnStatus | str, shipment: ShipmentType | str) -> RequestStatus:
+    """A TikTok return's state as the RequestStatus of its CA adjustments (RET-6), total over both enums."""
+    term = return_term(status, shipment)
+    return RETURN_TO_REQUEST[term] if term is not None else RETURN_OUTCOME[ReturnStatus(status)]
 
 
 def to_ca(profile: Profile, status: OrderStatus | str) -> ShippingStatus | None:

@@ -3,7 +3,7 @@
 Every order in a file ends in journaled outcomes, never silently: ``feed_applied`` (what changed),
 ``feed_refused`` (TikTok refused the change, e.g. an unapproved carrier or a cancel after shipping;
 TikTok unchanged) or ``feed_skipped`` (a state the simulator does not apply: partial cancels,
-returns). After each order the connector reconciles SFCC with TikTok, so a refused change is rolled
+returns recorded in SFCC, RET-7). After each order the connector reconciles SFCC with TikTok, so a refused change is rolled
 back in SFCC and both systems tell one story.
 """
 
@@ -57,9 +57,13 @@ def _apply(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
     if channel == CHANNEL_STATUS_CANCELLED_PARTIAL:
         done.append(("skipped", "partial_cancel", {"reason": "partial cancellation is not simulated",
                                                    "rule": "CAN-S1"}))
-    if feed.custom.get("externalReturnStatus"):
-        done.append(("skipped", "return", {"reason": "returns are not simulated",
-                                           "return_status": feed.custom["externalReturnStatus"]}))
+    returned = _int(feed.custom.get("externalReturnStatus"))
+    connector = world.systems["sfcc"].connector
+    if returned is not None and (connector is None or returned != connector.return_status(order)):
+        # TikTok's own return status echoed back is nothing new; a return the OMS recorded in SFCC has no
+        # documented way into TikTok (RET-7): journaled, never applied, never dropped silently.
+        done.append(("skipped", "return", {"reason": "a return recorded in SFCC is not applied to TikTok",
+                                           "return_status": returned, "rule": "RET-7"}))
     shipping = S.from_feed(feed)
     plan = S.plan(world, order, shipping)
     if plan.refusal:

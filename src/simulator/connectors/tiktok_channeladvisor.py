@@ -6,7 +6,8 @@ Each tick, aligned to the sync interval from the world start, does in order:
    cancellations (CAN-S3), approvals and rejections of buyer requests (CAN-B3);
 2. import orders whose hold ended at or before the tick (CA-1);
 3. reflect TikTok changes of imported orders into ChannelAdvisor: status (CA-3), buyer cancellation
-   requests as pending adjustments (CAN-B3), cancellations by anyone, including the platform (CAN-P2).
+   requests as pending adjustments (CAN-B3), cancellations by anyone, including the platform (CAN-P2),
+   returns as Refund item adjustments with the Rithum return terms (RET-6).
 
 A tick that coincides with a hold release sees the released order: the hold timer is scheduled an hour
 ahead, the tick only one interval ahead, and equal due times fire in scheduling order.
@@ -30,8 +31,8 @@ from simulator.channeladvisor.enums import (
 )
 from simulator.channeladvisor.index import in_flight
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
-from simulator.channeladvisor.status_map import request_status_for, to_ca
-from simulator.engine import CancelStatus, EngineError, Order, PackageStatus, Role
+from simulator.channeladvisor.status_map import ANSWERABLE, request_status_for, return_request_status, to_ca
+from simulator.engine import CancelStatus, EngineError, Order, PackageStatus, Return, ReturnType, Role
 from simulator.engine.events import EngineEvent, OrderPlaced
 from simulator.engine.states import CancelType
 
@@ -45,7 +46,9 @@ _DONE = frozenset({CancelStatus.SUCCESS, CancelStatus.COMPLETE})
 ORDER_DETAIL = "/order/202309/orders"  # the TikTok call each read of an order stands for (fault matching)
 _ANSWER_PATHS = {"cancel": "/return_refund/202309/cancellations",
                  "approve": "/return_refund/202309/cancellations/{cancel_id}/approve",
-                 "reject": "/return_refund/202309/cancellations/{cancel_id}/reject"}
+                 "reject": "/return_refund/202309/cancellations/{cancel_id}/reject",
+                 "approve_return": "/return_refund/202309/returns/{return_id}/approve",
+                 "reject_return": "/return_refund/202309/returns/{return_id}/reject"}
 
 
 @dataclass(frozen=True)
@@ -148,11 +151,19 @@ class TikTokChannelAdvisorSync:
                 if self._refused("POST", f"/fulfillment/202309/packages/{package}/ship", ca.site_order_id, "ship"):
                     continue  # still shipped and not relayed: the next tick relays it
                 self._attempt(ca, "ship", partial(self._ship, ca, fulfillment), partial(_ship_failed, fulfillment))
+        seen: set[str] = set()  # one answer per return, whatever number of item adjustments carry it
         for adj in [a for a in ca.adjustments if a.action]:
+            if adj.return_id is not None and adj.return_id in seen:
+                continue  # relayed with (or refused as) its sibling this tick
             action = adj.action or ""
-            if self._refused("POST", _ANSWER_PATHS[action].format(cancel_id=adj.cancel_id), ca.site_order_id, action):
-                continue  # the answer stays queued on the adjustment for the next tick
-            adj.action = None
+            if adj.return_id is not None:
+                seen.add(adj.return_id)
+            path = _ANSWER_PATHS[action].format(cancel_id=adj.cancel_id, return_id=adj.return_id)
+            if self._refused("POST", path, ca.site_order_id, action):
+                continue  # the answer stays queued on the adjustment(s) for the next tick
+            for sibling in [adj] if adj.return_id is None else [a for a in ca.adjustments
+                                                                 if a.return_id == adj.return_id]:
+                sibling.action = None
             # An OMS cancel TikTok refuses has no TikTok cancellation behind it: the adjustment is in Error.
             # A refused answer to a buyer request keeps mirroring that request's TikTok state (the
             # next reflect), with the refusal in its comment.
@@ -172,6 +183,18 @@ class TikTokChannelAdvisorSync:
             engine.reject_cancellation(
                 adj.cancel_id, adj.reject_reason or "", comment=adj.comment, idempotency_key=f"ca-{adj.id}"
             )
+        elif action in ("approve_return", "reject_return") and adj.return_id:
+            ret = engine.return_(adj.return_id)
+            step = ANSWERABLE.get(adj.answered) if adj.answered else None
+            if ret.status != step:  # decided meanwhile (the platform's window, the buyer): the answer is late
+                if action == "approve_return":
+                    return
+                raise EngineError(f"return {ret.id} is {ret.status} now, no longer {step}", reason="return_closed")
+            key = f"ca-{adj.id}-{adj.answered}"  # one answer per step: the request, then the received package
+            if action == "approve_return":
+                engine.approve_return(ret.id, idempotency_key=key)
+            else:
+                engine.reject_return(ret.id, adj.reject_reason or "", comment=adj.comment, idempotency_key=key)
 
     def _attempt(self, ca: CaOrder, action: str, call: Callable[[], Any], on_error: Callable[[str], None]) -> None:
         try:
@@ -270,6 +293,8 @@ class TikTokChannelAdvisorSync:
                 auto = auto and adj.request_status == RequestStatus.POST_PROCESSING_COMPLETE
                 if auto and "Auto-approved" not in (adj.comment or ""):
                     adj.comment = f"{adj.comment or ''} (Auto-approved: no answer within the response window.)".strip()
+        for return_id in order.return_ids:
+            self._reflect_return(ca, order, engine.returns[return_id])
         if (ca.shipping_status, ca.tiktok_status) != old:
             self.backend.journal(
                 "sync",
@@ -310,6 +335,55 @@ class TikTokChannelAdvisorSync:
             cancel_id=cancel_id,
         )
         return adj
+
+    def _reflect_return(self, ca: CaOrder, order: Order, ret: Return) -> None:
+        """RET-6: one Refund adjustment per CA item the return touches, its RequestStatus the Rithum term."""
+        adjs = [a for a in ca.adjustments if a.return_id == ret.id]
+        if not adjs:
+            adjs = self._return_adjustments(ca, order, ret)
+        if any(a.action for a in adjs):
+            return  # the OMS's answer is on its way to TikTok: the next tick reflects the outcome
+        status = return_request_status(ret.status, ret.shipment_type)
+        done = ret.refund_amount is not None
+        full = done and ret.refund_amount == ret.refund_total
+        for index, adj in enumerate(adjs):
+            if adj.request_status != status:
+                self.backend.journal("sync", ca, direction="tiktok_to_ca", action="return", adjustment_id=adj.id,
+                                     return_id=ret.id, return_status=ret.status, request_status=status)
+            adj.request_status = status
+            adj.return_tracking = ret.return_tracking_number
+            adj.is_restock = ret.restocked
+            item = next(i for i in ca.items if i.id == adj.order_item_id)
+            if full:
+                adj.item_adjustment = item.unit_price * (adj.quantity or 0)
+                adj.shipping_adjustment = ret.refund_shipping_fee if index == 0 else Decimal(0)
+            elif done:
+                assert ret.refund_amount is not None
+                adj.item_adjustment = ret.refund_amount if index == 0 else Decimal(0)
+
+    def _return_adjustments(self, ca: CaOrder, order: Order, ret: Return) -> list[CaAdjustment]:
+        skus = {li.id: li.sku_id for li in order.line_items}
+        wanted: dict[str, int] = {}
+        for line in ret.line_item_ids:
+            wanted[skus[line]] = wanted.get(skus[line], 0) + 1
+        reason = (AdjustmentReason.CUSTOMER_RETURNED_ITEM if ret.return_type == ReturnType.RETURN_AND_REFUND
+                  else AdjustmentReason.GENERAL_ADJUSTMENT)
+        made = []
+        for item in ca.items:
+            qty = wanted.get(skus[item.tiktok_line_item_ids[0]], 0)
+            if not qty:
+                continue
+            adj = CaAdjustment(
+                self.backend.next_id("adjustment"), ca.profile_id, ca.id, AdjustmentType.REFUND, reason,
+                RequestStatus.NEW_RMA, self.world.clock.now(), order_item_id=item.id, quantity=qty,
+                comment=f"TikTok Shop {ret.return_type.value} request by {ret.role.value}: {ret.reason}",
+                return_id=ret.id,
+            )
+            ca.adjustments.append(adj)
+            made.append(adj)
+            self.backend.journal("sync", ca, direction="tiktok_to_ca", action="adjustment", adjustment_id=adj.id,
+                                 reason=reason, return_id=ret.id)
+        return made
 
     def _reflect_shipment(self, order: Order, ca: CaOrder) -> None:
         """A shipment made on TikTok directly (not through CA) appears on the CA fulfillment."""

@@ -27,7 +27,7 @@ from simulator.connectors.sfcc_client import SfccClient, SfccSettings
 from simulator.connectors.sfcc_port import DirectPort, HttpPort, SfccPort, SfccUnreachable
 from simulator.engine import Cancellation, CancelStatus, Order, OrderStatus
 from simulator.engine.base import Defer
-from simulator.engine.events import EngineEvent, OrderStatusChanged
+from simulator.engine.events import EngineEvent, OrderStatusChanged, ReturnChanged
 from simulator.faults.port import FaultyPort
 from simulator.rules import parse_duration
 from simulator.sfcc.models import (
@@ -144,7 +144,12 @@ class TikTokSfccConnector:
 
     # -- events ------------------------------------------------------------------------------------
     def on_event(self, event: EngineEvent) -> None:
-        """React to status changes of orders of the shops wired to SFCC."""
+        """React to status changes of orders (and their returns, RET-7) of the shops wired to SFCC."""
+        if isinstance(event, ReturnChanged):
+            returned = self.world.engine.orders.get(event.order_id)
+            if returned is not None and self.site_for(returned) is not None and returned.id in self.order_nos:
+                self.reconcile(returned.id, "RET-7")
+            return
         if not isinstance(event, OrderStatusChanged):
             return
         order = self.world.engine.orders.get(event.order_id)
@@ -374,6 +379,9 @@ class TikTokSfccConnector:
             body["c_externalOrderStatus"] = wanted["c_externalOrderStatus"]
         if order.cancel_after_shipped and doc.get("c_orderTag") != CANCEL_AFTER_SHIPPED_TAG:
             body["c_orderTag"] = CANCEL_AFTER_SHIPPED_TAG
+        returned = self.return_status(order)
+        if returned is not None and doc.get("c_externalReturnStatus") != returned:
+            body["c_externalReturnStatus"] = returned
         left = [engine.packages[p].rts_time is not None for p in order.package_ids]
         shipping = "shipped" if all(left) else "part_shipped" if any(left) else "not_shipped"
         if doc.get("shipping_status") != shipping:
@@ -388,6 +396,18 @@ class TikTokSfccConnector:
             # changes to TikTok, not TikTok's back to itself (simulator choice, docs/sfcc.md).
             body["c_externalExportStatus"] = doc.get("c_externalExportStatus")
         return body
+
+    def return_status(self, order: Order) -> int | None:
+        """RET-7: the cartridge's ``externalReturnStatus`` for the order's latest return (None: no return)."""
+        if not order.return_ids:
+            return None
+        ret = self.world.engine.returns[order.return_ids[-1]]
+        value = self.world.rules["sfcc"].return_status_mapping("sfcc")[ret.status.value]
+        if not isinstance(value, dict):
+            return int(value)
+        goods_back = ret.received_time is not None and not ret.buyer_keep_item  # only a return and refund is received
+        whole = len(ret.line_item_ids) == len(order.line_items)
+        return int(value["refunded" if not goods_back else "returned" if whole else "partial_return"])
 
     def _line_patch(self, order: Order, doc: dict[str, Any]) -> list[dict[str, Any]]:
         engine = self.world.engine

@@ -182,6 +182,41 @@ class ControlAPI:
             return {"package_id": package.id, "package_status": package.status.value,
                     "order_id": package.order_id, "order_status": self.world.engine.orders[package.order_id].status}
 
+    def buyer_return(self, order_id: str, return_type: str, *, reason: str | None = None,
+                     skus: Sequence[tuple[str, int]] | None = None, line_item_ids: Sequence[str] | None = None,
+                     shipment_type: str = "PLATFORM") -> dict[str, Any]:
+        """After delivery the buyer asks for a return and refund or a refund only (RET-1); returns the TikTok return."""
+        kind = {"REFUND_ONLY": "REFUND"}.get(return_type, return_type)
+        with self._op():
+            ret = self.world.engine.request_return(order_id, kind, reason=reason, skus=skus,
+                                                   line_item_ids=line_item_ids, shipment_type=shipment_type)
+            return self._return(ret.id)
+
+    def buyer_return_step(self, return_id: str, step: str, **args: Any) -> dict[str, Any]:
+        """The buyer ships the return (``ship``), withdraws it (``cancel``) or answers a partial refund (``offer``)."""
+        engine = self.world.engine
+        with self._op():
+            if step == "ship":
+                engine.ship_return(return_id, args.get("tracking_number"), args.get("provider"))
+            elif step == "cancel":
+                engine.cancel_return(return_id)
+            else:
+                engine.answer_offer(return_id, bool(args.get("accept")))
+            return self._return(return_id)
+
+    def return_delivered(self, return_id: str) -> dict[str, Any]:
+        """The carrier delivers the return package to the seller (RET-3)."""
+        with self._op():
+            self.world.engine.return_delivered(return_id)
+            return self._return(return_id)
+
+    def _return(self, return_id: str) -> dict[str, Any]:
+        ret = self.world.engine.returns[return_id]
+        view: dict[str, Any] = self._tiktok.serializer.return_order(ret, self.world.engine.orders[ret.order_id],
+                                                                    self.world.engine.next_action(ret))
+        view["order_status"] = self.world.engine.orders[ret.order_id].status.value
+        return view
+
     def _cancellation(self, cancellation: Any) -> dict[str, Any]:
         order = self.world.engine.orders[cancellation.order_id]
         return {"cancel_id": cancellation.id, "order_id": order.id, "cancel_type": cancellation.cancel_type.value,
@@ -196,9 +231,12 @@ class ControlAPI:
             if order is None:
                 raise ControlError("order_not_found", f"order {order_id} does not exist", 404)
             systems = {name: system.project_order(order_id) for name, system in self.world.systems.items()}
+            latest = self.world.engine.returns[order.return_ids[-1]] if order.return_ids else None
             deadlines = {k: v.isoformat() if v else None for k, v in (
                 ("hold_until", order.hold_until), ("rts_sla_time", order.rts_sla_time),
-                ("cancel_order_sla_time", order.cancel_order_sla_time))}
+                ("cancel_order_sla_time", order.cancel_order_sla_time),
+                ("return_respond_by", latest.respond_deadline if latest else None),
+                ("return_ship_by", latest.ship_deadline if latest else None))}
             timers = {k: {"kind": t.kind, "due": t.due.isoformat()} for k, t in order.timers.items() if not t.cancelled}
             pending: dict[str, list[dict[str, Any]]] = {}
             for name, system in self.world.systems.items():

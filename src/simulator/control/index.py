@@ -11,6 +11,10 @@ USAGE = {
     "control.buyer_place_order": '{"shop_id"?, "items"?: [{"sku_id", "quantity"}], "paid"?, "profile"?, '
                                  '"split_packages"?}',
     "control.buyer_cancel": '{"reason"?}',
+    "control.buyer_return": '{"type": "RETURN_AND_REFUND" | "REFUND_ONLY", "reason"?, "skus"?: [{"sku_id", '
+                            '"quantity"}], "line_item_ids"?, "shipment_type"?: "PLATFORM" | "BUYER_ARRANGE"}',
+    "control.buyer_ship_return": '{"tracking_number"?, "provider"?}',
+    "control.buyer_answer_offer": '{"accept": true | false}',
     "control.platform_cancel": '{"reason": "fraud" | "shipping_timeout" | "platform" | "package_lost"}',
     "control.get_journal": "?since=SEQ&kind=PREFIX",
     "control.get_ldr": "?start=ISO8601&end=ISO8601",

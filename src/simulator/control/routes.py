@@ -16,6 +16,7 @@ from simulator.web import current_holder, current_world
 
 bp = Blueprint("control", __name__, url_prefix="/_sim")
 MAX_QUANTITY = 10_000
+RETURN_TYPES = ("RETURN_AND_REFUND", "REFUND_ONLY", "REFUND")
 
 
 def _body() -> dict[str, Any]:
@@ -102,6 +103,59 @@ def buyer_pay(order_id: str) -> dict[str, Any]:
 def buyer_cancel(order_id: str) -> dict[str, Any]:
     """Buyer cancels (direct in the hold, a request after it)."""
     return _control().buyer_cancel(order_id, I.opt_str(_body(), "reason"))
+
+
+@bp.post("/buyer/orders/<order_id>/return")
+@control
+def buyer_return(order_id: str) -> dict[str, Any]:
+    """After delivery the buyer asks for a return and refund or a refund only (RET-1)."""
+    b = _body()
+    kind = I.opt_str(b, "type")
+    if kind not in RETURN_TYPES:
+        raise ControlError("invalid_request", f"type must be one of {', '.join(RETURN_TYPES)}")
+    skus = _items(b.get("skus"))
+    lines = b.get("line_item_ids")
+    if lines is not None and (not isinstance(lines, list) or not all(isinstance(i, str) for i in lines)):
+        raise ControlError("invalid_request", "line_item_ids must be a list of strings")
+    shipment = I.opt_str(b, "shipment_type") or "PLATFORM"
+    if shipment not in ("PLATFORM", "BUYER_ARRANGE"):
+        raise ControlError("invalid_request", "shipment_type must be PLATFORM or BUYER_ARRANGE")
+    return _control().buyer_return(
+        order_id, kind, reason=I.opt_str(b, "reason"), line_item_ids=lines, shipment_type=shipment,
+        skus=[(i["sku_id"], int(i.get("quantity", 1))) for i in skus] if skus is not None else None)
+
+
+@bp.post("/buyer/returns/<return_id>/ship")
+@control
+def buyer_ship_return(return_id: str) -> dict[str, Any]:
+    """The buyer hands the return to the carrier (``tracking_number?``; a platform label keeps its own)."""
+    b = _body()
+    return _control().buyer_return_step(return_id, "ship", tracking_number=I.opt_str(b, "tracking_number"),
+                                        provider=I.opt_str(b, "provider"))
+
+
+@bp.post("/buyer/returns/<return_id>/cancel")
+@control
+def buyer_cancel_return(return_id: str) -> dict[str, Any]:
+    """The buyer withdraws a return request (pending, or approved and not shipped yet)."""
+    return _control().buyer_return_step(return_id, "cancel")
+
+
+@bp.post("/buyer/returns/<return_id>/offer")
+@control
+def buyer_answer_offer(return_id: str) -> dict[str, Any]:
+    """The buyer accepts or declines the seller's partial refund offer (``accept: true|false``)."""
+    b = _body()
+    if not isinstance(b.get("accept"), bool):
+        raise ControlError("invalid_request", "'accept' must be true or false")
+    return _control().buyer_return_step(return_id, "offer", accept=b["accept"])
+
+
+@bp.post("/carrier/returns/<return_id>/delivered")
+@control
+def carrier_return_delivered(return_id: str) -> dict[str, Any]:
+    """The carrier delivers a return package to the seller's return warehouse."""
+    return _control().return_delivered(return_id)
 
 
 @bp.post("/platform/orders/<order_id>/cancel")

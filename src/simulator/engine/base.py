@@ -22,7 +22,7 @@ from simulator.engine.events import (
 )
 from simulator.engine.index import EngineIndex
 from simulator.engine.inventory import Inventory
-from simulator.engine.models import Cancellation, LineItem, Notification, Order, Package
+from simulator.engine.models import Cancellation, LineItem, Notification, Order, Package, Return
 from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, PackageStatus, Role
 from simulator.ids import IdFactory
 from simulator.rules import Profile, RuleBook
@@ -72,6 +72,7 @@ class EngineBase:
         self.orders: dict[str, Order] = {}
         self.packages: dict[str, Package] = {}
         self.cancellations: dict[str, Cancellation] = {}
+        self.returns: dict[str, Return] = {}
         self.notifications: list[Notification] = []
         self.approval_guards: list[ApprovalGuard] = []
         self.cancel_hooks: list[CancelHook] = []
@@ -128,6 +129,13 @@ class EngineBase:
             return self.cancellations[cancel_id]
         except KeyError:
             raise NotFound("cancellation", cancel_id) from None
+
+    def return_(self, return_id: str) -> Return:
+        """The return, or :class:`NotFound`."""
+        try:
+            return self.returns[return_id]
+        except KeyError:
+            raise NotFound("return", return_id) from None
 
     def notifications_for(self, order_id: str) -> list[Notification]:
         """NOTE-1 record for one order, oldest first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulator.engine import transitions as T
 from simulator.engine.base import Defer, EngineBase, base_reason
-from simulator.engine.errors import InvalidRequest
+from simulator.engine.errors import InvalidRequest, TransitionNotAllowed
 from simulator.engine.events import ApprovalDeferred
 from simulator.engine.models import Cancellation, Order
 from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, Role
@@ -59,6 +59,9 @@ class CancellationOps(EngineBase):
         """TikTok cancels (fraud, shipping timeout...): allowed after shipping too, tagged (CAN-P1, CAN-P2)."""
         order = self.order(order_id)
         T.ORDER.resolve(event, order.status, order.id)
+        if order.return_ids:  # refunds of returns and of a cancellation must never add up past what was paid
+            raise TransitionNotAllowed(machine="order", event=event, state=order.status, reason="return_in_process",
+                                       rule="CAN-X1", entity_id=order.id)
         self._system_reason(order, cause)
         self._before_cancel(order, event)
         return self._platform_cancel(order, cause, event)

@@ -1,4 +1,4 @@
-"""The reference order engine: the lifecycle and cancellation operations over one shared state."""
+"""The reference order engine: the lifecycle, cancellation and return operations over one shared state."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from simulator.engine.base import ApprovalGuard, Subscriber
 from simulator.engine.cancellations import CancellationOps
 from simulator.engine.lifecycle import LifecycleOps
 from simulator.engine.models import Order
+from simulator.engine.returns import ReturnOps
 
 __all__ = ["ApprovalGuard", "OrderEngine", "Subscriber", "is_late"]
 
 
-class OrderEngine(LifecycleOps, CancellationOps):
+class OrderEngine(LifecycleOps, CancellationOps, ReturnOps):
     """Single source of truth for every order rule (rules.md); pure Python, no HTTP.
 
     Every public operation validates first and mutates after, so a refused operation changes

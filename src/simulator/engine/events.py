@@ -72,6 +72,19 @@ class CancellationChanged(EngineEvent):
 
 
 @dataclass(slots=True)
+class ReturnChanged(EngineEvent):
+    """A return was created or changed status (drives webhook type 12); ``role`` is who caused the change."""
+
+    topic: ClassVar[str] = "return.status"
+    return_id: str = ""
+    old: str | None = None
+    new: str = ""
+    role: str = ""
+    return_type: str = ""
+    event: str = ""
+
+
+@dataclass(slots=True)
 class ApprovalDeferred(EngineEvent):
     """An approval a guard could not check yet (CAN-B2: SFCC unreachable); the request stays pending."""
 
@@ -100,7 +113,7 @@ class DispatchDeadlinePassed(EngineEvent):
 
 @dataclass(slots=True)
 class StockChanged(EngineEvent):
-    """HOLD-4: a reservation, release or consumption of stock for one SKU."""
+    """HOLD-4: a reservation, release, consumption or return (RET-3) of stock for one SKU."""
 
     topic: ClassVar[str] = "stock.change"
     sku_id: str = ""

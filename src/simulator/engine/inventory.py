@@ -1,4 +1,4 @@
-"""Stock per SKU: available, reserved for paid-but-unshipped orders, and shipped (HOLD-4)."""
+"""Stock per SKU: available, reserved for paid-but-unshipped orders, shipped, and returned to sale (HOLD-4)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from simulator.engine.errors import InvalidRequest, NotFound
 
 @dataclass(slots=True)
 class Sku:
-    """A sellable SKU with its stock counters; ``available + reserved + shipped`` is conserved."""
+    """A sellable SKU with its stock counters; ``available + reserved + shipped`` is what was received plus
+    what buyers sent back and went on sale again (``returned``, RET-3)."""
 
     sku_id: str
     product_id: str
@@ -24,6 +25,7 @@ class Sku:
     shipped: int = 0
     presale_dispatch_days: int | None = None
     received: int = -1  # what entered the SKU (seed + restocks); -1: take the counters given
+    returned: int = 0  # units buyers returned that went back on sale (shipped stays: those units did leave)
 
     def __post_init__(self) -> None:
         if self.received < 0:
@@ -31,7 +33,7 @@ class Sku:
 
     @property
     def total(self) -> int:
-        """The conserved quantity (changes only by restock)."""
+        """The conserved quantity: ``received + returned`` (changes only by restock and received returns)."""
         return self.available + self.reserved + self.shipped
 
 
@@ -81,6 +83,12 @@ class Inventory:
         sku = self.skus[sku_id]
         sku.reserved -= qty
         sku.shipped += qty
+
+    def put_back(self, sku_id: str, qty: int) -> None:
+        """Returned units go back on sale (RET-3): available and ``returned`` grow, ``shipped`` keeps its history."""
+        sku = self.skus[sku_id]
+        sku.available += qty
+        sku.returned += qty
 
     def restock(self, sku_id: str, qty: int) -> None:
         """Add stock (the only change to a SKU's conserved total)."""

@@ -324,11 +324,9 @@ class LifecycleOps(EngineBase):
         if target == OrderStatus.DELIVERED:
             order.delivery_time = now
             order.collection_time = order.collection_time or now
+            order.complete_due = now + self.profile(order).completion_after_delivery
             order.timers["complete"] = self.clock.schedule(
-                now + self.profile(order).completion_after_delivery,
-                lambda: self._complete(order.id),
-                kind="order.complete",
-                key=order.id,
+                order.complete_due, lambda: self._completion_due(order.id), kind="order.complete", key=order.id
             )
         self._set_status(order, target, "deliver")  # type: ignore[arg-type]
         self._flush()
@@ -338,8 +336,17 @@ class LifecycleOps(EngineBase):
         """Close a delivered order now (normally a timer after the return window, LIFE-1)."""
         order = self.order(order_id)
         T.ORDER.resolve("complete", order.status, order.id)
+        if order.open_return_id is not None:
+            raise TransitionNotAllowed(machine="order", event="complete", state=order.status,
+                                       reason="return_in_process", rule="RET-1", entity_id=order.id)
         self._complete(order_id)
         return order
+
+    def _completion_due(self, order_id: str) -> None:
+        order = self.orders[order_id]
+        order.timers.pop("complete", None)
+        if order.open_return_id is None:  # an open return keeps the order open until it closes (RET-1)
+            self._complete(order_id)
 
     def _complete(self, order_id: str) -> None:
         order = self.orders[order_id]

@@ -1,4 +1,4 @@
-"""Engine state: orders (one unit per line item, as TikTok models them), packages and cancellations."""
+"""Engine state: orders (one unit per line item, as TikTok models them), packages, cancellations and returns."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.clock import Timer
-from simulator.engine.states import CancelStatus, CancelType, OrderStatus, PackageStatus, Role
+from simulator.engine.states import (
+    CancelStatus,
+    CancelType,
+    OrderStatus,
+    PackageStatus,
+    ReturnStatus,
+    ReturnType,
+    Role,
+    ShipmentType,
+)
 
 
 @dataclass(slots=True)
@@ -72,6 +81,60 @@ class Cancellation:
 
 
 @dataclass(slots=True)
+class ReturnRecord:
+    """One entry of a return's history (Get Return Records): who did what, when."""
+
+    role: Role
+    description: str
+    create_time: datetime
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Return:
+    """A return or refund request on delivered line items (its own machine, RET-1..RET-5).
+
+    ``refund_total`` is what the buyer asked for (the lines' sale prices, plus the shipping fee when
+    the request covers every unit not yet refunded); ``refund_amount`` is what was refunded, set once
+    the refund is done (a partial refund offer the buyer accepted may be less).
+    """
+
+    id: str
+    order_id: str
+    return_type: ReturnType
+    role: Role
+    status: ReturnStatus
+    reason: str
+    create_time: datetime
+    update_time: datetime
+    line_item_ids: list[str]
+    refund_total: Decimal
+    refund_shipping_fee: Decimal
+    shipment_type: ShipmentType = ShipmentType.PLATFORM
+    respond_deadline: datetime | None = None  # the seller's, for the current next action
+    ship_deadline: datetime | None = None  # the buyer's, once approved
+    offer_deadline: datetime | None = None  # the buyer's, for a partial refund offer
+    return_tracking_number: str | None = None
+    return_provider_name: str | None = None
+    label_time: datetime | None = None
+    shipped_time: datetime | None = None
+    received_time: datetime | None = None  # the return package reached the seller
+    decision: str | None = None
+    buyer_keep_item: bool = False
+    partial_refund: Decimal | None = None
+    buyer_rejected_partial_refund: bool | None = None
+    reject_reason: str | None = None
+    reject_comment: str | None = None
+    resolved_by: Role | None = None
+    refund_amount: Decimal | None = None
+    refund_time: datetime | None = None
+    restocked: bool = False
+    records: list[ReturnRecord] = field(default_factory=list)
+    idempotency_keys: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
 class Notification:
     """NOTE-1: a buyer notification with its virtual time."""
 
@@ -124,6 +187,9 @@ class Order:
     dispatch_missed: bool = False
     pending_cancel_id: str | None = None
     cancellation_ids: list[str] = field(default_factory=list)
+    open_return_id: str | None = None
+    return_ids: list[str] = field(default_factory=list)
+    complete_due: datetime | None = None  # LIFE-1: when the return window ends (completion waits for open returns)
     timers: dict[str, Timer] = field(default_factory=dict, repr=False)
 
     @property

@@ -66,3 +66,44 @@ class Notice(StrEnum):
     CANCELLATION_REJECTED = "cancellation_rejected"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    RETURN_APPROVED = "return_approved"
+    RETURN_OFFER = "return_partial_refund_offer"
+    RETURN_REJECTED = "return_rejected"
+    RETURN_CLOSED = "return_closed"
+    RETURN_REFUND = "return_refund"
+
+
+class ReturnStatus(StrEnum):
+    """Return/refund status (API doc Search Returns 202309), the states the engine simulates.
+
+    The replacement statuses (``REPLACEMENT_REQUEST_*``) are documented too; buyers here ask for a return
+    and refund or a refund only, so no return is ever in one (filters accept them and match nothing).
+    """
+
+    PENDING = "RETURN_OR_REFUND_REQUEST_PENDING"
+    REJECT = "REFUND_OR_RETURN_REQUEST_REJECT"
+    AWAITING_BUYER_SHIP = "AWAITING_BUYER_SHIP"
+    BUYER_SHIPPED_ITEM = "BUYER_SHIPPED_ITEM"
+    REJECT_RECEIVE_PACKAGE = "REJECT_RECEIVE_PACKAGE"
+    SUCCESS = "RETURN_OR_REFUND_REQUEST_SUCCESS"
+    CANCEL = "RETURN_OR_REFUND_REQUEST_CANCEL"
+    COMPLETE = "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    AWAITING_BUYER_RESPONSE = "AWAITING_BUYER_RESPONSE"
+
+
+RETURN_OPEN = frozenset({ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP, ReturnStatus.BUYER_SHIPPED_ITEM,
+                         ReturnStatus.AWAITING_BUYER_RESPONSE, ReturnStatus.SUCCESS})
+
+
+class ReturnType(StrEnum):
+    """``RETURN_AND_REFUND``: the buyer sends the goods back first; ``REFUND``: a refund without a return."""
+
+    REFUND = "REFUND"
+    RETURN_AND_REFUND = "RETURN_AND_REFUND"
+
+
+class ShipmentType(StrEnum):
+    """How the buyer sends a return back: TikTok's prepaid label (``PLATFORM``) or their own carrier."""
+
+    PLATFORM = "PLATFORM"
+    BUYER_ARRANGE = "BUYER_ARRANGE"

@@ -1,14 +1,15 @@
-"""The order, package and cancellation machines as data (rules.md IDs on every row and refusal)."""
+"""The order, package, cancellation and return machines as data (rules.md IDs on every row and refusal)."""
 
 from __future__ import annotations
 
 from simulator.engine.states import CancelStatus as C
 from simulator.engine.states import OrderStatus as O
 from simulator.engine.states import PackageStatus as P
+from simulator.engine.states import ReturnStatus as R
 from simulator.engine.table import Refusal, Row, TransitionTable
 
 
-def _s(*states: O | P | C) -> frozenset[O | P | C]:
+def _s(*states: O | P | C | R) -> frozenset[O | P | C | R]:
     return frozenset(states)
 
 
@@ -40,6 +41,11 @@ ORDER = TransitionTable(
         # as a cancel-after-shipped (the whole order: partial cancellation is not modelled).
         Row("auto_cancel", _s(O.AWAITING_SHIPMENT, O.PARTIALLY_SHIPPING), O.CANCELLED, "SLA-5"),
         Row("platform_cancel", ALL_ORDER - _s(O.COMPLETED, O.CANCELLED), O.CANCELLED, "CAN-P1"),
+        # After delivery, until the return window ends (COMPLETED), the buyer may ask for a return (RET-1);
+        # the refund of the order's last units completes it (RET-4, API doc: COMPLETED "also when fully refunded").
+        Row("request_return", _s(O.DELIVERED), None, "RET-1"),
+        Row("return_refund", _s(O.DELIVERED), O.COMPLETED, "RET-4", guard="all_refunded"),
+        Row("return_refund", _s(O.DELIVERED), None, "RET-4"),
     ],
     refusals=[
         Refusal("pay", ALL_ORDER - _s(O.UNPAID), "already_paid", "HOLD-1"),
@@ -67,6 +73,12 @@ ORDER = TransitionTable(
           for e in ("auto_cancel",)],
         *[Refusal(e, _s(O.COMPLETED), "order_completed", "CAN-X1") for e in (*CANCEL_EVENTS, "platform_cancel")],
         *[Refusal(e, _s(O.CANCELLED), "order_cancelled", "CAN-X1") for e in (*CANCEL_EVENTS, "platform_cancel")],
+        *[Refusal(e, ALL_ORDER - _s(O.DELIVERED, O.COMPLETED, O.CANCELLED), "not_delivered", rule)
+          for e, rule in (("request_return", "RET-1"), ("return_refund", "RET-4"))],
+        Refusal("request_return", _s(O.COMPLETED), "return_window_closed", "RET-1"),
+        Refusal("return_refund", _s(O.COMPLETED), "order_completed", "RET-4"),
+        *[Refusal(e, _s(O.CANCELLED), "order_cancelled", rule)
+          for e, rule in (("request_return", "RET-1"), ("return_refund", "RET-4"))],
     ],
 )
 
@@ -112,5 +124,64 @@ CANCELLATION = TransitionTable(
         Refusal("refund", _s(C.PENDING), "not_approved", "CAN-B4"),
         Refusal("refund", _s(C.COMPLETE), "already_refunded", "CAN-B4"),
         Refusal("refund", _s(C.CANCEL), "already_closed", "CAN-B4"),
+    ],
+)
+
+ALL_RETURN = _s(*R)
+RETURN_FINAL = _s(R.REJECT, R.REJECT_RECEIVE_PACKAGE, R.CANCEL, R.COMPLETE)
+RETURN_APPROVED = _s(R.AWAITING_BUYER_SHIP, R.BUYER_SHIPPED_ITEM, R.SUCCESS, R.COMPLETE)
+
+
+def _return_refusals(event: str, allowed: frozenset[O | P | C | R], rule: str) -> list[Refusal]:
+    """Refuse ``event`` in every state but ``allowed``: closed returns say so, open ones are in the wrong step."""
+    closed = (RETURN_FINAL - allowed) | (_s(R.SUCCESS) - allowed)
+    rest = ALL_RETURN - allowed - closed
+    refusals = [Refusal(event, closed, "return_closed", rule)] if closed else []
+    return refusals + ([Refusal(event, rest, "return_status_blocks", rule)] if rest else [])
+
+
+RETURN = TransitionTable(
+    "return",
+    R,
+    initial=R.PENDING,
+    finals=RETURN_FINAL,
+    rows=[
+        Row("approve_refund", _s(R.PENDING), R.SUCCESS, "RET-2"),
+        Row("approve_return", _s(R.PENDING), R.SUCCESS, "RET-2", guard="buyer_keep_item"),
+        Row("approve_return", _s(R.PENDING), R.AWAITING_BUYER_SHIP, "RET-2"),
+        Row("direct_refund", _s(R.PENDING, R.AWAITING_BUYER_SHIP, R.BUYER_SHIPPED_ITEM), R.SUCCESS, "RET-2"),
+        Row("offer_partial_refund", _s(R.PENDING), R.AWAITING_BUYER_RESPONSE, "RET-2"),
+        Row("accept_offer", _s(R.AWAITING_BUYER_RESPONSE), R.SUCCESS, "RET-4"),
+        Row("decline_offer", _s(R.AWAITING_BUYER_RESPONSE), R.PENDING, "RET-2"),
+        Row("reject_request", _s(R.PENDING), R.REJECT, "RET-2"),
+        Row("buyer_ship", _s(R.AWAITING_BUYER_SHIP), R.BUYER_SHIPPED_ITEM, "RET-3"),
+        Row("return_delivered", _s(R.BUYER_SHIPPED_ITEM), None, "RET-3"),
+        Row("approve_received_package", _s(R.BUYER_SHIPPED_ITEM), R.SUCCESS, "RET-3"),
+        Row("reject_received_package", _s(R.BUYER_SHIPPED_ITEM), R.REJECT_RECEIVE_PACKAGE, "RET-3"),
+        Row("buyer_cancel", _s(R.PENDING, R.AWAITING_BUYER_SHIP, R.AWAITING_BUYER_RESPONSE), R.CANCEL, "RET-1"),
+        Row("ship_expired", _s(R.AWAITING_BUYER_SHIP), R.CANCEL, "RET-3"),
+        Row("refund", _s(R.SUCCESS), R.COMPLETE, "RET-4"),
+    ],
+    refusals=[
+        *_return_refusals("approve_refund", _s(R.PENDING), "RET-2"),
+        *_return_refusals("approve_return", _s(R.PENDING), "RET-2"),
+        *_return_refusals("direct_refund", _s(R.PENDING, R.AWAITING_BUYER_SHIP, R.BUYER_SHIPPED_ITEM), "RET-2"),
+        *_return_refusals("offer_partial_refund", _s(R.PENDING), "RET-2"),
+        *_return_refusals("accept_offer", _s(R.AWAITING_BUYER_RESPONSE), "RET-4"),
+        *_return_refusals("decline_offer", _s(R.AWAITING_BUYER_RESPONSE), "RET-2"),
+        # A request the seller (or the platform) already approved cannot be rejected any more (API doc 25020010).
+        Refusal("reject_request", RETURN_APPROVED, "already_approved", "RET-2"),
+        Refusal("reject_request", _s(R.REJECT, R.REJECT_RECEIVE_PACKAGE, R.CANCEL), "return_closed", "RET-2"),
+        Refusal("reject_request", _s(R.AWAITING_BUYER_RESPONSE), "return_status_blocks", "RET-2"),
+        *_return_refusals("buyer_ship", _s(R.AWAITING_BUYER_SHIP), "RET-3"),
+        *_return_refusals("return_delivered", _s(R.BUYER_SHIPPED_ITEM), "RET-3"),
+        *_return_refusals("approve_received_package", _s(R.BUYER_SHIPPED_ITEM), "RET-3"),
+        *_return_refusals("reject_received_package", _s(R.BUYER_SHIPPED_ITEM), "RET-3"),
+        *_return_refusals("buyer_cancel", _s(R.PENDING, R.AWAITING_BUYER_SHIP, R.AWAITING_BUYER_RESPONSE), "RET-1"),
+        *_return_refusals("ship_expired", _s(R.AWAITING_BUYER_SHIP), "RET-3"),
+        Refusal("refund", _s(R.COMPLETE), "already_refunded", "RET-4"),
+        Refusal("refund", _s(R.REJECT, R.REJECT_RECEIVE_PACKAGE, R.CANCEL), "return_closed", "RET-4"),
+        Refusal("refund", _s(R.PENDING, R.AWAITING_BUYER_SHIP, R.BUYER_SHIPPED_ITEM, R.AWAITING_BUYER_RESPONSE),
+                "not_approved", "RET-4"),
     ],
 )

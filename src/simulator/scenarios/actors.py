@@ -104,6 +104,23 @@ def _network(up: bool) -> Callable[[Context, Any], None]:
     return run
 
 
+def _buyer_return(ctx: Context, args: Any) -> None:
+    order = ctx.order(args)
+    options = args if isinstance(args, dict) else {}
+    asked = str(options.get("type", "RETURN_AND_REFUND"))
+    kind = "REFUND" if asked == "REFUND_ONLY" else asked
+    skus = [(ctx.sku_of(order, i.get("sku", 0)), int(i.get("quantity", 1))) for i in options.get("items", [])]
+    ctx.world.engine.request_return(order.id, kind, reason=options.get("reason"), skus=skus or None,
+                                    shipment_type=options.get("shipment_type", "PLATFORM"))
+
+
+def _return_id(ctx: Context, args: Any) -> str:
+    order = ctx.order(args)
+    if not order.return_ids:
+        raise StepFailed(f"order {order.id} has no return")
+    return order.open_return_id or order.return_ids[-1]
+
+
 def _inject(ctx: Context, args: dict[str, Any]) -> None:
     """A fault rule, as ``POST /_sim/faults`` adds it (docs/faults.md)."""
     with ctx.world.lock:
@@ -138,6 +155,19 @@ ACTORS: dict[str, Callable[[Context, Any], Any]] = {
     "seller.read": _seller(channels.read),
     "seller.pull": lambda ctx, a: channels.pull(ctx),
     "seller.subscribe": _subscribe,
+    "seller.approve_return": _seller(channels.approve_return),
+    "seller.reject_return": _seller(channels.reject_return),
+    "buyer.return": _actor("buyer", "tiktok", "asks to return '{alias}'", _buyer_return),
+    "buyer.ship_return": _actor("buyer", "carrier", "ships the return of '{alias}'",
+                                lambda ctx, a: ctx.world.engine.ship_return(_return_id(ctx, a),
+                                                                            _opt(a, "tracking_number"))),
+    "buyer.cancel_return": _actor("buyer", "tiktok", "withdraws the return of '{alias}'",
+                                  lambda ctx, a: ctx.world.engine.cancel_return(_return_id(ctx, a))),
+    "buyer.answer_offer": _actor("buyer", "tiktok", "answers the partial refund offer on '{alias}'",
+                                 lambda ctx, a: ctx.world.engine.answer_offer(_return_id(ctx, a),
+                                                                              bool(_opt(a, "accept")))),
+    "carrier.return_delivered": _actor("carrier", "oms", "delivered the return of '{alias}'",
+                                       lambda ctx, a: ctx.world.engine.return_delivered(_return_id(ctx, a))),
     "platform.cancel": _actor("tiktok", "tiktok", "platform cancels '{alias}'",
                               lambda ctx, a: ctx.world.engine.platform_cancel(ctx.order(a).id,
                                                                               _opt(a, "reason") or "fraud")),

@@ -149,6 +149,84 @@ def reject(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
         raise _refuse_unsupported(via, "seller.reject")
 
 
+def approve_return(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
+    """Seller approves the order's open return: RET-2/RET-3 (engine, tiktok_api), RET-6 (channeladvisor)."""
+    _answer_return(ctx, order, args, via, approve=True)
+
+
+def reject_return(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
+    """Seller rejects the order's open return with a reject reason (RET-2/RET-3; RET-6 through the CA extension)."""
+    _answer_return(ctx, order, args, via, approve=False)
+
+
+def _answer_return(ctx: Context, order: Order, args: dict[str, Any], via: str, *, approve: bool) -> None:
+    reason = args.get("reason") or ""
+    amount = args.get("partial_refund")
+    if via == "engine":
+        from decimal import Decimal
+
+        engine = ctx.world.engine
+        if approve:
+            engine.approve_return(_open_return(order), args.get("decision"), buyer_keep_item=bool(
+                args.get("buyer_keep_item")), partial_refund=Decimal(amount) if amount else None)
+        else:
+            engine.reject_return(_open_return(order), reason, decision=args.get("decision"), comment=args.get("comment"))
+        return
+    clients = _clients(ctx)
+    if via == "tiktok_api":  # Search Returns for the order, then the decision its step calls for
+        found = clients.tiktok("POST", "/return_refund/202309/returns/search", order.shop_id,
+                               body={"order_ids": [order.id]})["return_orders"]
+        open_ones = [r for r in found if r["return_status"] in OPEN_RETURN_STATUSES]
+        if not open_ones:
+            raise Refused(via, "no_return", f"order {order.id} has no open return")
+        ret = open_ones[-1]
+        if approve:
+            decision = args.get("decision") or _decision(ret, "APPROVE")
+            body: dict[str, Any] = {"decision": decision}
+            if args.get("buyer_keep_item"):
+                body["buyer_keep_item"] = True
+            if amount:
+                body["partial_refund"] = {"amount": amount, "currency": order.currency}
+            clients.tiktok("POST", f"/return_refund/202309/returns/{ret['return_id']}/approve", order.shop_id,
+                           query={"idempotency_key": f"oms-{ret['return_id']}-{ret['return_status']}"}, body=body)
+        else:
+            clients.tiktok("POST", f"/return_refund/202309/returns/{ret['return_id']}/reject", order.shop_id, body={
+                "decision": args.get("decision") or _decision(ret, "REJECT"), "reject_reason": reason,
+                "comment": args.get("comment", "")})
+    elif via == "channeladvisor":
+        ca = clients.ca_order(order.id, "Items($expand=Adjustments)")
+        pending = [a for item in ca.get("Items", []) for a in item.get("Adjustments", [])
+                   if a.get("RmaNumber") and a.get("RequestStatus") in ("NewRma", "PendingReturn")]
+        if not pending:
+            raise Refused(via, 404, f"order {order.id} has no return awaiting an answer in ChannelAdvisor")
+        if approve:
+            clients.channeladvisor("POST", f"/v1/Orders({ca['ID']})/Adjust",
+                                   json_body={"Reason": "CustomerReturnedItem", "IsRestock": True})
+        else:
+            clients.channeladvisor("POST", f"/v1/Orders({ca['ID']})/Adjustments({pending[0]['ID']})/Reject",
+                                   json_body={"RejectReason": reason} if reason else {})
+    else:
+        raise _refuse_unsupported(via, "seller.approve_return" if approve else "seller.reject_return")
+
+
+OPEN_RETURN_STATUSES = ("RETURN_OR_REFUND_REQUEST_PENDING", "AWAITING_BUYER_SHIP", "BUYER_SHIPPED_ITEM",
+                        "AWAITING_BUYER_RESPONSE")
+
+
+def _decision(ret: dict[str, Any], verb: str) -> str:
+    """The decision a partner sends for the return's step (API doc Approve/Reject Return)."""
+    if ret["return_status"] == "BUYER_SHIPPED_ITEM":
+        return f"{verb}_RECEIVED_PACKAGE"
+    return f"{verb}_REFUND" if ret["return_type"] == "REFUND" else f"{verb}_RETURN"
+
+
+def _open_return(order: Order) -> str:
+    """The order's open return, else its latest one (so the engine says why it cannot be answered)."""
+    if not order.return_ids:
+        raise Refused("engine", "no_return", f"order {order.id} has no return")
+    return order.open_return_id or order.return_ids[-1]
+
+
 def export(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
     """The OMS marks a ChannelAdvisor order exported (CA-2)."""
     if via != "channeladvisor":

@@ -145,10 +145,10 @@ class Clients:
             raise Refused("channeladvisor", response.status_code, str(message))
         return response
 
-    def ca_order(self, order_id: str) -> dict[str, Any]:
+    def ca_order(self, order_id: str, expand: str = "Adjustments") -> dict[str, Any]:
         """The ChannelAdvisor order for a TikTok order (by ``SiteOrderID``), with its adjustments."""
         value = self.channeladvisor("GET", "/v1/Orders", params={
-            "$filter": f"SiteOrderID eq '{order_id}'", "$expand": "Adjustments"}).json()["value"]
+            "$filter": f"SiteOrderID eq '{order_id}'", "$expand": expand}).json()["value"]
         if not value:
             raise Refused("channeladvisor", 404, f"order {order_id} is not in ChannelAdvisor (yet)")
         return dict(value[0])

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from simulator.clock import parse_instant
@@ -135,13 +136,34 @@ def _cancellation(c: _Checker, spec: dict[str, Any]) -> None:
             c.compare(f"cancellation.{key}", value, getattr(cancellations[-1], key))
 
 
+def _return(c: _Checker, spec: dict[str, Any]) -> None:
+    returns = [c.world.engine.returns[i] for i in c.need.return_ids]
+    wanted = dict(spec)
+    if "count" in wanted:
+        c.compare("return.count", wanted.pop("count"), len(returns))
+    if wanted and not returns:
+        c.found.append(Mismatch("return", wanted, "none (the order has no return)"))
+        return
+    for key, value in wanted.items():
+        latest = returns[-1]
+        actual: Any = len(latest.line_item_ids) if key == "units" else getattr(latest, key)
+        if key in ("refund_amount", "refund_total") and actual is not None:
+            actual = f"{actual.quantize(Decimal('0.01'))}"
+        if key == "return_tracking_number" and value in ("present", "absent"):
+            actual = "absent" if actual is None else "present"
+        c.compare(f"return.{key}", value, actual)
+
+
 def _deadlines(c: _Checker, spec: dict[str, Any]) -> None:
     order = c.need
     cancellations = [c.world.engine.cancellations[i] for i in order.cancellation_ids]
+    latest = c.world.engine.returns[order.return_ids[-1]] if order.return_ids else None
     actual = {"hold_until": order.hold_until, "rts_sla_time": order.rts_sla_time,
               "cancel_order_sla_time": order.cancel_order_sla_time,
               "respond_by": cancellations[-1].respond_deadline if cancellations else None,
-              "estimated_delivery_time": order.estimated_delivery_time}
+              "estimated_delivery_time": order.estimated_delivery_time,
+              "return_respond_by": latest.respond_deadline if latest else None,
+              "return_ship_by": latest.ship_deadline if latest else None}
     for key, value in spec.items():
         c.compare(f"deadlines.{key}", instant_text(parse_instant(value)) if value is not None else None, actual[key])
 
@@ -201,7 +223,8 @@ def _webhooks(c: _Checker, wanted: list[dict[str, Any]]) -> None:
 
 
 def _hook_summary(hook: dict[str, Any]) -> str:
-    parts = [f"type {hook.get('type', '?')}"] + [str(hook[k]) for k in ("order_status", "cancel_status") if k in hook]
+    parts = [f"type {hook.get('type', '?')}"] + [str(hook[k]) for k in ("order_status", "cancel_status",
+                                                                        "return_status") if hook.get(k)]
     return " ".join(parts)
 
 
@@ -243,7 +266,8 @@ def check(ctx: Context, order: Order | None, spec: dict[str, Any]) -> list[Misma
     c = _Checker(ctx, order)
     _fields(c, spec)
     sections: dict[str, Callable[[_Checker, Any], None]] = {
-        "notifications": _notifications, "cancellation": _cancellation, "deadlines": _deadlines, "ldr": _ldr,
+        "notifications": _notifications, "cancellation": _cancellation, "return": _return, "deadlines": _deadlines,
+        "ldr": _ldr,
         "systems": _systems, "webhooks": _webhooks, "feed": _feed, "response": _response,
         "stock": lambda chk, s: _stock(chk, s, ctx.sku_of),
     }

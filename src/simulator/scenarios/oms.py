@@ -75,7 +75,8 @@ class OmsEndpoint:
                 continue
             hook = grouped.setdefault(str(payload.get("tts_notification_id")), {
                 "type": payload.get("type"), "order_status": data.get("order_status"),
-                "cancel_status": data.get("cancel_status"), "notification_id": payload.get("tts_notification_id"),
+                "cancel_status": data.get("cancel_status"), "return_status": data.get("return_status"),
+                "notification_id": payload.get("tts_notification_id"),
                 "signature": "valid", "attempts": 0, "times": [], "answered": []})
             hook["attempts"] += 1
             hook["times"].append(attempt["at"])

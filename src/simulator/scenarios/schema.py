@@ -6,14 +6,19 @@ from typing import Any
 
 import jsonschema
 
-from simulator.engine.states import CancelStatus, CancelType, Notice, Role
+from simulator.engine.states import CancelStatus, CancelType, Notice, ReturnStatus, ReturnType, Role
 from simulator.rules import ORDER_STATUSES, PROFILE_NAMES
 
 SYSTEM_NAMES = ("tiktok", "sfcc", "channeladvisor")
 VIAS = ("engine", "tiktok_api", "channeladvisor", "sfcc", "sfcc_batch", "sfcc_pull")
 PLATFORM_CAUSES = ("fraud", "shipping_timeout", "platform", "package_lost")
-WEBHOOK_EVENTS = ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "CANCELLATION_STATUS_CHANGE")
-DEADLINES = ("hold_until", "rts_sla_time", "cancel_order_sla_time", "respond_by", "estimated_delivery_time")
+WEBHOOK_EVENTS = ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "CANCELLATION_STATUS_CHANGE", "RETURN_STATUS_CHANGE")
+DEADLINES = ("hold_until", "rts_sla_time", "cancel_order_sla_time", "respond_by", "estimated_delivery_time",
+             "return_respond_by", "return_ship_by")
+RETURN_VIAS = ("engine", "tiktok_api", "channeladvisor")
+APPROVE_DECISIONS = ("APPROVE_REFUND", "APPROVE_RETURN", "APPROVE_RECEIVED_PACKAGE", "OFFER_PARTIAL_REFUND",
+                     "DIRECT_REFUND", "APPROVE_REPLACEMENT")
+REJECT_DECISIONS = ("REJECT_REFUND", "REJECT_RETURN", "REJECT_RECEIVED_PACKAGE")
 
 _ORDER = {"type": "string", "minLength": 1}
 _INT0 = {"type": "integer", "minimum": 0}
@@ -40,7 +45,8 @@ _NOTIFICATION = {"oneOf": [{"enum": [n.value for n in Notice]},
                            _object(("kind",), kind={"enum": [n.value for n in Notice]}, at=_INSTANT,
                                    tracking_number=_TEXT)]}
 _WEBHOOK = _object(
-    (), type={"enum": [1, 4, 11]}, order_status=_TEXT, cancel_status=_TEXT, signature={"enum": ["valid", "invalid"]},
+    (), type={"enum": [1, 4, 11, 12]}, order_status=_TEXT, cancel_status=_TEXT, return_status=_TEXT,
+    signature={"enum": ["valid", "invalid"]},
     attempts={"type": "integer", "minimum": 1}, at=_INSTANT, times={"type": "array", "items": _INSTANT},
     answered={"type": "array", "items": {"type": "integer"}})
 
@@ -60,7 +66,14 @@ EXPECTATIONS: dict[str, Any] = {
         (), status={"enum": [s.value for s in CancelStatus]}, role={"enum": [r.value for r in Role]},
         cancel_type={"enum": [t.value for t in CancelType]}, count=_INT0, reject_reason={"type": ["string", "null"]},
         resolved_by={"enum": [r.value for r in Role] + [None]}),
-    "stock": _object((), sku={"type": ["string", "integer"]}, available=_INT0, reserved=_INT0, shipped=_INT0),
+    "stock": _object((), sku={"type": ["string", "integer"]}, available=_INT0, reserved=_INT0, shipped=_INT0,
+                     returned=_INT0),
+    "return": _object(
+        (), status={"enum": [s.value for s in ReturnStatus]}, return_type={"enum": [t.value for t in ReturnType]},
+        role={"enum": [r.value for r in Role]}, count=_INT0, refund_amount={"type": ["string", "null"]},
+        refund_total=_TEXT, resolved_by={"enum": [r.value for r in Role] + [None]},
+        decision={"type": ["string", "null"]}, reject_reason={"type": ["string", "null"]},
+        restocked={"type": "boolean"}, units=_INT0, return_tracking_number=_TEXT),
     "systems": {"type": "object", "propertyNames": {"enum": list(SYSTEM_NAMES)},
                 "additionalProperties": {"oneOf": [{"enum": ["absent", "present"]}, _PATHS]}},
     "journal": {"type": "object", "additionalProperties": _INT0},
@@ -103,6 +116,18 @@ ACTIONS: dict[str, dict[str, Any]] = {
                                 events={"type": "array", "minItems": 1, "items": {"enum": list(WEBHOOK_EVENTS)}},
                                 answers={"type": "array", "items": {"type": "integer", "minimum": 100,
                                                                      "maximum": 599}}),
+    "buyer.return": _order_args(type={"enum": ["RETURN_AND_REFUND", "REFUND_ONLY", "REFUND"]}, reason=_TEXT,
+                                items={"type": "array", "minItems": 1, "items": _object(
+                                    (), sku={"type": ["string", "integer"]}, quantity={"type": "integer", "minimum": 1})},
+                                shipment_type={"enum": ["PLATFORM", "BUYER_ARRANGE"]}),
+    "buyer.ship_return": _order_args(tracking_number=_TEXT),
+    "buyer.cancel_return": _TARGET,
+    "buyer.answer_offer": _order_args(accept={"type": "boolean"}),
+    "seller.approve_return": _order_args(via={"enum": list(RETURN_VIAS)}, decision={"enum": list(APPROVE_DECISIONS)},
+                                         buyer_keep_item={"type": "boolean"}, partial_refund=_TEXT),
+    "seller.reject_return": _order_args(via={"enum": list(RETURN_VIAS)}, decision={"enum": list(REJECT_DECISIONS)},
+                                        reason=_TEXT, comment=_TEXT),
+    "carrier.return_delivered": _TARGET,
     "platform.cancel": _order_args(reason={"enum": list(PLATFORM_CAUSES)}),
     "platform.resend_create": _TARGET,
     "carrier.collected": _order_args(package=_INT0),

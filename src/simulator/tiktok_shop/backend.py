@@ -241,6 +241,9 @@ class TikTokBackend:
             "packages": [self.serializer.package(packages[p], order) for p in order.package_ids],
             "cancellations": [self.serializer.cancellation(self.engine.cancellations[c], order, packages)
                               for c in order.cancellation_ids],
+            "returns": [self.serializer.return_order(self.engine.returns[r], order,
+                                                     self.engine.next_action(self.engine.returns[r]))
+                        for r in order.return_ids],
         }
 
     def credentials(self) -> dict[str, Any]:

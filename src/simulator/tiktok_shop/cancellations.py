@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.engine import Cancellation, CancelStatus, CancelType, Role
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import params as P
+from simulator.tiktok_shop import returns
 from simulator.tiktok_shop.paging import Source, fingerprint, search
 from simulator.tiktok_shop.serializers import reason_text
 
@@ -139,6 +140,8 @@ def reject_reasons(backend: TikTokBackend, shop: Shop, query: Mapping[str, str])
     cancel_id = P.optional_str(query, "return_or_cancel_id")
     if not cancel_id:
         raise E.InvalidParameter("Invalid request parameter. 'return_or_cancel_id' is required.")
+    if cancel_id in backend.engine.returns:  # the same endpoint serves returns (RET-2)
+        return returns.reject_reasons(backend, returns.find(backend, shop, cancel_id))
     cancellation = _cancellation(backend, shop, cancel_id)
     keys = backend.engine.profile(backend.engine.orders[cancellation.order_id]).cancel_reasons("seller_reject")
     keys = keys[:US_REJECT_REASONS] if shop.region == "US" else keys[US_REJECT_REASONS:]

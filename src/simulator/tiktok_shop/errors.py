@@ -354,6 +354,63 @@ class CancelNotAllowed(TikTokError):
     default_message = "The order status does not allow this cancellation."
 
 
+# -- return_refund: returns (codes from the Approve/Reject Return docs; UNCERTAIN where marked) ----------
+class ReturnBadParameter(TikTokError):
+    """25001001: a bad parameter of a return call (API doc Approve Return error list)."""
+
+    code = 25001001
+    default_message = "Invalid parameter."
+
+
+class ReturnOrderStatus(TikTokError):
+    """25001003: the order's status does not allow this return request (API doc Approve Return)."""
+
+    code = 25001003
+    default_message = "The order status does not allow this return or refund request."
+
+
+class ReturnStatusBlocks(TikTokError):
+    """25011012: the return's current step does not allow this decision (API doc Approve Return)."""
+
+    code = 25011012
+    default_message = "The return status does not allow this operation."
+
+
+class ReturnClosed(TikTokError):
+    """25011013: the return is closed (rejected, cancelled or refunded) (API doc Approve Return)."""
+
+    code = 25011013
+    default_message = "The return has been closed."
+
+
+class DecisionMismatch(TikTokError):
+    """25020004: the decision does not match the return type (API doc Approve/Reject Return)."""
+
+    code = 25020004
+    default_message = "The decision does not match the return type."
+
+
+class ReturnAlreadyApproved(TikTokError):
+    """25020010: an approved return cannot be rejected (API doc Reject Return)."""
+
+    code = 25020010
+    default_message = "The return request has already been approved."
+
+
+class ReturnReasonOffline(TikTokError):
+    """25001020: the reject reason is not offered for this return (API doc Reject Return: reason offline)."""
+
+    code = 25001020
+    default_message = "The reason is offline or not available for this return."
+
+
+class ReturnNotFound(TikTokError):
+    """25020001 (UNCERTAIN): unknown return, or one of another shop."""
+
+    code = 25020001
+    default_message = "Return not found."
+
+
 # Engine refusal slug -> TikTok error, per module; "*" is the fallback for any module.
 ENGINE_CODES: dict[str, dict[str, type[TikTokError]]] = {
     "fulfillment": {
@@ -388,10 +445,35 @@ ENGINE_CODES: dict[str, dict[str, type[TikTokError]]] = {
         "needs_seller_review": CancelNotAllowed,
         "cancel_directly": CancelNotAllowed,
     },
+    "returns": {
+        "reason_mismatch": ReasonNotMatchOrderStatus,
+        "return_in_process": CancellationInProcess,
+        "not_delivered": ReturnOrderStatus,
+        "return_window_closed": ReturnOrderStatus,
+        "order_cancelled": ReturnOrderStatus,
+        "order_completed": ReturnOrderStatus,
+        "return_status_blocks": ReturnStatusBlocks,
+        "return_closed": ReturnClosed,
+        "already_refunded": ReturnBadParameter,
+        "not_approved": ReturnStatusBlocks,
+        "already_delivered": ReturnStatusBlocks,
+        "already_approved": ReturnAlreadyApproved,
+        "decision_mismatch": DecisionMismatch,
+        "bad_decision": ReturnBadParameter,
+        "bad_parameter": ReturnBadParameter,
+        "bad_partial_refund": ReturnBadParameter,
+        "bad_line_items": ReturnBadParameter,
+        "bad_tracking": ReturnBadParameter,
+        "reject_reason_required": ReturnBadParameter,
+        "reject_reason_invalid": ReturnReasonOffline,
+        "order_not_found": RefundOrderNotFound,
+        "return_not_found": ReturnNotFound,
+    },
     "*": {
         "order_not_found": FulfillmentOrderNotFound,
         "package_not_found": PackageNotFound,
         "cancellation_not_found": CancellationNotFound,
+        "return_not_found": ReturnNotFound,
     },
 }
 
@@ -415,6 +497,7 @@ def from_engine(exc: EngineError, module: str) -> TikTokError:
     table = ENGINE_CODES.get(module, {})
     cls = table.get(exc.reason) or ENGINE_CODES["*"].get(exc.reason)
     if cls is None:  # a refusal without a vendor code of its own: still a specific, documented envelope
-        cls = CancelNotAllowed if module == "return_refund" else InvalidParameter
-    detail = exc.message if cls is InvalidParameter else f"{cls.default_message} ({exc.message})"
+        cls = {"return_refund": CancelNotAllowed, "returns": ReturnStatusBlocks}.get(module, InvalidParameter)
+    message = exc.message if not exc.rule or f"({exc.rule})" in exc.message else f"{exc.message} ({exc.rule})"
+    detail = message if cls is InvalidParameter else f"{cls.default_message} ({message})"
     return cls(detail, rule=exc.rule)

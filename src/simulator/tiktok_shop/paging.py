@@ -92,6 +92,23 @@ def search(
     return Page([k[1] for k in page], _encode(page[-1], fp) if more and page else "", total)
 
 
+def paginate(
+    items: Sequence[T], key: Callable[[T], SortKey], *, descending: bool, size: int, token: str | None, fp: str
+) -> Page[T]:
+    """Sort ``items`` by ``key`` and cut the page after ``token``'s position (a search without an index yet)."""
+    ordered = sorted(items, key=key, reverse=descending)
+    start = 0
+    if token:
+        after = _decode(token, fp)
+        start = next(
+            (i for i, item in enumerate(ordered) if (key(item) < after if descending else key(item) > after)),
+            len(ordered),
+        )
+    page = ordered[start:start + size]
+    more = start + size < len(ordered)
+    return Page(page, _encode(key(page[-1]), fp) if more and page else "", len(ordered))
+
+
 def _within(value: int, bounds: Bounds) -> bool:
     low, high = bounds
     return (low is None or value >= low) and (high is None or value < high)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from simulator.inbound import DEFAULT_LIMITS, InputError, Limits, json_int, parse_json
 from simulator.tiktok_shop.errors import InvalidBodyFormat, InvalidParameter, from_input
 
 INT64 = (-(2**63), 2**63 - 1)  # the gateway is Go: an int64 field refuses anything outside
+INT32 = (-(2**31), 2**31 - 1)
+_MONEY = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 # List-valued query parameters: SDKs send them comma-joined (``ids=1,2``); a client whose HTTP library repeats
 # the name (``ids=1&ids=2``) means the same list, joined in the order sent (simulator.inbound.single). The
 # signature covers the joined value, as a Node signer's ``${key}${value}`` writes an array (signing.py).
@@ -28,8 +32,9 @@ def json_body(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     return value
 
 
-def page_size(query: Mapping[str, str], *, maximum: int, required: bool = True, default: int = 20) -> int:
-    """``page_size`` as an int in ``1..maximum``."""
+def page_size(query: Mapping[str, str], *, maximum: int, required: bool = True, default: int = 20,
+              minimum: int = 1) -> int:
+    """``page_size`` as an int in ``minimum..maximum``."""
     raw = query.get("page_size")
     if raw is None or raw == "":
         if required:
@@ -39,8 +44,8 @@ def page_size(query: Mapping[str, str], *, maximum: int, required: bool = True, 
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
         raise InvalidParameter("Invalid request parameter. 'page_size' must be an integer.")
     value = int(raw)
-    if not 1 <= value <= maximum:
-        raise InvalidParameter(f"Invalid request parameter. 'page_size' must be between 1 and {maximum}.")
+    if not minimum <= value <= maximum:
+        raise InvalidParameter(f"Invalid request parameter. 'page_size' must be between {minimum} and {maximum}.")
     return value
 
 
@@ -122,3 +127,43 @@ def ids_param(query: Mapping[str, str], name: str, *, max_items: int) -> list[st
 def time_range(body: Mapping[str, Any], prefix: str) -> tuple[int | None, int | None]:
     """``{prefix}_ge`` / ``{prefix}_lt`` bounds in Unix seconds."""
     return optional_int(body, f"{prefix}_ge"), optional_int(body, f"{prefix}_lt")
+
+
+def money(body: Mapping[str, Any], name: str) -> Decimal | None:
+    """An optional money string (``"12.50"``: TikTok sends amounts as decimal strings, two places at most)."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _MONEY.match(value):
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be a decimal string such as \"12.50\".")
+    return Decimal(value)
+
+
+def optional_object(body: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    """An optional JSON object field."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be an object.")
+    return value
+
+
+def sku_quantities(body: Mapping[str, Any], name: str = "skus", *, max_items: int = 100) -> list[tuple[str, int]] | None:
+    """An optional ``[{sku_id: str, quantity: int >= 1}]`` list (Cancel Order, Create Return)."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > max_items:
+        raise InvalidParameter(f"Invalid request parameter. '{name}' must be an array of at most {max_items} "
+                               "{sku_id, quantity} objects.")
+    found: list[tuple[str, int]] = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise InvalidParameter(f"Invalid request parameter. '{name}' items must be objects.")
+        sku_id = required_str(item, "sku_id", max_length=64)
+        quantity = item.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= INT32[1]:
+            raise InvalidParameter(f"Invalid request parameter. '{name}.quantity' must be a positive integer.")
+        found.append((sku_id, quantity))
+    return found

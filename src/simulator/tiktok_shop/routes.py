@@ -19,7 +19,7 @@ from simulator.inbound import read as read_input
 from simulator.tiktok_shop import cancellations as can
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import fulfillment as ful
-from simulator.tiktok_shop import orders, versions
+from simulator.tiktok_shop import orders, returns, versions
 from simulator.tiktok_shop import params as P
 from simulator.tiktok_shop.catalog import Shop
 from simulator.tiktok_shop.gateway import Caller, RawRequest
@@ -371,6 +371,43 @@ def reject_cancellation(call: Call, cancel_id: str) -> dict[str, Any]:
 def get_reject_reasons(call: Call) -> dict[str, Any]:
     """Get Reject Reasons."""
     return can.reject_reasons(call.backend, call.shop, call.query)
+
+
+# -- returns and refunds ---------------------------------------------------------------------------
+@api("/return_refund/202309/returns/search", methods=("POST",), module="returns")
+def search_returns(call: Call) -> dict[str, Any]:
+    """Search Returns."""
+    return returns.search(call.backend, call.shop, call.query, call.body)
+
+
+@api("/return_refund/202309/returns/<return_id>/records", module="returns")
+def get_return_records(call: Call, return_id: str) -> dict[str, Any]:
+    """Get Return Records."""
+    return returns.records(call.backend, call.shop, return_id, call.query)
+
+
+@api("/return_refund/202309/returns/<return_id>/approve", methods=("POST",), module="returns")
+def approve_return(call: Call, return_id: str) -> dict[str, Any]:
+    """Approve Return."""
+    return returns.approve(call.backend, call.shop, return_id, call.query, call.body)
+
+
+@api("/return_refund/202309/returns/<return_id>/reject", methods=("POST",), module="returns")
+def reject_return(call: Call, return_id: str) -> dict[str, Any]:
+    """Reject Return."""
+    return returns.reject(call.backend, call.shop, return_id, call.query, call.body)
+
+
+@api("/return_refund/202309/returns", methods=("POST",), module="returns")
+def create_return(call: Call) -> dict[str, Any]:
+    """Create Return (seller-initiated)."""
+    return returns.create(call.backend, call.shop, call.query, call.body)
+
+
+@api("/return_refund/202512/orders/<order_id>/aftersale_eligibility", module="returns")
+def get_aftersale_eligibility(call: Call, order_id: str) -> dict[str, Any]:
+    """Get Aftersale Eligibility."""
+    return returns.eligibility(call.backend, call.shop, order_id, call.query)
 
 
 # -- webhooks -------------------------------------------------------------------------------------

@@ -6,10 +6,22 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from simulator.engine import Cancellation, CancelStatus, Order, OrderStatus, Package, PackageStatus
+from simulator.engine import (
+    Cancellation,
+    CancelStatus,
+    Order,
+    OrderStatus,
+    Package,
+    PackageStatus,
+    Return,
+    ReturnStatus,
+    ReturnType,
+    ShipmentType,
+)
 from simulator.tiktok_shop.catalog import Catalog, DeliveryOption, Warehouse
 
 ZERO = "0"
+ZERO_D = Decimal("0")
 # Buyer details TikTok withholds while an order is ON_HOLD (HOLD-2).
 HIDDEN_ON_HOLD = ("recipient_address", "buyer_email", "buyer_nickname", "buyer_message")
 REASON_TEXTS = {
@@ -20,7 +32,32 @@ REASON_TEXTS = {
     "order_manage_list_action_respond_popup_reject_reason_delivered": "Order has been delivered",
     "order_manage_list_action_respond_popup_reject_reason_buyer_agree": "Buyer agreed to keep the order",
     "seller_reject_apply_product_has_been_packed": "Product has been packed",
+    # refund-reasons (US): buyer, seller and reject reasons
+    "ecom_order_delivered_refund_reason_not_received": "Package wasn't received",
+    "ecom_order_delivered_refund_reason_missing_product": "Package received but missing item",
+    "ecom_order_delivered_refund_reason_damaged": "Damaged item or packaging",
+    "ecom_order_delivered_refund_reason_defective": "Defective item",
+    "ecom_order_delivered_refund_reason_missing_broken_parts": "Missing or broken parts",
+    "ecom_order_delivered_refund_reason_not_match_description": "Item doesn't match description",
+    "ecom_order_delivered_refund_reason_wrong_product_1": "Wrong item was sent",
+    "ecom_order_delivered_refund_and_return_reason_damaged": "Package or product is damaged",
+    "ecom_order_delivered_refund_and_return_reason_wrong_product": "Wrong item was sent",
+    "ecom_order_delivered_refund_and_return_reason_defective": "Product is defective or doesn't work",
+    "ecom_order_delivered_refund_and_return_reason_no_longer_needed_new": "No longer needed",
+    "ecom_order_delivered_refund_and_return_reason_not_match_description": "Product doesn't match description",
+    "reverse_reject_request_reason_4": "Product delivery is on schedule",
+    "reverse_reject_refund_request_correct_item": "Item is correct",
+    "reverse_reject_refund_request_package_delivery_multiple_boxes": "Products were shipped in multiple packages",
+    "reverse_reject_refund_request_unclear_evidence": "Reason is unclear / lack of evidence",
+    "reverse_reject_refund_request_product_function_well": "Product functions well/Incorrect usage by the customer",
+    "reverse_reject_refund_request_incorrect_address":
+        "The package has been successfully delivered to the shipping address that was provided.",
+    "reverse_reject_request_reason_3": "Not eligible for return (e.g. used or broken)",
 }
+# The spelling of a rejected return's status varies in TikTok's own docs and SDKs; both are accepted in filters.
+RETURN_STATUS_ALIASES = {s.value: s for s in ReturnStatus} | {"RETURN_OR_REFUND_REQUEST_REJECT": ReturnStatus.REJECT}
+REPLACEMENT_STATUSES = ("REPLACEMENT_REQUEST_PENDING", "REPLACEMENT_REQUEST_REJECT", "REPLACEMENT_REQUEST_REFUND_SUCCESS",
+                        "REPLACEMENT_REQUEST_CANCEL", "REPLACEMENT_REQUEST_COMPLETE")
 
 
 def ts(value: datetime | None) -> int | None:
@@ -237,6 +274,62 @@ class Serializer:
             ]
         return data
 
+    # -- returns ---------------------------------------------------------------------------------
+    def return_order(self, r: Return, order: Order, next_action: str | None) -> dict[str, Any]:
+        """A Search Returns row (``return_orders[]``); ``refund_amount`` is what was refunded once complete."""
+        lines = {li.id: li for li in order.line_items}
+        refunded = r.refund_amount if r.refund_amount is not None else r.refund_total
+        shipping = r.refund_shipping_fee if r.refund_amount is None or r.refund_amount == r.refund_total else ZERO_D
+        money_of = {"currency": order.currency, "refund_total": money(refunded),
+                    "refund_subtotal": money(refunded - shipping), "refund_shipping_fee": money(shipping),
+                    "refund_tax": ZERO, "retail_delivery_fee": ZERO, "buyer_service_fee": ZERO}
+        platform = r.shipment_type == ShipmentType.PLATFORM
+        warehouse = next((w for w in self.catalog.warehouses.values()
+                          if w.shop_id == order.shop_id and w.type == "RETURN_WAREHOUSE"), None)
+        data: dict[str, Any] = {
+            "return_id": r.id, "order_id": r.order_id, "return_type": r.return_type.value,
+            "return_status": r.status.value, "role": r.role.value, "return_reason": r.reason,
+            "return_reason_text": reason_text(r.reason), "create_time": ts(r.create_time),
+            "update_time": ts(r.update_time), "refund_amount": money_of,
+            "can_buyer_keep_item": r.return_type == ReturnType.REFUND or r.buyer_keep_item,
+            "is_combined_return": False, "is_quick_refund": False,
+            "return_line_items": [{
+                "return_line_item_id": f"{r.id[:-2]}{index:02d}", "order_line_item_id": li.id,
+                "sku_id": li.sku_id, "sku_name": li.sku_name, "seller_sku": li.seller_sku,
+                "product_name": li.product_name,
+                "refund_amount": {"currency": order.currency, "refund_total": money(li.sale_price)},
+            } for index, li in enumerate(lines[i] for i in r.line_item_ids)],
+            "discount_amount": [{"currency": order.currency, "product_seller_discount": ZERO,
+                                 "product_platform_discount": ZERO, "shipping_fee_seller_discount": ZERO,
+                                 "shipping_fee_platform_discount": ZERO}],
+        }
+        if r.return_type == ReturnType.RETURN_AND_REFUND:
+            data.update(shipment_type=r.shipment_type.value, handover_method="DROP_OFF" if platform else None,
+                        return_method="PLATFORM_SHIPPED" if platform else "BUYER_SHIPPED",
+                        return_tracking_number=r.return_tracking_number,
+                        return_provider_name=r.return_provider_name,
+                        return_shipping_document_type="SHIPPING_LABEL" if r.label_time else None,
+                        return_warehouse_address={"full_address": _full_address(warehouse.address)} if warehouse
+                        else None,
+                        shipping_fee_amount=[{"currency": order.currency, "buyer_paid_return_shipping_fee": ZERO,
+                                              "platform_paid_return_shipping_fee": ZERO,
+                                              "seller_paid_return_shipping_fee": ZERO}])
+        if r.partial_refund is not None:
+            data.update(seller_proposed_return_type="PARTIAL_REFUND",
+                        partial_refund={"currency": order.currency, "amount": money(r.partial_refund)},
+                        buyer_rejected_partial_refund=bool(r.buyer_rejected_partial_refund))
+        if next_action is not None and r.respond_deadline is not None:
+            data["seller_next_action_response"] = [{"action": next_action, "deadline": ts(r.respond_deadline)}]
+        return _compact(data)
+
+    @staticmethod
+    def return_records(r: Return) -> dict[str, Any]:
+        """Get Return Records: every step of the return, oldest first (``event`` is always ORDER_RETURN)."""
+        return {"records": [_compact({
+            "event": "ORDER_RETURN", "role": rec.role.value, "description": rec.description,
+            "reason_text": reason_text(rec.reason) or None, "note": rec.note, "images": [], "videos": [],
+            "create_time": ts(rec.create_time)}) for rec in r.records]}
+
     # -- logistics -------------------------------------------------------------------------------
     @staticmethod
     def warehouse(w: Warehouse) -> dict[str, Any]:
@@ -249,6 +342,13 @@ class Serializer:
         """A Get Warehouse Delivery Options row."""
         return {"id": d.id, "name": d.name, "type": d.type, "description": d.description,
                 "platform": list(d.platform), "weight_limit": d.weight_limit, "dimension_limit": d.dimension_limit}
+
+
+def _full_address(address: dict[str, Any]) -> str:
+    if address.get("full_address"):
+        return str(address["full_address"])
+    parts = (address.get(k) for k in ("address_line1", "city", "state", "postal_code", "region_code"))
+    return ", ".join(str(p) for p in parts if p)
 
 
 def package_done(package: Package) -> bool:

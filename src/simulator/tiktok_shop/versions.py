@@ -42,6 +42,8 @@ ALIASES: tuple[Alias, ...] = (
           "Cancel Order 202602: same fields plus order_line_list[]"),
     Alias("/return_refund/202602/cancellations/search", "/return_refund/202309/cancellations/search", "POST",
           "Search Cancellations 202602: same fields"),
+    Alias("/return_refund/202602/returns/search", "/return_refund/202309/returns/search", "POST",
+          "Search Returns 202602: the same filters and return_orders[] (returns fact sheet)"),
     Alias("/fulfillment/202610/orders/<order_id>/shipping_info/update",
           "/fulfillment/202309/orders/<order_id>/shipping_info/update", "POST",
           "Update Shipping Info 202610: named by issue 14; no public page found (UNCERTAIN)"),

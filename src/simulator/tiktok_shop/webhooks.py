@@ -1,4 +1,4 @@
-"""Seller webhooks (types 1, 4, 11): subscriptions, signed notifications, and delivery in virtual time (NOTE-2).
+"""Seller webhooks (types 1, 4, 11, 12): subscriptions, signed notifications, and delivery in virtual time (NOTE-2).
 
 A notification is queued under the world lock and handed at once to the sender of its address
 (:class:`simulator.delivery.Lanes`: one thread per receiver, so receivers never wait for each
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from simulator import delivery as outbound
-from simulator.engine.events import CancellationChanged, EngineEvent, OrderPlaced, OrderStatusChanged
+from simulator.engine.events import CancellationChanged, EngineEvent, OrderPlaced, OrderStatusChanged, ReturnChanged
 from simulator.engine.states import CancelStatus
 from simulator.faults.webhooks import WebhookFaults
 from simulator.tiktok_shop.errors import InvalidParameter
@@ -141,7 +141,7 @@ class WebhookDispatcher:
 
     # -- building (engine subscriber, under the lock) --------------------------------------------
     def on_event(self, event: EngineEvent) -> None:
-        """Turn order (1), split package (4) and cancellation (11) events into queued deliveries."""
+        """Turn order (1), split package (4), cancellation (11) and return (12) events into queued deliveries."""
         built = self._payload(event)
         if built is None:
             return
@@ -170,6 +170,11 @@ class WebhookDispatcher:
                         # the operation, and an approval moves PENDING -> SUCCESS -> COMPLETE in one.
                         "cancel_status": self.backend.serializer.cancel_status(CancelStatus(event.new)),
                         "cancel_id": event.cancel_id, "create_time": int(cancellation.create_time.timestamp())}
+        if isinstance(event, ReturnChanged):  # RET-5: the status of this change, as for type 11
+            ret = self.backend.engine.returns[event.return_id]
+            return 12, {"order_id": event.order_id, "return_role": event.role, "return_type": event.return_type,
+                        "return_status": event.new, "return_id": event.return_id,
+                        "create_time": int(ret.create_time.timestamp()), "update_time": when}
         if isinstance(event, OrderPlaced):
             order = self.backend.engine.orders[event.order_id]
             if len(order.package_ids) > 1:  # the platform split the order into packages
