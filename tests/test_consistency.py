@@ -194,14 +194,18 @@ def test_ful5_an_unapproved_carrier_in_the_feed_is_refused_and_tiktok_unchanged(
     consistent(world)
 
 
-def test_can_s1_feed_states_the_simulator_does_not_apply_are_journaled_as_skipped(world: World, ctx: Context) -> None:
+def test_can_l3_units_cancelled_in_sfcc_reach_tiktok_by_the_feed_once(world: World, ctx: Context) -> None:
     order = place(world, SFCC_SHOP, two=True)
     oms_patch(ctx, order, {"c_orderAction": "cancel", "c_cancelInfo": json.dumps(
         {"cancelItems": {order.line_items[0].seller_sku: 1}, "reasonCode": "out_of_stock"})})
     world.advance(seconds=15 * 60)
-    skipped = world.journal.entries(kind="connector.sfcc.feed_skipped", order_id=order.id)
-    assert [(e.data["action"], e.data["rule"]) for e in skipped] == [("partial_cancel", "CAN-S1")]
+    applied = world.journal.entries(kind="connector.sfcc.feed_applied", order_id=order.id)
+    assert [(e.data["action"], e.data["rule"]) for e in applied] == [("seller_partial_cancel", "CAN-L3")]
     assert order.status == OrderStatus.AWAITING_SHIPMENT
+    assert [li.status for li in order.line_items] == [OrderStatus.CANCELLED, OrderStatus.AWAITING_SHIPMENT]
+    world.advance(seconds=3 * 15 * 60)  # later export runs carry the same history: nothing cancelled twice
+    assert len(order.cancellation_ids) == 1 and not world.journal.entries(
+        kind="connector.sfcc.feed_skipped", order_id=order.id)
     consistent(world)
 
 

@@ -2,7 +2,9 @@
 interleave on orders of all three profiles, and the systems keep telling one story after every action.
 Returns run through it too: buyers request them (return and refund or refund only, some or all units),
 sellers approve, offer a partial refund or reject through the TikTok Return API or ChannelAdvisor, buyers
-ship them back, withdraw or answer offers, carriers deliver them to the seller.
+ship them back, withdraw or answer offers, carriers deliver them to the seller. Partial cancels (the seller on
+the TikTok API, in SFCC or as a ChannelAdvisor item adjustment; the platform) and package changes (Split
+Orders, Mark Package As Shipped; orders TikTok ships) run through it as well.
 
 Seller actions go through the vendor APIs with the partner-side clients the scenarios use (written from
 the vendors' docs): TikTok API ship/cancel/approve/reject; SFCC OCAPI PATCH, the OMS batch CSV and the
@@ -101,9 +103,9 @@ class OneTruth(RuleBasedStateMachine):
         (folder / f"status_{self.csv_files:04d}.csv").write_text(line + "\n", encoding="utf-8")
 
     # -- buyers ----------------------------------------------------------------------------------------
-    @rule(profile=st.sampled_from(sorted(SHOPS)), split=st.booleans(), two=st.booleans())
-    def place(self, profile: str, split: bool, two: bool) -> None:
-        self._place(profile, split, two)
+    @rule(profile=st.sampled_from(sorted(SHOPS)), split=st.booleans(), two=st.booleans(), tiktok_ships=RARELY)
+    def place(self, profile: str, split: bool, two: bool, tiktok_ships: int) -> None:
+        self._place(profile, split, two, shipping_type="SELLER" if tiktok_ships else "TIKTOK")
 
     @rule(profile=st.sampled_from(sorted(SHOPS)), split=st.booleans())
     def place_and_release(self, profile: str, split: bool) -> None:
@@ -124,11 +126,12 @@ class OneTruth(RuleBasedStateMachine):
         if returned and order.status == OrderStatus.DELIVERED:
             self._act(lambda: self.world.control.buyer_return(order.id, "RETURN_AND_REFUND" if two else "REFUND_ONLY"))
 
-    def _place(self, profile: str, split: bool, two: bool) -> None:
+    def _place(self, profile: str, split: bool, two: bool, shipping_type: str = "SELLER") -> None:
         shop = SHOPS[profile]
         skus = [s.id for s in self.world.systems["tiktok"].catalog.shop_skus(shop)][: 2 if two else 1]
-        items = [{"sku_id": sku, "quantity": 1} for sku in skus]
-        order = self.world.control.place_order(shop_id=shop, items=items, split_packages=split)
+        items = [{"sku_id": sku, "quantity": 2 if n == 0 and two else 1} for n, sku in enumerate(skus)]
+        order = self.world.control.place_order(shop_id=shop, items=items, split_packages=split,
+                                               shipping_type=shipping_type)
         self.orders.append(order["order"]["id"])
 
     @precondition(lambda self: self.orders)
@@ -190,7 +193,8 @@ class OneTruth(RuleBasedStateMachine):
                 self.oms_status[no] = {"orderStatus": "ORDER_STATUS_NEW", "shippingStatus": "SHIPPING_STATUS_SHIPPED",
                                        "trackingNumber": tracking, "carrier": "FedEx"}
         else:
-            args = {"package": package % len(order.package_ids), "tracking_number": tracking}
+            args = {"package": package % len(order.package_ids), "tracking_number": tracking,
+                    "label": "tiktok" if pick % 2 else "seller"}  # TikTok-shipped orders take its label (PKG-4)
             self._act(lambda: channels.ship(self.ctx, order, args, via))
 
     @precondition(lambda self: self.orders)
@@ -208,6 +212,34 @@ class OneTruth(RuleBasedStateMachine):
             return
         reason = "seller_cancel_reason_out_of_stock" if via == "tiktok_api" else None
         self._act(lambda: channels.cancel(self.ctx, order, {"reason": reason} if reason else {}, via))
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), pick=st.integers(0, 3), sku=st.integers(0, 1))
+    def partial_cancel(self, index: int, pick: int, sku: int) -> None:
+        """CAN-L1..L4: one unit cancelled by the seller (on the profile's path) or by the platform."""
+        order = self._order(index)
+        skus = list(dict.fromkeys(li.sku_id for li in order.line_items))
+        items = {"items": [{"sku": sku % len(skus), "quantity": 1}]}
+        if pick == 3:
+            self._act(lambda: self.world.control.platform_cancel(order.id, "platform",
+                                                                 skus=[(skus[sku % len(skus)], 1)]))
+            return
+        via = {"direct": "tiktok_api", "rithum": "channeladvisor"}.get(order.profile) or ["tiktok_api", "sfcc"][pick % 2]
+        args = {"package": sku % len(order.package_ids)} if via == "sfcc" else {
+            **items, "reason": "seller_cancel_reason_out_of_stock" if via == "tiktok_api" else "ItemNotAvailable"}
+        self._act(lambda: channels.cancel(self.ctx, order, args, via))
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 50), mark=st.booleans(), unit=st.integers(0, 2))
+    def regroup_packages(self, index: int, mark: bool, unit: int) -> None:
+        """PKG-1 / PKG-3: the seller splits an order's unshipped units, or marks one shipped with its tracking."""
+        order = self._order(index)
+        via = "engine" if order.profile == "rithum" else "tiktok_api"  # Rithum sellers have no TikTok API path
+        if mark:
+            args = {"units": [unit % len(order.line_items)], "tracking_number": f"1M{len(self.world.journal):012d}"}
+            self._act(lambda: channels.mark_shipped(self.ctx, order, args, via))
+        else:
+            self._act(lambda: channels.split(self.ctx, order, {}, via))
 
     @precondition(lambda self: self.orders)
     @rule(index=st.integers(0, 50), approve=st.booleans())

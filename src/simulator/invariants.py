@@ -19,6 +19,7 @@ When do two systems "agree"? Each pair has its documented lag (docs/invariants.m
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,12 +98,18 @@ def engine_state(world: World) -> Iterator[Violation]:
         if not expected:
             yield Violation("LIFE-1", order.id, ("engine",), "order status contradicts its packages",
                             {"status": order.status, "packages": statuses})
+        yield from _package_lines(world, order)
         yield from _cancellation_state(world, order)
         yield from _return_state(world, order)
 
 
 def _order_status_allows(status: OrderStatus, packages: list[PackageStatus]) -> bool:
-    """LIFE-1: which package states each order status implies."""
+    """LIFE-1: which package states each order status implies (a package cancelled out of an open order, its
+    units cancelled or moved by CAN-L1/PKG-1, says nothing; an open order keeps at least one live package)."""
+    if status != OrderStatus.CANCELLED:
+        packages = [p for p in packages if p != PackageStatus.CANCELLED]
+        if not packages:
+            return False
     left = [p in PACKAGE_LEFT for p in packages]
     if status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT):
         return all(p == PackageStatus.TO_FULFILL for p in packages)
@@ -131,9 +138,53 @@ def _cancellation_state(world: World, order: Order) -> Iterator[Violation]:
         yield Violation("CAN-X1", order.id, ("engine",), "pending cancellation requests disagree with the order",
                         {"pending": pending, "pending_cancel_id": order.pending_cancel_id})
     succeeded = [c for c in records if c is not None and c.status in (CancelStatus.SUCCESS, CancelStatus.COMPLETE)]
-    if (order.status == OrderStatus.CANCELLED) != bool(succeeded) or len(succeeded) > 1:
-        yield Violation("CAN-X1", order.id, ("engine",), "a cancelled order has exactly one successful cancellation",
-                        {"status": order.status, "successful": [c.id for c in succeeded]})
+    # CAN-L1: every cancelled unit is in exactly one successful cancellation; the order is CANCELLED once all are.
+    covered = Counter(line for c in succeeded for line in c.line_item_ids)
+    cancelled = {li.id for li in order.line_items if li.status == OrderStatus.CANCELLED}
+    every = cancelled == {li.id for li in order.line_items}
+    if any(n > 1 for n in covered.values()) or set(covered) != cancelled or (
+            order.status == OrderStatus.CANCELLED) != every:
+        yield Violation("CAN-L1", order.id, ("engine",),
+                        "each cancelled unit has exactly one successful cancellation, all of them a cancelled order",
+                        {"status": order.status, "successful": [c.id for c in succeeded],
+                         "cancelled_units": sorted(cancelled)})
+    prices = {li.id: li.sale_price for li in order.line_items}
+    paid = order.paid_time is not None
+    shipping_refunds = 0
+    for c in succeeded:
+        extra = c.refund_total - sum((prices.get(li, Decimal(0)) for li in c.line_item_ids), Decimal(0))
+        shipping_refunds += bool(paid and extra and extra == order.shipping_fee)
+        if (paid and extra not in (Decimal(0), order.shipping_fee)) or (not paid and c.refund_total):
+            yield Violation("CAN-L1", order.id, ("engine",),
+                            f"cancellation {c.id} refunds other than its units (and the shipping fee)",
+                            {"refund_total": c.refund_total, "units": c.line_item_ids})
+    if shipping_refunds > 1 or (shipping_refunds and order.status != OrderStatus.CANCELLED):
+        yield Violation("CAN-L1", order.id, ("engine",), "the shipping fee is refunded only with the last units",
+                        {"status": order.status, "shipping_refunds": shipping_refunds})
+
+
+def _package_lines(world: World, order: Order) -> Iterator[Violation]:
+    """PKG-1/CAN-L1: each open unit is in exactly the package it names; a live package holds only open units."""
+    engine = world.engine
+    held: Counter[str] = Counter()
+    for package_id in order.package_ids:
+        package = engine.packages[package_id]
+        held.update(package.line_item_ids)
+        # A cancelled order's packages keep their units as history (shipped ones stay shipped, CAN-P1).
+        if order.status != OrderStatus.CANCELLED and package.status != PackageStatus.CANCELLED and (
+                not package.line_item_ids or any(li.status == OrderStatus.CANCELLED for li in order.line_items
+                                                 if li.id in package.line_item_ids)):
+            yield Violation("PKG-1", order.id, ("engine",), f"live package {package_id} is empty or holds cancelled units",
+                            {"line_item_ids": package.line_item_ids})
+    lines = {li.id for li in order.line_items}
+    for li in order.line_items:
+        inside = li.id in engine.packages[li.package_id].line_item_ids
+        if held[li.id] > 1 or (li.status != OrderStatus.CANCELLED and not inside):
+            yield Violation("PKG-1", order.id, ("engine",), f"unit {li.id} is not in exactly its own package",
+                            {"package_id": li.package_id, "packages_holding": held[li.id]})
+    if set(held) - lines:
+        yield Violation("PKG-1", order.id, ("engine",), "a package holds units of another order",
+                        {"units": sorted(set(held) - lines)})
 
 
 def _return_state(world: World, order: Order) -> Iterator[Violation]:
@@ -247,9 +298,9 @@ def stock(world: World) -> Iterator[Violation]:
             continue
         for li in order.line_items:
             package = engine.packages[li.package_id]
-            if package.rts_time is not None:
+            if package.rts_time is not None and li.id in package.line_item_ids:  # a unit cancelled out never left
                 shipped[li.sku_id] = shipped.get(li.sku_id, 0) + 1
-            elif order.status != OrderStatus.CANCELLED:
+            elif li.status != OrderStatus.CANCELLED:
                 reserved[li.sku_id] = reserved.get(li.sku_id, 0) + 1
     for sku in world.inventory.skus.values():
         seen = {"available": sku.available, "reserved": sku.reserved, "shipped": sku.shipped,
@@ -365,6 +416,10 @@ def sfcc(world: World) -> Iterator[Violation]:
         if lagging or backend.awaiting_export(doc):
             continue  # one side is ahead by its documented lag
         expected = dict(mapping[order.status.value] or {})
+        cut = {li.seller_sku or li.sku_id for li in order.line_items if li.status == OrderStatus.CANCELLED}
+        if cut and order.status != OrderStatus.CANCELLED and expected.get("c_externalChannelOrderStatus") == 3:
+            # CAN-L3: an open order with cancelled units is CANCELLED_PARTIAL (7) until it is completed.
+            expected.update(c_externalOrderStatus="CANCELLED_PARTIAL", c_externalChannelOrderStatus=7)
         expected["shipping_status"] = _sfcc_shipping(world, order)
         expected["c_orderTag"] = "cancel_after_shipped" if order.cancel_after_shipped else None
         if order.return_ids:
@@ -376,6 +431,11 @@ def sfcc(world: World) -> Iterator[Violation]:
                   "c_orderTag": doc.custom.get("orderTag") if doc.custom.get("orderTag") == "cancel_after_shipped"
                   else None}
         diff = {k: {"tiktok": v, "sfcc": actual.get(k)} for k, v in expected.items() if actual.get(k) != v}
+        gone = cut - {li.seller_sku or li.sku_id for li in order.line_items if li.status != OrderStatus.CANCELLED}
+        lines = {i.product_id: i.custom.get("externalLineItemStatus") for i in doc.product_items}
+        wrong = {p: lines.get(p) for p in sorted(gone) if p in lines and lines.get(p) != 6}
+        if wrong and order.status != OrderStatus.CANCELLED:
+            diff["cancelled_lines"] = {"tiktok": 6, "sfcc": wrong}
         if diff:
             yield Violation(_sfcc_rule(order, diff), order.id, ("tiktok", "sfcc"),
                             "SFCC and TikTok tell different stories", {"status": order.status, "order_no": doc.order_no,
@@ -384,7 +444,8 @@ def sfcc(world: World) -> Iterator[Violation]:
 
 def _sfcc_shipping(world: World, order: Order) -> str:
     # Computed here from the packages, not borrowed from the connector: the check must not share the code it checks.
-    left = [world.engine.packages[p].rts_time is not None for p in order.package_ids]
+    left = [world.engine.packages[p].rts_time is not None for p in order.package_ids
+            if world.engine.packages[p].line_item_ids]  # emptied by a partial cancel (CAN-L1): nothing to ship
     return "shipped" if all(left) else "part_shipped" if any(left) else "not_shipped"
 
 
@@ -400,6 +461,10 @@ def _sfcc_return(world: World, order: Order) -> int:
 
 
 def _sfcc_rule(order: Order, diff: dict[str, Any]) -> str:
+    if "cancelled_lines" in diff or (order.status != OrderStatus.CANCELLED and "c_externalChannelOrderStatus" in diff
+                                     and 7 in (diff["c_externalChannelOrderStatus"]["tiktok"],
+                                               diff["c_externalChannelOrderStatus"]["sfcc"])):
+        return "CAN-L3"
     if "c_externalReturnStatus" in diff:
         return "RET-7"
     if "c_orderTag" in diff:
@@ -434,11 +499,16 @@ def channeladvisor(world: World) -> Iterator[Violation]:
             yield Violation("CA-1", order.id, ("engine", "channeladvisor"), "imported before its sync tick",
                             {"released": released, "imported": ca.imported})
             continue
+        named = [f.package_id for f in ca.fulfillments if f.package_id is not None]
+        if len(named) != len(set(named)) or set(named) - set(order.package_ids):
+            yield Violation("PKG-1", order.id, ("engine", "channeladvisor"),
+                            "CA fulfillments are not one per package of the order",
+                            {"fulfillment_packages": named, "packages": order.package_ids})
         seen = history.status(order.id)
         if seen is None:
             continue
         in_flight = backend.in_flight(ca)
-        wanted = to_ca(profile, seen)
+        wanted = to_ca(profile, seen, order.shipping_type)
         if not in_flight and wanted is not None and ca.shipping_status != wanted:
             yield Violation("CA-3", order.id, ("engine", "channeladvisor"), "ShippingStatus differs from the tick's",
                             {"tiktok_at_tick": seen, "wanted": wanted, "channeladvisor": ca.shipping_status})
@@ -448,6 +518,20 @@ def channeladvisor(world: World) -> Iterator[Violation]:
                 yield Violation("CAN-B3", order.id, ("engine", "channeladvisor"),
                                 f"cancellation {cancel_id} has no adjustment after the sync tick", {"status": status})
                 continue
+            cancellation = world.engine.cancellations[cancel_id]
+            if cancellation.partial:  # CAN-L4: item adjustments carrying exactly the cancelled units
+                units = {li.id: li.sku_id for li in order.line_items}
+                items = {item.id: units[item.tiktok_line_item_ids[0]] for item in ca.items}
+                got: dict[str, int] = {}
+                for a in ca.adjustments:
+                    if a.cancel_id == cancel_id:
+                        got[items.get(a.order_item_id, "?")] = got.get(items.get(a.order_item_id, "?"), 0) + (
+                            a.quantity or 0)
+                cut = dict(Counter(units[li] for li in cancellation.line_item_ids))
+                if got != cut:
+                    yield Violation("CAN-L4", order.id, ("engine", "channeladvisor"),
+                                    f"cancellation {cancel_id}'s item adjustments do not carry its units",
+                                    {"units": cut, "adjustments": got})
             if in_flight:
                 continue  # the OMS answered (or shipped, a "no") after the tick; the next tick carries it
             want = request_status_for(status, how)

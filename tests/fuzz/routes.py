@@ -52,6 +52,18 @@ def _direct_order(ids: Ids, pick: Pick) -> str:
     return str(pick(sorted(ids.orders.get(DIRECT_US, []))))
 
 
+def _multi(ids: Ids, pick: Pick) -> str:
+    """A direct order with several units (partial cancels, splits, Mark Package As Shipped)."""
+    several = sorted(o for o in ids.orders.get(DIRECT_US, []) if len(ids.lines.get(o, [])) > 1)
+    return str(pick(several or sorted(ids.orders.get(DIRECT_US, []))))
+
+
+def _units(ids: Ids, pick: Pick, *, every: bool = False) -> list[str]:
+    """Some (or every) unit of a multi-unit direct order."""
+    lines = ids.lines.get(_multi(ids, pick), [])
+    return lines if every else lines[:pick([1, 2])]
+
+
 def _package(ids: Ids, pick: Pick) -> str:
     return str(pick(sorted(ids.packages)))
 
@@ -172,8 +184,19 @@ TIKTOK = [
           body=_tracking_body),
     Route("/fulfillment/202309/orders/<order_id>/tracking", "GET", "tiktok", "tiktok",
           args=lambda ids, pick: {"order_id": _order(ids, pick)}),
+    Route("/fulfillment/202309/orders/<order_id>/packages", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"order_id": _multi(ids, pick)},
+          body=lambda ids, pick: {"order_line_item_ids": _units(ids, pick), "tracking_number": "1ZMARK01",
+                                  "shipping_provider_id": pick(sorted(set(ids.providers.values())))}),
+    Route("/fulfillment/202309/orders/<order_id>/split", "POST", "tiktok", "tiktok", write=True,
+          args=lambda ids, pick: {"order_id": _multi(ids, pick)},
+          body=lambda ids, pick: {"splittable_groups": [{"id": str(n), "order_line_item_ids": [line]}
+                                                        for n, line in enumerate(_units(ids, pick, every=True))]}),
+    Route("/fulfillment/202309/orders/split_attributes", "GET", "tiktok", "tiktok",
+          query=lambda ids, pick: {"order_ids": ",".join(sorted(ids.orders.get(DIRECT_US, []))[:pick([1, 3])])}),
     Route("/return_refund/202309/cancellations", "POST", "tiktok", "tiktok", write=True, body=lambda ids, pick: {
-        "order_id": _direct_order(ids, pick), "cancel_reason": pick(SELLER_REASONS)}),
+        "order_id": _direct_order(ids, pick), "cancel_reason": pick(SELLER_REASONS),
+        **pick([{}, {"order_line_item_ids": _units(ids, pick)}])}),
     Route("/return_refund/202309/cancellations/search", "POST", "tiktok", "tiktok",
           query=lambda ids, pick: {"page_size": pick(["10", "50"])},
           body=lambda ids, pick: {"cancel_status": ["CANCELLATION_REQUEST_PENDING"],
@@ -316,7 +339,8 @@ CONTROL = [
           body=lambda ids, pick: pick([{"seconds": 60}, {"seconds": 900.5}, {"to": "2026-11-03T09:00:00Z"}])),
     Route("/_sim/buyer/orders", "POST", "none", "sim", write=True, body=lambda ids, pick: {
         "shop_id": pick([DIRECT_US, "7495540735365777508"]), "paid": pick([True, False]),
-        "items": [{"sku_id": pick(ids.skus), "quantity": 1}], "split_packages": False}),
+        "items": [{"sku_id": pick(ids.skus), "quantity": 1}], "split_packages": False,
+        **pick([{}, {"shipping_type": "TIKTOK", "handling_days": 1, "shipping_days": 3}])}),
     Route("/_sim/buyer/orders/<order_id>/pay", "POST", "none", "sim", write=True, args=_sim_order),
     Route("/_sim/buyer/orders/<order_id>/cancel", "POST", "none", "sim", write=True, args=_sim_order,
           body=lambda ids, pick: {"reason": pick(["ecom_order_unpaid_canceled_reason_no_longer_needed", None])}),
@@ -336,7 +360,8 @@ CONTROL = [
     Route("/_sim/carrier/returns/<return_id>/delivered", "POST", "none", "sim", write=True,
           args=lambda ids, pick: {"return_id": _return(ids, pick)}),
     Route("/_sim/platform/orders/<order_id>/cancel", "POST", "none", "sim", write=True, args=_sim_order,
-          body=lambda ids, pick: {"reason": pick(["fraud", "platform"])}),
+          body=lambda ids, pick: {"reason": pick(["fraud", "platform"]),
+                                  **pick([{}, {"line_item_ids": _units(ids, pick)}])}),
     Route("/_sim/carrier/packages/<package_id>/<event>", "POST", "none", "sim", write=True,
           args=lambda ids, pick: {"package_id": _package(ids, pick), "event": pick(["collected", "delivered"])}),
     Route("/_sim/orders/<order_id>", "GET", "none", "sim", args=_sim_order),

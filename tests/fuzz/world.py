@@ -24,6 +24,7 @@ class Ids:
 
     orders: dict[str, list[str]] = field(default_factory=dict)  # TikTok order ids by shop
     packages: dict[str, str] = field(default_factory=dict)  # package -> shop
+    lines: dict[str, list[str]] = field(default_factory=dict)  # order -> its unit (line item) ids
     providers: dict[str, str] = field(default_factory=dict)  # package -> a valid shipping_provider_id
     shipped: dict[str, str] = field(default_factory=dict)  # shipped package -> its order
     cancellations: dict[str, str] = field(default_factory=dict)  # cancel id -> shop
@@ -59,6 +60,8 @@ def build(seed: int = 0) -> World:
     placed = [control.place_order(shop_id=shop)["order"]["id"]
               for shop in [DIRECT_US] * 5 + [RITHUM_US] * 4 + [SFCC_SHOP] * 3]
     control.place_order(shop_id=DIRECT_US, split_packages=True)
+    skus = [s.id for s in world.systems["tiktok"].catalog.shop_skus(DIRECT_US)[:2]]
+    control.place_order(shop_id=DIRECT_US, items=[{"sku_id": skus[0], "quantity": 2}, {"sku_id": skus[-1]}])
     control.advance(seconds=3600 + 15 * 60)  # past the hold and the next ChannelAdvisor sync
     control.buyer_cancel(placed[1])  # a pending buyer request (CAN-B4)
     control.buyer_cancel(placed[5])  # relayed to ChannelAdvisor at the next sync (CAN-B3)
@@ -91,6 +94,7 @@ def collect(world: World) -> Ids:
     engine, tiktok = world.engine, world.systems["tiktok"]
     for order in engine.orders.values():
         ids.orders.setdefault(order.shop_id, []).append(order.id)
+        ids.lines[order.id] = [li.id for li in order.line_items]
         option = tiktok.delivery_option_for(order)
         for package_id in order.package_ids:
             ids.packages[package_id] = order.shop_id

@@ -112,6 +112,6 @@ def test_cli_runs_everything_and_exits_by_outcome(files: dict[str, Path], tmp_pa
     assert main(["run", str(files["good"]), "--require-coverage"]) == 1  # ...unless asked to
     capsys.readouterr()
     assert main(["validate", str(files["good"]), str(files["bad"])]) == 0
-    assert "2 scenario(s) valid, 0 invalid; their expectations prove 2/41 rules" in capsys.readouterr().out
+    assert "2 scenario(s) valid, 0 invalid; their expectations prove 2/49 rules" in capsys.readouterr().out
     assert main(["validate", str(files["broken"])]) == 1
     assert f"{files['broken']}:4: unknown action 'fly'" in capsys.readouterr().err

@@ -19,7 +19,7 @@ def test_docs_rules_md_is_generated_from_rules_yaml() -> None:
 
 def test_every_rule_has_words_profiles_and_a_source_and_the_doc_lists_each() -> None:
     rules = rule_set().rules
-    assert len(rules) == 41 and list(rules) == list(rule_ids())
+    assert len(rules) == 49 and list(rules) == list(rule_ids())
     for rule in rules.values():
         assert rule.text and rule.profiles and rule.sources, rule.id
         assert all(s.split(" (")[0] in rule_set().sources or s.startswith("simulator choice") for s in rule.sources)

@@ -61,6 +61,8 @@ class CaFulfillment:
     tiktok_carrier_name: str | None = None
     relayed: bool = False
     relay_error: str | None = None
+    package_id: str | None = None  # PKG-1: the TikTok package this fulfillment is (one per package)
+    planned: list[tuple[int, int]] = field(default_factory=list)  # that package's units per item, shipped as such
 
 
 @dataclass(slots=True)
@@ -152,6 +154,12 @@ class CaOrder:
         first = next((a for a in self.adjustments if a.return_id and a.request_status in ANSWERABLE
                       and a.action is None), None)
         return [a for a in self.adjustments if first is not None and a.return_id == first.return_id]
+
+    def cancelled_quantity(self, item_id: int) -> int:
+        """Units of an item cancelled by item-level Cancellation adjustments that TikTok carried out (CAN-L4)."""
+        done = (RequestStatus.POST_PROCESSING_COMPLETE, RequestStatus.ACKNOWLEDGED_POST_PROCESSING_NOT_COMPLETE)
+        return sum(a.quantity or 0 for a in self.adjustments if a.order_item_id == item_id
+                   and a.type == AdjustmentType.CANCELLATION and a.request_status in done)
 
     def open_action(self) -> CaAdjustment | None:
         """An adjustment the OMS posted that has not yet reached TikTok."""

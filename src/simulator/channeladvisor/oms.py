@@ -41,15 +41,16 @@ def value_of(body: Any) -> dict[str, Any]:
 
 
 def ship(backend: ChannelAdvisorBackend, grant: Grant, order_id: int, value: Mapping[str, Any]) -> None:
-    """``POST /v1/Orders({ID})/Ship``: the whole order ships on its auto-created fulfillment (FUL-5)."""
+    """``POST /v1/Orders({ID})/Ship``: what is left of the order ships, every unshipped fulfillment (one per TikTok
+    package, PKG-1) with the same tracking (FUL-5). A single package ships through ``PATCH /v1/Fulfillments``."""
     order = backend.order(grant, order_id)
     if "Items" in value:
-        raise CaError("Item-level Ship is not emulated: ship the whole order (one package per order).")
+        raise CaError("Item-level Ship is not emulated: ship the order, or one fulfillment (one per package).")
     _check_shippable(order)
-    fulfillment = next((f for f in order.fulfillments if f.delivery_status == DeliveryStatus.NO_CHANGE), None)
-    if fulfillment is None:
+    open_ones = [f for f in order.fulfillments if f.delivery_status == DeliveryStatus.NO_CHANGE]
+    if not open_ones:
         raise InvalidOperation(f"Order {order.id} has no unshipped fulfillment.")
-    _ship_fulfillment(backend, order, fulfillment, value, require_status=True)
+    _ship_fulfillment(backend, order, open_ones, value, require_status=True)
 
 
 def update_fulfillment(
@@ -74,7 +75,8 @@ def update_fulfillment(
             f"Fulfillment {fulfillment.id} is already {fulfillment.delivery_status.value}; "
             "shipping details reach TikTok once and cannot be changed here."
         )
-    _ship_fulfillment(backend, order, fulfillment, {**value, "DeliveryStatus": status}, require_status=True)
+    _ship_fulfillment(backend, order, [fulfillment], {**value, "DeliveryStatus": status}, require_status=True,
+                      partial=True)
 
 
 def _check_carrier_fields(value: Mapping[str, Any]) -> None:
@@ -115,13 +117,14 @@ def _opt_int32(body: Mapping[str, Any], key: str) -> int | None:
 def _ship_fulfillment(
     backend: ChannelAdvisorBackend,
     order: CaOrder,
-    fulfillment: CaFulfillment,
+    fulfillments: list[CaFulfillment],
     value: Mapping[str, Any],
     *,
     require_status: bool,
+    partial: bool = False,
 ) -> None:
     _check_carrier_fields(value)
-    _check_shippable(order)
+    _check_shippable(order, partial=partial)
     status = value.get("DeliveryStatus") or DeliveryStatus.COMPLETE.value
     if require_status and status != DeliveryStatus.COMPLETE.value:
         raise CaError(f"DeliveryStatus '{status}' cannot ship a TikTok Shop order; send 'Complete'.")
@@ -137,17 +140,21 @@ def _ship_fulfillment(
     dc = _opt_int32(value, "DistributionCenterID") or 0
     # -- all checks passed: apply --
     now = backend.world.clock.now()
-    fulfillment.delivery_status = DeliveryStatus.COMPLETE
-    fulfillment.tracking_number = tracking
-    fulfillment.shipping_carrier = str(value["ShippingCarrier"])
-    fulfillment.shipping_class = str(value["ShippingClass"])
-    fulfillment.distribution_center_id = dc
-    fulfillment.seller_fulfillment_id = _opt_str(value, "SellerFulfillmentID")
-    fulfillment.shipped_date = shipped_at
-    fulfillment.updated = now
-    fulfillment.items = [(item.id, item.quantity) for item in order.items]
-    fulfillment.tiktok_carrier, fulfillment.tiktok_carrier_name = carrier.code, carrier.name
-    order.shipping_status = ShippingStatus.SHIPPED
+    for fulfillment in fulfillments:
+        fulfillment.delivery_status = DeliveryStatus.COMPLETE
+        fulfillment.tracking_number = tracking
+        fulfillment.shipping_carrier = str(value["ShippingCarrier"])
+        fulfillment.shipping_class = str(value["ShippingClass"])
+        fulfillment.distribution_center_id = dc
+        fulfillment.seller_fulfillment_id = _opt_str(value, "SellerFulfillmentID")
+        fulfillment.shipped_date = shipped_at
+        fulfillment.updated = now
+        fulfillment.items = list(fulfillment.planned) or [
+            (item.id, item.quantity - order.cancelled_quantity(item.id)) for item in order.items
+            if item.quantity > order.cancelled_quantity(item.id)]
+        fulfillment.tiktok_carrier, fulfillment.tiktok_carrier_name = carrier.code, carrier.name
+    left = any(f.delivery_status == DeliveryStatus.NO_CHANGE for f in order.fulfillments)
+    order.shipping_status = ShippingStatus.PARTIALLY_SHIPPED if left else ShippingStatus.SHIPPED
     order.shipping_date = shipped_at
     request = order.pending_buyer_request()
     if request is not None:  # shipping answers a buyer request with "no" (CAN-B3)
@@ -164,10 +171,15 @@ def _ship_fulfillment(
     )
 
 
-def _check_shippable(order: CaOrder) -> None:
+def _check_shippable(order: CaOrder, *, partial: bool = False) -> None:
+    if order.shipping_status == ShippingStatus.THIRD_PARTY_MANAGED:  # PKG-4: TikTok ships it
+        raise InvalidOperation(f"Order {order.id} is ThirdPartyManaged: TikTok Shop fulfils it, the seller "
+                               "does not ship it.")
     if order.shipping_status == ShippingStatus.CANCELED:
         raise InvalidOperation(f"Order {order.id} is canceled and cannot be shipped.")
-    if order.shipping_status in (ShippingStatus.SHIPPED, ShippingStatus.PARTIALLY_SHIPPED):
+    if order.shipping_status == ShippingStatus.SHIPPED or (
+            order.shipping_status == ShippingStatus.PARTIALLY_SHIPPED and not partial and not any(
+                f.delivery_status == DeliveryStatus.NO_CHANGE for f in order.fulfillments)):
         raise InvalidOperation(f"Order {order.id} is already {order.shipping_status.value}.")
     if order.open_action() is not None:
         raise InvalidOperation(f"Order {order.id} has a cancellation adjustment waiting for the next sync.")
@@ -221,12 +233,13 @@ def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None,
     if order.open_action() is not None:
         raise InvalidOperation(f"Order {order.id} already has an adjustment waiting for the next sync.")
     if item is not None:
-        if quantity is None or not 1 <= quantity <= item.quantity:
-            raise CaError(f"Quantity must be an integer from 1 to {item.quantity}.")
-        if len(order.items) > 1 or quantity < item.quantity:
+        left = item.quantity - order.cancelled_quantity(item.id)
+        if quantity is None or not 1 <= quantity <= left:
+            raise CaError(f"Quantity must be an integer from 1 to {left} (the item's units not cancelled).")
+        if (len(order.items) > 1 or quantity < item.quantity) and reason != AdjustmentReason.ITEM_NOT_AVAILABLE:
             raise InvalidOperation(
-                "TikTok Shop orders sold through ChannelAdvisor are cancelled whole: adjust "
-                "the order, or every unit of its only item."
+                "TikTok Shop cancels single items only as out of stock: adjust the order, or send Reason "
+                "ItemNotAvailable for an item-level cancellation (CAN-L4)."
             )
     if request is not None and not prevent:
         request.action, request.request_status = "approve", IN_FLIGHT["approve"]

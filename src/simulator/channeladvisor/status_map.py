@@ -98,9 +98,14 @@ def return_request_status(status: ReturnStatus | str, shipment: ShipmentType | s
     return RETURN_TO_REQUEST[term] if term is not None else RETURN_OUTCOME[ReturnStatus(status)]
 
 
-def to_ca(profile: Profile, status: OrderStatus | str) -> ShippingStatus | None:
-    """TikTok order status -> CA ShippingStatus (None: the order is not, or not yet, in ChannelAdvisor)."""
+def to_ca(profile: Profile, status: OrderStatus | str, shipping_type: str = "SELLER") -> ShippingStatus | None:
+    """TikTok order status -> CA ShippingStatus (None: the order is not, or not yet, in ChannelAdvisor).
+
+    An order TikTok ships itself (``shipping_type`` TIKTOK) is "Third Party Managed" until cancelled (PKG-4).
+    """
     value = profile.status_mapping("channeladvisor")[str(status)]
+    if value is not None and shipping_type == "TIKTOK" and str(status) != OrderStatus.CANCELLED:
+        return ShippingStatus.THIRD_PARTY_MANAGED
     return None if value is None else ShippingStatus(value)
 
 

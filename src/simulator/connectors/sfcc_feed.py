@@ -2,8 +2,8 @@
 
 Every order in a file ends in journaled outcomes, never silently: ``feed_applied`` (what changed),
 ``feed_refused`` (TikTok refused the change, e.g. an unapproved carrier or a cancel after shipping;
-TikTok unchanged) or ``feed_skipped`` (a state the simulator does not apply: partial cancels,
-returns recorded in SFCC, RET-7). After each order the connector reconciles SFCC with TikTok, so a refused change is rolled
+TikTok unchanged) or ``feed_skipped`` (a state the simulator does not apply: returns recorded in SFCC,
+RET-7). Units the OMS cancelled in SFCC become a seller partial cancel (CAN-L3). After each order the connector reconciles SFCC with TikTok, so a refused change is rolled
 back in SFCC and both systems tell one story.
 """
 
@@ -55,8 +55,7 @@ def _apply(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
     done: list[Outcome] = []
     channel = _int(feed.custom.get("externalChannelOrderStatus"))
     if channel == CHANNEL_STATUS_CANCELLED_PARTIAL:
-        done.append(("skipped", "partial_cancel", {"reason": "partial cancellation is not simulated",
-                                                   "rule": "CAN-S1"}))
+        done.extend(_partial_cancel(world, order, feed))
     returned = _int(feed.custom.get("externalReturnStatus"))
     connector = world.systems["sfcc"].connector
     if returned is not None and (connector is None or returned != connector.return_status(order)):
@@ -83,6 +82,40 @@ def _apply(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
         if delivered:
             done.append(("applied", "deliver", {"packages": delivered}))
     return done
+
+
+def sfcc_cancelled_units(custom: dict[str, Any]) -> dict[str, int]:
+    """Units per product SFCC's cancel history shows cancelled (the cartridge's ``cancelInfoHistory``, CAN-L3)."""
+    try:  # text the OMS stored in SFCC: read with the same strict, bounded JSON reader as any request
+        history = parse_json((custom.get("cancelInfoHistory") or "[]").encode())
+        if not isinstance(history, list):
+            return {}
+        units: dict[str, int] = {}
+        for entry in history:
+            info = parse_json(str(entry.get("cancelInfo") or "{}").encode()) if isinstance(entry, dict) else {}
+            for product_id, item in ((info or {}).get("cancelItems") or {}).items():
+                quantity = item.get("quantity", 0) if isinstance(item, dict) else item  # {qty} or a bare count
+                units[str(product_id)] = units.get(str(product_id), 0) + (quantity if isinstance(quantity, int) else 0)
+        return units
+    except (InputError, AttributeError, TypeError):
+        return {}
+
+
+def _partial_cancel(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
+    """CAN-L3: units the OMS cancelled in SFCC (``c_orderAction`` cancel with ``cancelItems``) and TikTok has not:
+    a seller partial cancel of those units; TikTok's own partial cancel echoed back changes nothing."""
+    have = S.partial_cancel_units(order)
+    skus = {li.seller_sku or li.sku_id: li.sku_id for li in order.line_items}
+    todo = [(skus[pid], n - have.get(pid, 0)) for pid, n in sorted(sfcc_cancelled_units(feed.custom).items())
+            if pid in skus and n > have.get(pid, 0)]
+    if not todo or order.status == OrderStatus.CANCELLED:
+        return []
+    reason = _seller_reason(world, order, feed)
+
+    def cancel() -> Any:
+        return world.engine.seller_cancel(order.id, reason, world.engine.units_for_skus(order.id, todo))
+    return [_engine(cancel, "seller_partial_cancel", lambda c: {"reason": reason, "cancel_id": c.id,
+                                                                "units": c.line_item_ids, "rule": "CAN-L3"})]
 
 
 def _engine(call: Any, action: str, details: Any) -> Outcome:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from simulator.engine import Order, PackageStatus
+from simulator.engine import Order, OrderStatus, PackageStatus
 from simulator.sfcc.models import LINE_SHIPPED
 
 if TYPE_CHECKING:
@@ -105,7 +105,8 @@ def plan(world: World, order: Order, shipping: SfccShipping) -> Plan:
         by_product.setdefault(line.product_id, []).append(line)
     result = Plan()
     for package_id in todo:
-        skus = {li.seller_sku or li.sku_id for li in order.line_items if li.package_id == package_id}
+        inside = set(engine.packages[package_id].line_item_ids)  # units cancelled out of it do not count
+        skus = {li.seller_sku or li.sku_id for li in order.line_items if li.id in inside}
         lines = [line for sku in sorted(skus) for line in by_product.get(sku, [])]
         if shipping.line_detail:
             if not lines or any(line.status != LINE_SHIPPED for line in lines):
@@ -152,3 +153,14 @@ def apply(world: World, plan_: Plan) -> list[str]:
                                   shipping_provider_id=shipment.provider_id,
                                   shipping_provider_name=shipment.provider_name)
     return [s.package_id for s in plan_.shipments]
+
+
+def partial_cancel_units(order: Order) -> dict[str, int]:
+    """CAN-L3: cancelled units per SFCC product of an order that goes on (empty: none, or the order is cancelled)."""
+    if order.status == OrderStatus.CANCELLED:
+        return {}
+    cut: dict[str, int] = {}
+    for li in order.line_items:
+        if li.status == OrderStatus.CANCELLED:
+            cut[li.seller_sku or li.sku_id] = cut.get(li.seller_sku or li.sku_id, 0) + 1
+    return cut

@@ -32,7 +32,7 @@ from simulator.channeladvisor.enums import (
 from simulator.channeladvisor.index import in_flight
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.status_map import ANSWERABLE, request_status_for, return_request_status, to_ca
-from simulator.engine import CancelStatus, EngineError, Order, PackageStatus, Return, ReturnType, Role
+from simulator.engine import Cancellation, CancelStatus, EngineError, Order, PackageStatus, Return, ReturnType, Role
 from simulator.engine.events import EngineEvent, OrderPlaced
 from simulator.engine.states import CancelType
 
@@ -174,7 +174,13 @@ class TikTokChannelAdvisorSync:
         engine = self.world.engine
         if action == "cancel":
             reason = self.backend.seed.cancel_reason_mapping.get(adj.reason.value, "seller_cancel_reason_out_of_stock")
-            adj.cancel_id = engine.seller_cancel(ca.site_order_id, reason).id
+            item = next((i for i in ca.items if i.id == adj.order_item_id), None)
+            units = None  # CAN-L4: an item-level adjustment cancels that many of the item's units
+            if item is not None and adj.quantity:
+                sku = next(li.sku_id for li in engine.order(ca.site_order_id).line_items
+                           if li.id == item.tiktok_line_item_ids[0])
+                units = engine.units_for_skus(ca.site_order_id, [(sku, adj.quantity)])
+            adj.cancel_id = engine.seller_cancel(ca.site_order_id, reason, units).id
         elif action == "approve" and adj.cancel_id:
             if engine.cancellation(adj.cancel_id).status in _DONE:
                 return  # auto-approved before the answer arrived: what the OMS asked for already happened
@@ -209,7 +215,8 @@ class TikTokChannelAdvisorSync:
     def _ship(self, ca: CaOrder, fulfillment: CaFulfillment) -> None:
         engine = self.world.engine
         order = engine.order(ca.site_order_id)
-        to_ship = [p for p in order.package_ids if engine.packages[p].status == PackageStatus.TO_FULFILL]
+        to_ship = [p for p in order.package_ids if engine.packages[p].status == PackageStatus.TO_FULFILL
+                   and fulfillment.package_id in (None, p)]  # a fulfillment is its package (PKG-1)
         tiktok = self.world.systems.get("tiktok")  # absent in engine-plus-CA worlds: keep the approved code
         provider_id, provider_name = (tiktok.provider_for(order, fulfillment.tiktok_carrier or "") if tiktok
                                       else (fulfillment.tiktok_carrier or "", fulfillment.tiktok_carrier_name or ""))
@@ -262,7 +269,8 @@ class TikTokChannelAdvisorSync:
             special_instructions=order.buyer_message or None,
         )
         ca.items = _items(self.backend, ca, order)
-        ca.fulfillments = [CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now)]
+        ca.fulfillments = []
+        self._reflect_packages(order, ca)
         self.backend.add_order(ca)
         self.backend.journal("sync", ca, direction="tiktok_to_ca", action="import", ok=True)
         self._reflect(order, ca)
@@ -271,9 +279,10 @@ class TikTokChannelAdvisorSync:
         engine = self.world.engine
         old = (ca.shipping_status, ca.tiktok_status)
         ca.tiktok_status = order.status.value
-        status = to_ca(self.world.rules[PROFILE], order.status)
+        status = to_ca(self.world.rules[PROFILE], order.status, order.shipping_type)
         if status is not None:
             ca.shipping_status = status
+        self._reflect_packages(order, ca)
         if status in (ShippingStatus.SHIPPED, ShippingStatus.PARTIALLY_SHIPPED):
             self._reflect_shipment(order, ca)
         if status == ShippingStatus.CANCELED:
@@ -282,17 +291,15 @@ class TikTokChannelAdvisorSync:
                     f.delivery_status, f.updated = DeliveryStatus.CANCELED, self.world.clock.now()
         for cancel_id in order.cancellation_ids:
             cancellation = engine.cancellations[cancel_id]
-            adj = next((a for a in ca.adjustments if a.cancel_id == cancel_id), None)
-            if adj is None:
-                adj = self._new_adjustment(
+            adjs = [a for a in ca.adjustments if a.cancel_id == cancel_id]
+            if not adjs and cancellation.partial:
+                adjs = self._item_adjustments(ca, order, cancellation)
+            if not adjs:
+                adjs = [self._new_adjustment(
                     ca, cancellation.cancel_type, cancellation.role, cancellation.reason, cancel_id
-                )
-            if adj.action is None and adj.request_status != RequestStatus.ERROR:
-                adj.request_status = request_status_for(cancellation.status, cancellation.reject_reason)
-                auto = cancellation.resolved_by == Role.SYSTEM and cancellation.cancel_type == CancelType.BUYER_CANCEL
-                auto = auto and adj.request_status == RequestStatus.POST_PROCESSING_COMPLETE
-                if auto and "Auto-approved" not in (adj.comment or ""):
-                    adj.comment = f"{adj.comment or ''} (Auto-approved: no answer within the response window.)".strip()
+                )]
+            for adj in adjs:
+                self._mirror(adj, cancellation)
         for return_id in order.return_ids:
             self._reflect_return(ca, order, engine.returns[return_id])
         if (ca.shipping_status, ca.tiktok_status) != old:
@@ -304,6 +311,33 @@ class TikTokChannelAdvisorSync:
                 tiktok_status=order.status,
                 shipping_status=ca.shipping_status,
             )
+
+    @staticmethod
+    def _mirror(adj: CaAdjustment, cancellation: Cancellation) -> None:
+        if adj.action is None and adj.request_status != RequestStatus.ERROR:
+            adj.request_status = request_status_for(cancellation.status, cancellation.reject_reason)
+            auto = cancellation.resolved_by == Role.SYSTEM and cancellation.cancel_type == CancelType.BUYER_CANCEL
+            auto = auto and adj.request_status == RequestStatus.POST_PROCESSING_COMPLETE
+            if auto and "Auto-approved" not in (adj.comment or ""):
+                adj.comment = f"{adj.comment or ''} (Auto-approved: no answer within the response window.)".strip()
+
+    def _item_adjustments(self, ca: CaOrder, order: Order, cancellation: Cancellation) -> list[CaAdjustment]:
+        """CAN-L4: a partial cancellation is one item-level Cancellation adjustment per CA item it touches."""
+        skus = {li.id: li.sku_id for li in order.line_items}
+        wanted: dict[str, int] = {}
+        for line in cancellation.line_item_ids:
+            wanted[skus[line]] = wanted.get(skus[line], 0) + 1
+        made = []
+        for item in ca.items:
+            quantity = wanted.get(skus[item.tiktok_line_item_ids[0]], 0)
+            if quantity:
+                adj = self._new_adjustment(ca, cancellation.cancel_type, cancellation.role, cancellation.reason,
+                                           cancellation.id)
+                adj.reason = AdjustmentReason.ITEM_NOT_AVAILABLE
+                adj.order_item_id, adj.quantity = item.id, quantity
+                adj.item_adjustment = item.unit_price * quantity
+                made.append(adj)
+        return made
 
     def _new_adjustment(self, ca: CaOrder, cancel_type: str, role: str, reason: str, cancel_id: str) -> CaAdjustment:
         if cancel_type == CancelType.BUYER_CANCEL:
@@ -385,26 +419,45 @@ class TikTokChannelAdvisorSync:
                                  reason=reason, return_id=ret.id)
         return made
 
+    def _reflect_packages(self, order: Order, ca: CaOrder) -> None:
+        """PKG-1: one CA fulfillment per TikTok package that carries units (a split or Mark Package As Shipped adds
+        packages: they appear at the sync); a package emptied by a partial cancel is a Canceled fulfillment."""
+        engine, now = self.world.engine, self.world.clock.now()
+        by_package = {f.package_id: f for f in ca.fulfillments}
+        units = {li.id: li.sku_id for li in order.line_items}
+        items = {units[item.tiktok_line_item_ids[0]]: item.id for item in ca.items}
+        for package_id in order.package_ids:
+            package = engine.packages[package_id]
+            fulfillment = by_package.get(package_id)
+            if fulfillment is None and package.line_item_ids:
+                fulfillment = CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now,
+                                            package_id=package_id)
+                ca.fulfillments.append(fulfillment)
+                self.backend.index.fulfillment_order[fulfillment.id] = ca.id  # a split's package, after the import
+            if fulfillment is None:
+                continue
+            planned: dict[int, int] = {}
+            for line in package.line_item_ids:
+                planned[items[units[line]]] = planned.get(items[units[line]], 0) + 1
+            if fulfillment.delivery_status == DeliveryStatus.NO_CHANGE:
+                fulfillment.planned = sorted(planned.items())
+                if not package.line_item_ids:
+                    fulfillment.delivery_status, fulfillment.updated = DeliveryStatus.CANCELED, now
+
     def _reflect_shipment(self, order: Order, ca: CaOrder) -> None:
-        """A shipment made on TikTok directly (not through CA) appears on the CA fulfillment."""
-        package = next(
-            (
-                self.world.engine.packages[p]
-                for p in order.package_ids
-                if self.world.engine.packages[p].rts_time is not None
-            ),
-            None,
-        )
-        fulfillment = next((f for f in ca.fulfillments if f.delivery_status == DeliveryStatus.NO_CHANGE), None)
-        if package is None or fulfillment is None:
-            return
-        fulfillment.delivery_status = DeliveryStatus.COMPLETE
-        fulfillment.tracking_number = package.tracking_number
-        fulfillment.shipping_carrier = package.shipping_provider_name or package.shipping_provider_id
-        fulfillment.shipped_date = package.rts_time
-        fulfillment.items = [(item.id, item.quantity) for item in ca.items]
-        fulfillment.relayed = True
-        fulfillment.updated = self.world.clock.now()
+        """A shipment made on TikTok directly (not through CA) appears on its package's CA fulfillment."""
+        for package_id in order.package_ids:
+            package = self.world.engine.packages[package_id]
+            fulfillment = next((f for f in ca.fulfillments if f.package_id == package_id), None)
+            if package.rts_time is None or fulfillment is None or fulfillment.delivery_status != DeliveryStatus.NO_CHANGE:
+                continue
+            fulfillment.delivery_status = DeliveryStatus.COMPLETE
+            fulfillment.tracking_number = package.tracking_number
+            fulfillment.shipping_carrier = package.shipping_provider_name or package.shipping_provider_id
+            fulfillment.shipped_date = package.rts_time
+            fulfillment.items = list(fulfillment.planned)
+            fulfillment.relayed = True
+            fulfillment.updated = self.world.clock.now()
         ca.shipping_date = ca.shipping_date or order.rts_time
 
 

@@ -24,15 +24,18 @@ import requests
 
 from simulator.connectors import sfcc_shipments as S
 from simulator.connectors.sfcc_client import SfccClient, SfccSettings
+from simulator.connectors.sfcc_feed import apply_feed, sfcc_cancelled_units
 from simulator.connectors.sfcc_port import DirectPort, HttpPort, SfccPort, SfccUnreachable
 from simulator.engine import Cancellation, CancelStatus, Order, OrderStatus
 from simulator.engine.base import Defer
-from simulator.engine.events import EngineEvent, OrderStatusChanged, ReturnChanged
+from simulator.engine.events import CancellationChanged, EngineEvent, OrderStatusChanged, ReturnChanged
 from simulator.faults.port import FaultyPort
 from simulator.rules import parse_duration
 from simulator.sfcc.models import (
     CHANNEL_STATUS_CANCELLED,
     EXPORT_READY,
+    LINE_CANCELLED,
+    LINE_CANCELLED_PARTIAL,
     LINE_NOTSHIPPED,
     LINE_PARTSHIPPED,
     LINE_SHIPPED,
@@ -48,6 +51,9 @@ SHIPPING_METHODS = {"economy": "TTS002", "express": "TTS003"}
 # Cancel events -> the rule the SFCC update proves (seller cancels through the feed are CAN-S1).
 CANCEL_RULES = {"approve_cancel": "CAN-B2", "platform_cancel": "CAN-P1", "auto_cancel": "CAN-P1",
                 "seller_cancel": "CAN-S2"}
+
+
+PARTIAL_STATUS = {"c_externalOrderStatus": "CANCELLED_PARTIAL", "c_externalChannelOrderStatus": 7}
 
 
 def _shipped(doc: dict[str, Any]) -> bool:
@@ -145,6 +151,11 @@ class TikTokSfccConnector:
     # -- events ------------------------------------------------------------------------------------
     def on_event(self, event: EngineEvent) -> None:
         """React to status changes of orders (and their returns, RET-7) of the shops wired to SFCC."""
+        if isinstance(event, CancellationChanged) and event.new == CancelStatus.COMPLETE:
+            cut = self.world.engine.orders.get(event.order_id)  # CAN-L3: units cancelled, the order goes on
+            if cut is not None and cut.status != OrderStatus.CANCELLED and cut.id in self.order_nos:
+                self.reconcile(cut.id, "CAN-L3")
+            return
         if isinstance(event, ReturnChanged):
             returned = self.world.engine.orders.get(event.order_id)
             if returned is not None and self.site_for(returned) is not None and returned.id in self.order_nos:
@@ -359,9 +370,11 @@ class TikTokSfccConnector:
             self._journal("patch_failed", order_id, error=str(exc), attempt=attempt, rule=rule)
         if status == 200:
             self._timers.pop(("sync", order_id), None)
-            kind = "cancelled" if body.get("c_orderAction") == "cancel_order" else "patched"
+            kind = {"cancel_order": "cancelled", "cancel": "items_cancelled"}.get(str(body.get("c_orderAction")), "patched")
             self._journal(kind, order_id, order_no=order_no, fields=sorted(body), tagged=bool(body.get("c_orderTag")),
                           attempt=attempt, rule=rule)
+            if kind == "items_cancelled":  # the cartridge marks listed lines CANCELLED: set partly cancelled ones
+                self.reconcile(order_id, rule)
             return
         self._journal("sync_failed", order_id, http_status=status, attempt=attempt, rule=rule)
         self._retry("sync", order_id, attempt, lambda oid, n: self.reconcile(oid, rule, n))
@@ -372,6 +385,12 @@ class TikTokSfccConnector:
         wanted = self.world.rules["sfcc"].status_mapping("sfcc")[order.status.value] or {}
         body: dict[str, Any] = {}
         cancelled = order.status == OrderStatus.CANCELLED
+        cut = S.partial_cancel_units(order)
+        if cut and wanted.get("c_externalChannelOrderStatus") == 3:  # CAN-L3: open, some units cancelled
+            wanted = PARTIAL_STATUS
+        items_to_cancel = self._items_to_cancel(order, doc, cut)
+        if items_to_cancel:
+            body.update({"c_orderAction": "cancel", "c_cancelInfo": json.dumps(items_to_cancel)})
         if cancelled and doc.get("c_externalChannelOrderStatus") != CHANNEL_STATUS_CANCELLED:
             body.update({"c_orderAction": "cancel_order", "c_externalOrderStatus": "CANCELLED",
                          "c_cancelInfo": json.dumps({"cancelItems": {}, "reasonCode": order.cancel_reason or ""})})
@@ -382,11 +401,12 @@ class TikTokSfccConnector:
         returned = self.return_status(order)
         if returned is not None and doc.get("c_externalReturnStatus") != returned:
             body["c_externalReturnStatus"] = returned
-        left = [engine.packages[p].rts_time is not None for p in order.package_ids]
+        left = [engine.packages[p].rts_time is not None for p in order.package_ids
+                if engine.packages[p].line_item_ids]  # a package emptied by a partial cancel ships nothing
         shipping = "shipped" if all(left) else "part_shipped" if any(left) else "not_shipped"
         if doc.get("shipping_status") != shipping:
             body["shipping_status"] = shipping
-        if not cancelled:
+        if not cancelled and not items_to_cancel:
             items = self._line_patch(order, doc)
             if items:
                 body["product_items"] = items
@@ -396,6 +416,20 @@ class TikTokSfccConnector:
             # changes to TikTok, not TikTok's back to itself (simulator choice, docs/sfcc.md).
             body["c_externalExportStatus"] = doc.get("c_externalExportStatus")
         return body
+
+    @staticmethod
+    def _items_to_cancel(order: Order, doc: dict[str, Any], cut: dict[str, int]) -> dict[str, Any] | None:
+        """CAN-L3: the ``c_cancelInfo`` for units TikTok cancelled that SFCC's cancel history does not show yet."""
+        if order.status == OrderStatus.CANCELLED or not cut:
+            return None
+        sent = sfcc_cancelled_units({"cancelInfoHistory": doc.get("c_cancelInfoHistory")})
+        todo = {pid: n - sent.get(pid, 0) for pid, n in cut.items() if n > sent.get(pid, 0)}
+        if not todo:
+            return None
+        reasons = {li.seller_sku or li.sku_id: li.cancel_reason or "" for li in order.line_items
+                   if li.status == OrderStatus.CANCELLED}
+        return {"cancelItems": {pid: {"quantity": n, "reason": reasons.get(pid, "")} for pid, n in sorted(todo.items())},
+                "reasonCode": next(iter(reasons.values()), "")}
 
     def return_status(self, order: Order) -> int | None:
         """RET-7: the cartridge's ``externalReturnStatus`` for the order's latest return (None: no return)."""
@@ -412,14 +446,19 @@ class TikTokSfccConnector:
     def _line_patch(self, order: Order, doc: dict[str, Any]) -> list[dict[str, Any]]:
         engine = self.world.engine
         units: dict[str, list[Any]] = {}
+        cut = S.partial_cancel_units(order)
         for li in order.line_items:
-            units.setdefault(li.seller_sku or li.sku_id, []).append(engine.packages[li.package_id])
+            if li.status != OrderStatus.CANCELLED:
+                units.setdefault(li.seller_sku or li.sku_id, []).append(engine.packages[li.package_id])
         items = []
         for item in doc.get("product_items") or []:
-            packages = units.get(str(item.get("product_id")), [])
+            product_id = str(item.get("product_id"))
+            packages = units.get(product_id, [])
             shipped = [p for p in packages if p.rts_time is not None]
             status = LINE_SHIPPED if packages and len(shipped) == len(packages) else (
                 LINE_PARTSHIPPED if shipped else LINE_NOTSHIPPED)
+            if product_id in cut and not shipped:  # CAN-L3: every unit cancelled, or some and none shipped
+                status = LINE_CANCELLED if not packages else LINE_CANCELLED_PARTIAL
             change: dict[str, Any] = {}
             if item.get("c_externalLineItemStatus") != status:
                 change["c_externalLineItemStatus"] = status
@@ -433,8 +472,6 @@ class TikTokSfccConnector:
     # -- FUL-3 / CAN-S1 feed pickup --------------------------------------------------------------
     def pickup(self, url: str) -> dict[str, Any]:
         """TikTok downloads a notified feed file and applies it (see :mod:`simulator.connectors.sfcc_feed`)."""
-        from simulator.connectors.sfcc_feed import apply_feed
-
         try:
             data = self.port.download(url)
         except SfccUnreachable as exc:

@@ -145,13 +145,22 @@ class ControlAPI:
     # -- buyer, platform, carrier ----------------------------------------------------------------
     def place_order(
         self, *, shop_id: str | None = None, items: Sequence[dict[str, Any]] | None = None, paid: bool = True,
-        profile: str | None = None, split_packages: bool = False,
+        profile: str | None = None, split_packages: bool = False, warehouse_id: str | None = None,
+        delivery_option_id: str | None = None, shipping_type: str = "SELLER", handling_days: int | None = None,
+        shipping_days: int | None = None,
     ) -> dict[str, Any]:
-        """A buyer places (and pays) an order; returns the TikTok order (unmasked)."""
+        """A buyer places (and pays) an order; returns the TikTok order (unmasked).
+
+        ``warehouse_id`` / ``delivery_option_id`` pick the shop's warehouse and one of its delivery options
+        (defaults: the default warehouse, its first option); ``shipping_type`` TIKTOK: TikTok ships it (PKG-4);
+        ``handling_days`` / ``shipping_days``: the seller's EDT settings (SLA-4).
+        """
         pairs = [(str(i["sku_id"]), int(i.get("quantity", 1))) for i in items] if items else None
         with self._op():
             order = self._tiktok.place_order(shop_id, pairs, paid=paid, profile=profile,
-                                             split_packages=split_packages)
+                                             split_packages=split_packages, warehouse_id=warehouse_id,
+                                             delivery_option_id=delivery_option_id, shipping_type=shipping_type,
+                                             handling_days=handling_days, shipping_days=shipping_days)
             view: dict[str, Any] = self._tiktok.project_order(order.id)
         return view
 
@@ -162,15 +171,27 @@ class ControlAPI:
             view: dict[str, Any] = self._tiktok.project_order(order_id)
         return view
 
-    def buyer_cancel(self, order_id: str, reason: str | None = None) -> dict[str, Any]:
-        """Buyer cancels: at once inside the hold (HOLD-3), a pending request after it (CAN-B4)."""
+    def buyer_cancel(self, order_id: str, reason: str | None = None, *, line_item_ids: Sequence[str] | None = None,
+                     skus: Sequence[tuple[str, int]] | None = None) -> dict[str, Any]:
+        """Buyer cancels: at once inside the hold (HOLD-3), a pending request after it (CAN-B4); never single units
+        (CAN-L2: naming only some units is refused)."""
         with self._op():
-            return self._cancellation(self.world.engine.buyer_cancel(order_id, reason))
+            lines = self._units(order_id, line_item_ids, skus)
+            return self._cancellation(self.world.engine.buyer_cancel(order_id, reason, lines))
 
-    def platform_cancel(self, order_id: str, reason: str = "fraud") -> dict[str, Any]:
-        """TikTok cancels the order (fraud, shipping_timeout, platform, package_lost)."""
+    def platform_cancel(self, order_id: str, reason: str = "fraud", *, line_item_ids: Sequence[str] | None = None,
+                        skus: Sequence[tuple[str, int]] | None = None) -> dict[str, Any]:
+        """TikTok cancels the order (fraud, shipping_timeout, platform, package_lost), or only some units (CAN-L2)."""
         with self._op():
-            return self._cancellation(self.world.engine.platform_cancel(order_id, reason))
+            lines = self._units(order_id, line_item_ids, skus)
+            return self._cancellation(self.world.engine.platform_cancel(order_id, reason, line_item_ids=lines))
+
+    def _units(self, order_id: str, line_item_ids: Sequence[str] | None,
+               skus: Sequence[tuple[str, int]] | None) -> list[str] | None:
+        if line_item_ids is not None and skus is not None:
+            raise ControlError("invalid_request", "give line_item_ids or skus, not both")
+        return self.world.engine.units_for_skus(order_id, skus) if skus is not None else (
+            list(line_item_ids) if line_item_ids is not None else None)
 
     def carrier(self, package_id: str, event: str) -> dict[str, Any]:
         """Carrier ``collected`` or ``delivered`` scan of a package (LIFE-1)."""

@@ -9,13 +9,15 @@ from typing import Any
 USAGE = {
     "control.advance_clock": '{"seconds": n} | {"duration": "1h 30m"} | {"to": "2026-11-03T09:00:00Z"}',
     "control.buyer_place_order": '{"shop_id"?, "items"?: [{"sku_id", "quantity"}], "paid"?, "profile"?, '
-                                 '"split_packages"?}',
-    "control.buyer_cancel": '{"reason"?}',
+                                 '"split_packages"?, "warehouse_id"?, "delivery_option_id"?, '
+                                 '"shipping_type"?: "SELLER" | "TIKTOK", "handling_days"?, "shipping_days"?}',
+    "control.buyer_cancel": '{"reason"?} (whole orders only: "line_item_ids" / "skus" naming some units are refused)',
     "control.buyer_return": '{"type": "RETURN_AND_REFUND" | "REFUND_ONLY", "reason"?, "skus"?: [{"sku_id", '
                             '"quantity"}], "line_item_ids"?, "shipment_type"?: "PLATFORM" | "BUYER_ARRANGE"}',
     "control.buyer_ship_return": '{"tracking_number"?, "provider"?}',
     "control.buyer_answer_offer": '{"accept": true | false}',
-    "control.platform_cancel": '{"reason": "fraud" | "shipping_timeout" | "platform" | "package_lost"}',
+    "control.platform_cancel": '{"reason": "fraud" | "shipping_timeout" | "platform" | "package_lost", '
+                               '"line_item_ids"? | "skus"?: [{"sku_id", "quantity"}]}',
     "control.get_journal": "?since=SEQ&kind=PREFIX",
     "control.get_ldr": "?start=ISO8601&end=ISO8601",
     "control.reset": '{"seed"?}',

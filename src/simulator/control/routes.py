@@ -75,9 +75,26 @@ def _target(to: str | None) -> str | None:
 def buyer_place_order() -> dict[str, Any]:
     """A buyer places (and pays) an order."""
     b = _body()
+    shipping_type = I.opt_str(b, "shipping_type") or "SELLER"
+    if shipping_type not in ("SELLER", "TIKTOK"):
+        raise ControlError("invalid_request", "shipping_type must be SELLER or TIKTOK")
     return _control().place_order(shop_id=I.opt_str(b, "shop_id"), items=_items(b.get("items")),
                                   paid=I.opt_bool(b, "paid", True), profile=I.opt_str(b, "profile"),
-                                  split_packages=I.opt_bool(b, "split_packages", False))
+                                  split_packages=I.opt_bool(b, "split_packages", False),
+                                  warehouse_id=I.opt_str(b, "warehouse_id"),
+                                  delivery_option_id=I.opt_str(b, "delivery_option_id"), shipping_type=shipping_type,
+                                  handling_days=I.opt_int(b, "handling_days", low=0, high=365),
+                                  shipping_days=I.opt_int(b, "shipping_days", low=0, high=365))
+
+
+def _cancel_units(b: dict[str, Any]) -> dict[str, Any]:
+    """``line_item_ids: [str]`` or ``skus: [{sku_id, quantity}]``: the units a cancel names (CAN-L1/L2)."""
+    lines = b.get("line_item_ids")
+    if lines is not None and (not isinstance(lines, list) or not all(isinstance(i, str) for i in lines)):
+        raise ControlError("invalid_request", "line_item_ids must be a list of strings")
+    skus = _items(b.get("skus"))
+    return {"line_item_ids": lines,
+            "skus": [(i["sku_id"], int(i.get("quantity", 1))) for i in skus] if skus is not None else None}
 
 
 def _items(raw: Any) -> list[dict[str, Any]] | None:
@@ -101,8 +118,9 @@ def buyer_pay(order_id: str) -> dict[str, Any]:
 @bp.post("/buyer/orders/<order_id>/cancel")
 @control
 def buyer_cancel(order_id: str) -> dict[str, Any]:
-    """Buyer cancels (direct in the hold, a request after it)."""
-    return _control().buyer_cancel(order_id, I.opt_str(_body(), "reason"))
+    """Buyer cancels (direct in the hold, a request after it); naming only some units is refused (CAN-L2)."""
+    b = _body()
+    return _control().buyer_cancel(order_id, I.opt_str(b, "reason"), **_cancel_units(b))
 
 
 @bp.post("/buyer/orders/<order_id>/return")
@@ -161,8 +179,9 @@ def carrier_return_delivered(return_id: str) -> dict[str, Any]:
 @bp.post("/platform/orders/<order_id>/cancel")
 @control
 def platform_cancel(order_id: str) -> dict[str, Any]:
-    """Platform cancellation (``reason``: fraud, shipping_timeout, platform, package_lost)."""
-    return _control().platform_cancel(order_id, I.opt_str(_body(), "reason") or "fraud")
+    """Platform cancellation (``reason``: fraud, shipping_timeout, platform, package_lost), of some units (CAN-L2)."""
+    b = _body()
+    return _control().platform_cancel(order_id, I.opt_str(b, "reason") or "fraud", **_cancel_units(b))
 
 
 @bp.post("/carrier/packages/<package_id>/<event>")

@@ -17,6 +17,7 @@ from simulator.engine.events import (
     CancellationChanged,
     EngineEvent,
     OrderStatusChanged,
+    PackagesChanged,
     PackageStatusChanged,
     StockChanged,
 )
@@ -173,10 +174,18 @@ class EngineBase:
         return reason
 
     def _new_cancellation(
-        self, order: Order, cancel_type: CancelType, role: Role, reason: str, status: CancelStatus
+        self, order: Order, cancel_type: CancelType, role: Role, reason: str, status: CancelStatus,
+        lines: list[LineItem] | None = None,
     ) -> Cancellation:
+        """A cancellation of ``lines`` (CAN-L1), or of every line not cancelled yet (``None``: the order).
+
+        The refund is what the units cost; the shipping fee goes back only with the order's last units.
+        """
         now = self.clock.now()
         paid = order.paid_time is not None
+        whole = lines is None
+        lines = active_lines(order) if lines is None else lines
+        worth = sum((li.sale_price for li in lines), Decimal("0")) + (order.shipping_fee if whole else Decimal("0"))
         cancellation = Cancellation(
             id=self.ids.next("cancel"),
             order_id=order.id,
@@ -186,8 +195,9 @@ class EngineBase:
             reason=reason,
             create_time=now,
             update_time=now,
-            line_item_ids=[li.id for li in order.line_items],
-            refund_total=order.total_amount if paid else Decimal("0"),
+            line_item_ids=[li.id for li in lines],
+            refund_total=worth if paid else Decimal("0"),
+            partial=not whole,
         )
         self.cancellations[cancellation.id] = cancellation
         order.cancellation_ids.append(cancellation.id)
@@ -234,7 +244,8 @@ class EngineBase:
         self, order: Order, event: str, initiator: Role, reason: str, notice: Notice, cancellation: Cancellation
     ) -> None:
         now = self.clock.now()
-        unshipped = [li for li in order.line_items if self.packages[li.package_id].status == PackageStatus.TO_FULFILL]
+        lines = active_lines(order)
+        unshipped = [li for li in lines if self.packages[li.package_id].status == PackageStatus.TO_FULFILL]
         if order.paid_time is not None:
             for sku_id, qty in self._units(unshipped).items():
                 self.inventory.release(sku_id, qty)
@@ -243,7 +254,7 @@ class EngineBase:
             package = self.packages[package_id]
             if T.PACKAGE.allows("cancel", package.status):
                 self._set_package(package, PackageStatus.CANCELLED)
-        for li in order.line_items:
+        for li in lines:  # units cancelled before keep their own reason (CAN-L1)
             li.status = OrderStatus.CANCELLED
             li.cancel_reason = reason
             li.cancel_user = initiator
@@ -267,6 +278,41 @@ class EngineBase:
         elif cancellation.status == CancelStatus.SUCCESS:
             self._move_cancellation(cancellation, "refund")  # nothing to refund: closes at once
 
+    def _cancel_lines(
+        self, order: Order, lines: list[LineItem], initiator: Role, reason: str, cancellation: Cancellation
+    ) -> None:
+        """CAN-L1: cancel some unshipped units; the order continues with the rest.
+
+        Their stock goes back on sale, they leave their packages (a package left empty is cancelled, PKG-1),
+        the buyer is refunded what they cost; the order's status does not change.
+        """
+        now = self.clock.now()
+        if order.paid_time is not None:
+            for sku_id, qty in self._units(lines).items():
+                self.inventory.release(sku_id, qty)
+                self._emit(StockChanged(now, order.id, sku_id=sku_id, action="release", quantity=qty))
+        gone = {li.id for li in lines}
+        touched: list[str] = []
+        for li in lines:
+            li.status = OrderStatus.CANCELLED
+            li.cancel_reason = reason
+            li.cancel_user = initiator
+        for package_id in dict.fromkeys(li.package_id for li in lines):
+            package = self.packages[package_id]
+            package.line_item_ids = [i for i in package.line_item_ids if i not in gone]
+            package.update_time = now
+            touched.append(package_id)
+            if not package.line_item_ids:
+                self._set_package(package, PackageStatus.CANCELLED)
+        order.update_time = now
+        self._emit(PackagesChanged(now, order.id, sc_type="PARTLY_CANCEL_SPLIT", role=initiator.value,
+                                   package_ids=tuple(touched)))
+        if order.paid_time is not None:
+            self._notify(order, Notice.ORDER_REFUND, cancel_id=cancellation.id, reason=reason,
+                         line_item_ids=sorted(gone), refund_amount=str(cancellation.refund_total),
+                         currency=order.currency)
+        self._move_cancellation(cancellation, "refund")
+
     def _set_status(self, order: Order, new: OrderStatus, event: str) -> None:
         old = order.status
         now = self.clock.now()
@@ -275,7 +321,7 @@ class EngineBase:
             return
         order.status = new
         if new in _LINE_FOLLOWS_ORDER:
-            for li in order.line_items:
+            for li in active_lines(order):
                 li.status = new
         self._emit(OrderStatusChanged(now, order.id, old=old, new=new, event=event))
 
@@ -304,6 +350,11 @@ class EngineBase:
 
     def _dispatch_deadline(self, order_id: str) -> None:
         raise NotImplementedError  # LifecycleOps
+
+
+def active_lines(order: Order) -> list[LineItem]:
+    """The order's units not cancelled (CAN-L1: a partly cancelled order continues with these)."""
+    return [li for li in order.line_items if li.status != OrderStatus.CANCELLED]
 
 
 def base_reason(reason: str) -> str:

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from simulator.engine import transitions as T
-from simulator.engine.base import Defer, EngineBase, base_reason
+from simulator.engine.base import Defer, EngineBase, active_lines, base_reason
 from simulator.engine.errors import InvalidRequest, TransitionNotAllowed
 from simulator.engine.events import ApprovalDeferred
-from simulator.engine.models import Cancellation, Order
-from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, Role
+from simulator.engine.models import Cancellation, LineItem, Order
+from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, PackageStatus, Role
+
+# API doc (Cancel Order): partial cancellation by the seller only in these markets, only for out of stock.
+PARTIAL_CANCEL_REGIONS = frozenset({"US", "UK"})
+PARTIAL_CANCEL_REASON = "seller_cancel_reason_out_of_stock"
 
 
 class CancellationOps(EngineBase):
-    """HOLD-3, CAN-B2..B4, CAN-S2, CAN-P1/P2, CAN-X1, SLA-5."""
+    """HOLD-3, CAN-B2..B4, CAN-S2, CAN-P1/P2, CAN-X1, SLA-5, CAN-L1/L2 (some units)."""
 
-    def buyer_cancel(self, order_id: str, reason: str | None = None) -> Cancellation:
-        """Buyer cancels: directly while UNPAID/ON_HOLD (HOLD-3), as a request needing review after (CAN-B4)."""
+    def buyer_cancel(self, order_id: str, reason: str | None = None,
+                     line_item_ids: Sequence[str] | None = None) -> Cancellation:
+        """Buyer cancels: directly while UNPAID/ON_HOLD (HOLD-3), as a request needing review after (CAN-B4).
+
+        A buyer cancels the whole order: naming only some of its units is refused (CAN-L2, API doc "buyers
+        cannot cancel individual line items in multi-item orders").
+        """
         order = self.order(order_id)
         profile = self.profile(order)
+        if line_item_ids is not None and self._lines_to_cancel(order, line_item_ids, "buyer_cancel") is not None:
+            raise InvalidRequest("a buyer cannot cancel single units of an order; cancel the whole order",
+                                 reason="buyer_partial_cancel", rule="CAN-L2")
         if T.ORDER.allows("buyer_cancel", order.status):
             reason = self._check_reason(profile, "buyer", order, reason)
             T.ORDER.resolve("buyer_cancel", order.status, order.id)
@@ -42,9 +56,17 @@ class CancellationOps(EngineBase):
         self._flush()
         return cancellation
 
-    def seller_cancel(self, order_id: str, reason: str) -> Cancellation:
-        """Seller cancels through the API with a reason that fits the status (CAN-S2); done at once."""
+    def seller_cancel(self, order_id: str, reason: str, line_item_ids: Sequence[str] | None = None) -> Cancellation:
+        """Seller cancels through the API with a reason that fits the status (CAN-S2); done at once.
+
+        ``line_item_ids`` naming only some units cancels those (CAN-L1): US/UK shops, out-of-stock reason,
+        unshipped units; the order continues with the rest.
+        """
         order = self.order(order_id)
+        if line_item_ids is not None:
+            lines = self._lines_to_cancel(order, line_item_ids, "seller_cancel_lines")
+            if lines is not None:
+                return self._seller_cancel_lines(order, lines, reason)
         T.ORDER.resolve("seller_cancel", order.status, order.id)
         self._before_cancel(order, "seller_cancel")
         T.ORDER.resolve("seller_cancel", order.status, order.id)  # a hook may have brought news (shipped)
@@ -55,9 +77,23 @@ class CancellationOps(EngineBase):
         self._flush()
         return cancellation
 
-    def platform_cancel(self, order_id: str, cause: str = "fraud", *, event: str = "platform_cancel") -> Cancellation:
-        """TikTok cancels (fraud, shipping timeout...): allowed after shipping too, tagged (CAN-P1, CAN-P2)."""
+    def platform_cancel(self, order_id: str, cause: str = "fraud", *, event: str = "platform_cancel",
+                        line_item_ids: Sequence[str] | None = None) -> Cancellation:
+        """TikTok cancels (fraud, shipping timeout...): allowed after shipping too, tagged (CAN-P1, CAN-P2).
+
+        ``line_item_ids`` naming only some unshipped units cancels those (CAN-L2); the order continues.
+        """
         order = self.order(order_id)
+        if line_item_ids is not None:
+            lines = self._lines_to_cancel(order, line_item_ids, "platform_cancel_lines")
+            if lines is not None:
+                T.ORDER.resolve("platform_cancel_lines", order.status, order.id)
+                reason = self._system_reason(order, cause)
+                cancellation = self._new_cancellation(order, CancelType.CANCEL, Role.SYSTEM, reason,
+                                                      CancelStatus.SUCCESS, lines)
+                self._cancel_lines(order, lines, Role.SYSTEM, reason, cancellation)
+                self._flush()
+                return cancellation
         T.ORDER.resolve(event, order.status, order.id)
         if order.return_ids:  # refunds of returns and of a cancellation must never add up past what was paid
             raise TransitionNotAllowed(machine="order", event=event, state=order.status, reason="return_in_process",
@@ -65,6 +101,55 @@ class CancellationOps(EngineBase):
         self._system_reason(order, cause)
         self._before_cancel(order, event)
         return self._platform_cancel(order, cause, event)
+
+    def units_for_skus(self, order_id: str, skus: Sequence[tuple[str, int]]) -> list[str]:
+        """``skus[{sku_id, quantity}]`` as unit ids (CAN-L1): that many open units of each SKU, unshipped first."""
+        order = self.order(order_id)
+        chosen: list[str] = []
+        for sku_id, quantity in skus:
+            units = sorted((li for li in active_lines(order) if li.sku_id == sku_id and li.id not in chosen),
+                           key=lambda li: self.packages[li.package_id].status != PackageStatus.TO_FULFILL)
+            if len(units) < quantity:
+                raise InvalidRequest(f"order {order.id} has {len(units)} open unit(s) of SKU {sku_id}, {quantity} "
+                                     "named", reason="unknown_line", rule="CAN-L1")
+            chosen.extend(li.id for li in units[:quantity])
+        return chosen
+
+    def _lines_to_cancel(self, order: Order, line_item_ids: Sequence[str], event: str) -> list[LineItem] | None:
+        """The units a partial cancel names, checked (nothing changed on refusal); None: every remaining unit."""
+        ids = list(dict.fromkeys(str(i) for i in line_item_ids))
+        if not ids:
+            raise InvalidRequest("order_line_item_ids must name at least one unit", reason="no_lines", rule="CAN-L1")
+        lines = {li.id: li for li in order.line_items}
+        unknown = [i for i in ids if i not in lines]
+        if unknown:
+            raise InvalidRequest(f"line item {unknown[0]} is not in order {order.id}", reason="unknown_line",
+                                 rule="CAN-L1")
+        rest = {li.id for li in active_lines(order)}
+        if any(i not in rest for i in ids):
+            raise TransitionNotAllowed(machine="order", event=event, state=order.status, reason="line_cancelled",
+                                       rule="CAN-L1", entity_id=order.id)
+        if set(ids) == rest:
+            return None
+        if any(self.packages[lines[i].package_id].status != PackageStatus.TO_FULFILL for i in ids):
+            raise TransitionNotAllowed(machine="order", event=event, state=order.status, reason="already_shipped",
+                                       rule="CAN-X1", entity_id=order.id)
+        return [lines[i] for i in ids]
+
+    def _seller_cancel_lines(self, order: Order, lines: list[LineItem], reason: str) -> Cancellation:
+        T.ORDER.resolve("seller_cancel_lines", order.status, order.id)
+        self._refuse_if_pending(order, "seller_cancel_lines")
+        reason = self._check_reason(self.profile(order), "seller", order, reason, required=True)
+        if order.region not in PARTIAL_CANCEL_REGIONS or base_reason(reason) != PARTIAL_CANCEL_REASON:
+            raise InvalidRequest(
+                f"a partial cancellation needs a US or UK shop and the out-of-stock reason "
+                f"({PARTIAL_CANCEL_REASON}), not {reason!r} in {order.region}", reason="partial_cancel_refused",
+                rule="CAN-L1")
+        cancellation = self._new_cancellation(order, CancelType.CANCEL, Role.SELLER, reason, CancelStatus.SUCCESS,
+                                              lines)
+        self._cancel_lines(order, lines, Role.SELLER, reason, cancellation)
+        self._flush()
+        return cancellation
 
     def _system_reason(self, order: Order, cause: str) -> str:
         try:

@@ -60,6 +60,16 @@ class PackageStatusChanged(EngineEvent):
 
 
 @dataclass(slots=True)
+class PackagesChanged(EngineEvent):
+    """PKG-1/CAN-L1: an order's packages were regrouped (split, a line cancelled out); drives webhook type 4."""
+
+    topic: ClassVar[str] = "package.update"
+    sc_type: str = ""
+    role: str = ""
+    package_ids: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
 class CancellationChanged(EngineEvent):
     """A cancellation was created or changed status (drives webhook type 11)."""
 

@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.engine import transitions as T
-from simulator.engine.base import EngineBase
+from simulator.engine.base import EngineBase, active_lines
 from simulator.engine.errors import InvalidRequest, TransitionNotAllowed
-from simulator.engine.events import DispatchDeadlinePassed, OrderPlaced, StockChanged
+from simulator.engine.events import DispatchDeadlinePassed, OrderPlaced, PackagesChanged, StockChanged
 from simulator.engine.models import LineItem, Order, Package
 from simulator.engine.states import Notice, OrderStatus, PackageStatus, Role
 
 _JUST_AFTER = timedelta(microseconds=1)
+SHIPPING_TYPES = ("SELLER", "TIKTOK")  # API doc shipping_type (TIKTOK_DIGITAL: digital goods, not simulated)
 _DONE_PACKAGE = frozenset({PackageStatus.FULFILLING, PackageStatus.COMPLETED, PackageStatus.CANCELLED})
 
 
@@ -39,6 +40,7 @@ class LifecycleOps(EngineBase):
         buyer_message: str = "",
         handling_days: int | None = None,
         shipping_days: int | None = None,
+        shipping_type: str = "SELLER",
     ) -> Order:
         """A buyer places an order (and pays it unless ``paid=False``); returns it in UNPAID or ON_HOLD.
 
@@ -48,6 +50,9 @@ class LifecycleOps(EngineBase):
         self.rules[profile]  # unknown profile -> ProfileError before anything changes
         if not items:
             raise InvalidRequest("an order needs at least one item", reason="no_items")
+        if shipping_type not in SHIPPING_TYPES:
+            raise InvalidRequest(f"shipping_type must be one of {', '.join(SHIPPING_TYPES)}", reason="bad_shipping_type",
+                                 rule="PKG-4")
         for label, days in (("handling_days", handling_days), ("shipping_days", shipping_days)):
             if days is not None and days < 0:
                 raise InvalidRequest(f"{label} must not be negative", reason="bad_edt", rule="SLA-4")
@@ -99,6 +104,7 @@ class LifecycleOps(EngineBase):
             delivery_option_id=delivery_option_id,
             delivery_option_name=delivery_option_name,
             warehouse_id=warehouse_id,
+            shipping_type=shipping_type,
             shipping_fee=shipping_fee,
             buyer_message=buyer_message,
             presale_dispatch_days=max((s.presale_dispatch_days or 0 for s in skus), default=0) or None,
@@ -182,9 +188,17 @@ class LifecycleOps(EngineBase):
         shipping_provider_id: str,
         shipping_provider_name: str = "",
         handover_method: str = "DROP_OFF",
+        by_platform: bool = False,
     ) -> Package:
-        """Seller ships a package (FUL-1, FUL-2, LIFE-1); a pending buyer request counts as rejected (CAN-B4)."""
+        """Seller ships a package (FUL-1, FUL-2, LIFE-1); a pending buyer request counts as rejected (CAN-B4).
+
+        An order shipped by TikTok (``shipping_type`` TIKTOK) ships only with the platform's own label
+        (``by_platform``): the seller's tracking is refused (PKG-4).
+        """
         package, order, target, pkg_target = self._ship_targets(package_id)
+        if order.shipping_type == "TIKTOK" and not by_platform:
+            raise TransitionNotAllowed(machine="package", event="ship", state=package.status,
+                                       reason="shipped_by_tiktok", rule="PKG-4", entity_id=package.id)
         if not tracking_number or not str(tracking_number).strip():
             raise InvalidRequest("tracking_number is required to ship", reason="tracking_required", rule="FUL-1")
         if not shipping_provider_id:
@@ -198,7 +212,7 @@ class LifecycleOps(EngineBase):
                 reason="shipped",
                 notice=Notice.CANCELLATION_REJECTED,
             )
-        items = [li for li in order.line_items if li.package_id == package_id]
+        items = self._package_lines(order, package)
         for sku_id, qty in self._units(items).items():
             self.inventory.consume(sku_id, qty)
             self._emit(StockChanged(now, order.id, sku_id=sku_id, action="consume", quantity=qty))
@@ -224,6 +238,102 @@ class LifecycleOps(EngineBase):
         )
         self._flush()
         return package
+
+    @staticmethod
+    def _package_lines(order: Order, package: Package) -> list[LineItem]:
+        """The units in a package now (a unit cancelled out of it has left, CAN-L1)."""
+        inside = set(package.line_item_ids)
+        return [li for li in order.line_items if li.id in inside]
+
+    def split_order(self, order_id: str, groups: Sequence[Sequence[str]], *, role: Role = Role.SELLER) -> list[Package]:
+        """PKG-1 (Split Orders): regroup the order's unshipped units into packages, one per group.
+
+        The groups must name every unshipped unit exactly once, at least two groups. The unshipped packages
+        keep their ids for the first groups (in order); the other groups get new packages.
+        """
+        order = self.order(order_id)
+        T.ORDER.resolve("split", order.status, order.id)
+        open_packages = [p for p in order.package_ids if self.packages[p].status == PackageStatus.TO_FULFILL]
+        unshipped = [li.id for p in open_packages for li in self._package_lines(order, self.packages[p])]
+        named = [str(i) for group in groups for i in group]
+        if len(groups) < 2 or any(not group for group in groups):
+            raise InvalidRequest("a split needs at least two non-empty groups", reason="split_groups", rule="PKG-1")
+        if len(named) != len(set(named)) or set(named) != set(unshipped):
+            raise InvalidRequest("the groups must name every unshipped unit of the order exactly once",
+                                 reason="split_lines", rule="PKG-1")
+        if len(groups) < len(open_packages):
+            raise InvalidRequest("fewer groups than the order's unshipped packages", reason="split_groups",
+                                 rule="PKG-1")
+        packages = self._regroup(order, [[str(i) for i in g] for g in groups], open_packages, "SPLIT", role)
+        self._flush()
+        return packages
+
+    def _regroup(self, order: Order, groups: list[list[str]], reuse: list[str], sc_type: str,
+                 role: Role) -> list[Package]:
+        now = self.clock.now()
+        lines = {li.id: li for li in order.line_items}
+        result: list[Package] = []
+        for index, group in enumerate(groups):
+            if index < len(reuse):
+                package = self.packages[reuse[index]]
+                package.line_item_ids, package.update_time = list(group), now
+            else:
+                package = Package(id=self.ids.next("package"), order_id=order.id, line_item_ids=list(group),
+                                  status=PackageStatus.TO_FULFILL, create_time=now, update_time=now)
+                self.packages[package.id] = package
+                order.package_ids.append(package.id)
+            for line_id in group:
+                lines[line_id].package_id = package.id
+            result.append(package)
+        order.update_time = now
+        self._emit(PackagesChanged(now, order.id, sc_type=sc_type, role=role.value,
+                                   package_ids=tuple(p.id for p in result)))
+        return result
+
+    def mark_package_shipped(self, order_id: str, line_item_ids: Sequence[str], *, tracking_number: str,
+                             shipping_provider_id: str, shipping_provider_name: str = "") -> Package:
+        """PKG-3 (Mark Package As Shipped): the named unshipped units ship as one package with the seller's tracking.
+
+        Units that are a whole unshipped package ship as that package; otherwise they are split off into
+        a new package first (the rest stays to fulfil). Nothing changes when the ship is refused.
+        """
+        order = self.order(order_id)
+        ids = list(dict.fromkeys(str(i) for i in line_item_ids))
+        if not ids:
+            raise InvalidRequest("order_line_item_ids is required", reason="no_lines", rule="PKG-3")
+        lines = {li.id: li for li in active_lines(order)}
+        if any(i not in lines for i in ids):
+            raise InvalidRequest("order_line_item_ids names a unit that is not an open unit of the order",
+                                 reason="unknown_line", rule="PKG-3")
+        if order.shipping_type == "TIKTOK":
+            raise TransitionNotAllowed(machine="package", event="ship", state=order.status,
+                                       reason="shipped_by_tiktok", rule="PKG-4", entity_id=order.id)
+        if not tracking_number or not str(tracking_number).strip() or not shipping_provider_id:
+            raise InvalidRequest("tracking_number and shipping_provider_id are required", reason="tracking_required",
+                                 rule="FUL-1")
+        packages = {lines[i].package_id for i in ids}
+        whole = len(packages) == 1 and set(self.packages[next(iter(packages))].line_item_ids) == set(ids)
+        if whole:
+            package_id = next(iter(packages))
+            self.check_ship(package_id)
+        else:
+            if any(self.packages[p].status != PackageStatus.TO_FULFILL for p in packages):
+                raise TransitionNotAllowed(machine="package", event="ship", state=order.status,
+                                           reason="already_shipped", rule="FUL-2", entity_id=order.id)
+            T.ORDER.resolve("split", order.status, order.id)
+            T.ORDER.resolve("ship", order.status, order.id, {"last_package": False})
+            open_packages = [p for p in order.package_ids if self.packages[p].status == PackageStatus.TO_FULFILL]
+            groups = [[li for li in self.packages[p].line_item_ids if li not in ids] for p in open_packages]
+            kept = [(p, g) for p, g in zip(open_packages, groups, strict=True) if g]
+            dropped = [p for p, g in zip(open_packages, groups, strict=True) if not g]
+            reuse = [p for p, _ in kept] + dropped[:1]
+            new = self._regroup(order, [g for _, g in kept] + [ids], reuse, "SPLIT", Role.SELLER)
+            for package_id in dropped[1:]:  # emptied by the move: nothing left in it to ship
+                self._set_package(self.packages[package_id], PackageStatus.CANCELLED)
+            package_id = new[-1].id
+        return self.ship_package(package_id, tracking_number=str(tracking_number).strip(),
+                                 shipping_provider_id=shipping_provider_id,
+                                 shipping_provider_name=shipping_provider_name)
 
     def partly_shipped(self, order: Order) -> bool:
         """True when at least one of the order's packages left the seller (SLA-2 counts it as dispatch begun)."""
@@ -292,9 +402,8 @@ class LifecycleOps(EngineBase):
         now = self.clock.now()
         package.collection_time = now
         self._set_package(package, pkg_target)  # type: ignore[arg-type]
-        for li in order.line_items:
-            if li.package_id == package_id:
-                li.status = OrderStatus.IN_TRANSIT
+        for li in self._package_lines(order, package):
+            li.status = OrderStatus.IN_TRANSIT
         if target == OrderStatus.IN_TRANSIT:
             order.collection_time = now
         self._set_status(order, target, "collect")  # type: ignore[arg-type]
@@ -317,9 +426,8 @@ class LifecycleOps(EngineBase):
         if package.collection_time is None:
             package.collection_time = now
         self._set_package(package, pkg_target)  # type: ignore[arg-type]
-        for li in order.line_items:
-            if li.package_id == package_id:
-                li.status = OrderStatus.DELIVERED
+        for li in self._package_lines(order, package):
+            li.status = OrderStatus.DELIVERED
         self._notify(order, Notice.DELIVERED, package_id=package.id)
         if target == OrderStatus.DELIVERED:
             order.delivery_time = now
@@ -353,7 +461,7 @@ class LifecycleOps(EngineBase):
         self.clock.cancel(order.timers.pop("complete", None))
         T.ORDER.resolve("complete", order.status, order.id)
         order.completed_time = self.clock.now()
-        for li in order.line_items:
+        for li in active_lines(order):
             li.status = OrderStatus.COMPLETED
         self._set_status(order, OrderStatus.COMPLETED, "complete")
         self._flush()

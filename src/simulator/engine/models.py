@@ -78,6 +78,7 @@ class Cancellation:
     resolved_by: Role | None = None
     deferred_approval: Role | None = None  # an acceptance an approval guard could not check yet
     idempotency_keys: set[str] = field(default_factory=set)
+    partial: bool = False  # CAN-L1: some units only; the order went on with the rest
 
 
 @dataclass(slots=True)
@@ -163,6 +164,7 @@ class Order:
     delivery_option_id: str = ""
     delivery_option_name: str = ""
     warehouse_id: str = ""
+    shipping_type: str = "SELLER"  # PKG-4: SELLER ships with its own tracking; TIKTOK: the platform's carrier
     shipping_fee: Decimal = Decimal("0")
     buyer_message: str = ""
     paid_time: datetime | None = None

@@ -41,6 +41,12 @@ ORDER = TransitionTable(
         # as a cancel-after-shipped (the whole order: partial cancellation is not modelled).
         Row("auto_cancel", _s(O.AWAITING_SHIPMENT, O.PARTIALLY_SHIPPING), O.CANCELLED, "SLA-5"),
         Row("platform_cancel", ALL_ORDER - _s(O.COMPLETED, O.CANCELLED), O.CANCELLED, "CAN-P1"),
+        # Some units cancelled, the order continues with the rest (CAN-L1 seller, CAN-L2 platform): only while
+        # nothing has shipped; a partial cancel naming every remaining unit is a whole cancel.
+        Row("seller_cancel_lines", _s(O.ON_HOLD, O.AWAITING_SHIPMENT), None, "CAN-L1"),
+        Row("platform_cancel_lines", _s(O.ON_HOLD, O.AWAITING_SHIPMENT), None, "CAN-L2"),
+        # The seller regroups unshipped units into packages (PKG-1: Split Orders, Mark Package As Shipped).
+        Row("split", _s(O.AWAITING_SHIPMENT, O.PARTIALLY_SHIPPING), None, "PKG-1"),
         # After delivery, until the return window ends (COMPLETED), the buyer may ask for a return (RET-1);
         # the refund of the order's last units completes it (RET-4, API doc: COMPLETED "also when fully refunded").
         Row("request_return", _s(O.DELIVERED), None, "RET-1"),
@@ -76,6 +82,19 @@ ORDER = TransitionTable(
         *[Refusal(e, ALL_ORDER - _s(O.DELIVERED, O.COMPLETED, O.CANCELLED), "not_delivered", rule)
           for e, rule in (("request_return", "RET-1"), ("return_refund", "RET-4"))],
         Refusal("request_return", _s(O.COMPLETED), "return_window_closed", "RET-1"),
+        *[Refusal(e, _s(O.UNPAID), "order_unpaid", rule)
+          for e, rule in (("seller_cancel_lines", "CAN-L1"), ("platform_cancel_lines", "CAN-L2"))],
+        *[Refusal(e, _s(O.PARTIALLY_SHIPPING) | SHIPPED - _s(O.COMPLETED), "already_shipped", "CAN-X1")
+          for e in ("seller_cancel_lines", "platform_cancel_lines")],
+        *[Refusal(e, _s(O.COMPLETED), "order_completed", "CAN-X1") for e in ("seller_cancel_lines",
+                                                                            "platform_cancel_lines")],
+        *[Refusal(e, _s(O.CANCELLED), "order_cancelled", "CAN-X1") for e in ("seller_cancel_lines",
+                                                                            "platform_cancel_lines")],
+        Refusal("split", _s(O.ON_HOLD), "order_on_hold", "HOLD-2"),
+        Refusal("split", _s(O.UNPAID), "order_unpaid", "PKG-1"),
+        Refusal("split", SHIPPED - _s(O.COMPLETED), "already_shipped", "PKG-1"),
+        Refusal("split", _s(O.COMPLETED), "order_completed", "PKG-1"),
+        Refusal("split", _s(O.CANCELLED), "order_cancelled", "PKG-1"),
         Refusal("return_refund", _s(O.COMPLETED), "order_completed", "RET-4"),
         *[Refusal(e, _s(O.CANCELLED), "order_cancelled", rule)
           for e, rule in (("request_return", "RET-1"), ("return_refund", "RET-4"))],

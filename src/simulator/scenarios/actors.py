@@ -38,7 +38,8 @@ def _place(ctx: Context, args: dict[str, Any]) -> None:
     order = ctx.tiktok.place_order(shop_id, items or None, paid=args.get("paid", True), profile=args.get("profile"),
                                    split_packages=args.get("split_packages", False), delivery_option_id=option,
                                    warehouse_id=house, handling_days=args.get("handling_days"),
-                                   shipping_days=args.get("shipping_days"))
+                                   shipping_days=args.get("shipping_days"),
+                                   shipping_type=args.get("shipping_type", "SELLER"))
     ctx.aliases[args["as"]] = order.id
 
 
@@ -144,7 +145,9 @@ ACTORS: dict[str, Callable[[Context, Any], Any]] = {
     "buyer.place": _place,
     "buyer.pay": _actor("buyer", "tiktok", "pays '{alias}'", lambda ctx, a: ctx.world.engine.pay(ctx.order(a).id)),
     "buyer.cancel": _actor("buyer", "tiktok", "cancels '{alias}'",
-                           lambda ctx, a: ctx.world.engine.buyer_cancel(ctx.order(a).id, _opt(a, "reason"))),
+                           lambda ctx, a: ctx.world.engine.buyer_cancel(
+                               ctx.order(a).id, _opt(a, "reason"),
+                               channels.units(ctx, ctx.order(a), a) if _opt(a, "items") else None)),
     "buyer.withdraw": _actor("buyer", "tiktok", "withdraws the request on '{alias}'",
                              lambda ctx, a: ctx.world.engine.withdraw_cancellation(_pending(ctx, a))),
     "seller.ship": _seller(channels.ship),
@@ -169,8 +172,11 @@ ACTORS: dict[str, Callable[[Context, Any], Any]] = {
     "carrier.return_delivered": _actor("carrier", "oms", "delivered the return of '{alias}'",
                                        lambda ctx, a: ctx.world.engine.return_delivered(_return_id(ctx, a))),
     "platform.cancel": _actor("tiktok", "tiktok", "platform cancels '{alias}'",
-                              lambda ctx, a: ctx.world.engine.platform_cancel(ctx.order(a).id,
-                                                                              _opt(a, "reason") or "fraud")),
+                              lambda ctx, a: ctx.world.engine.platform_cancel(
+                                  ctx.order(a).id, _opt(a, "reason") or "fraud",
+                                  line_item_ids=channels.units(ctx, ctx.order(a), a) if _opt(a, "items") else None)),
+    "seller.split": _seller(channels.split),
+    "seller.mark_shipped": _seller(channels.mark_shipped),
     "platform.resend_create": _resend_create,
     "carrier.collected": _actor("carrier", "tiktok", "collected '{alias}'",
                                 lambda ctx, a: ctx.world.engine.carrier_collected(ctx.package(a))),

@@ -53,9 +53,11 @@ def ship(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
             order.shop_id)["shipping_providers"]
         wanted = args.get("provider")
         provider = next((p for p in providers if wanted in (None, p["id"], p["name"])), None)
-        clients.tiktok("POST", f"/fulfillment/202309/packages/{package_id}/ship", order.shop_id, body={
-            "self_shipment": {"tracking_number": tracking,
-                              "shipping_provider_id": provider["id"] if provider else str(wanted)}})
+        body: dict[str, Any] = {"self_shipment": {
+            "tracking_number": tracking, "shipping_provider_id": provider["id"] if provider else str(wanted)}}
+        if detail.get("shipping_type") == "TIKTOK" and args.get("label") == "tiktok":  # PKG-4: TikTok's own label
+            body = {"handover_method": "DROP_OFF"}
+        clients.tiktok("POST", f"/fulfillment/202309/packages/{package_id}/ship", order.shop_id, body=body)
     elif via == "channeladvisor":
         ca = clients.ca_order(order.id)
         carrier, klass = DEFAULT_CARRIERS.get(order.region, DEFAULT_CARRIERS["US"])
@@ -85,26 +87,43 @@ def ship(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
 
 
 # -- cancel, approve, reject, export, read ----------------------------------------------------------
+def units(ctx: Context, order: Order, args: dict[str, Any]) -> list[str]:
+    """``items: [{sku, quantity}]`` as unit ids (a partial cancel, CAN-L1/L2)."""
+    skus = [(ctx.sku_of(order, i.get("sku", 0)), int(i.get("quantity", 1))) for i in args["items"]]
+    return ctx.world.engine.units_for_skus(order.id, skus)
+
+
 def cancel(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
-    """Seller cancels: CAN-S2 (engine, tiktok_api), CAN-S3 (channeladvisor), CAN-S1 (sfcc*)."""
+    """Seller cancels: CAN-S2 (engine, tiktok_api), CAN-S3 (channeladvisor), CAN-S1 (sfcc*); ``items``: some units
+    (CAN-L1 on the API, CAN-L4 as ChannelAdvisor item adjustments)."""
     reason = args.get("reason")
+    some = [(ctx.sku_of(order, i.get("sku", 0)), int(i.get("quantity", 1))) for i in args.get("items") or []]
     if via == "engine":
-        ctx.world.engine.seller_cancel(order.id, reason or "")
+        ctx.world.engine.seller_cancel(order.id, reason or "", units(ctx, order, args) if some else None)
     elif via == "tiktok_api":
-        _clients(ctx).tiktok("POST", "/return_refund/202309/cancellations", order.shop_id,
-                             body={"order_id": order.id, "cancel_reason": reason or ""})
+        body: dict[str, Any] = {"order_id": order.id, "cancel_reason": reason or ""}
+        if some:
+            body["skus"] = [{"sku_id": sku, "quantity": qty} for sku, qty in some]
+        _clients(ctx).tiktok("POST", "/return_refund/202309/cancellations", order.shop_id, body=body)
+    elif via == "channeladvisor" and some:  # one item-level adjustment (one may wait for the sync at a time)
+        ca = _clients(ctx).ca_order(order.id, expand="Items")
+        sku = next(li.seller_sku for li in order.line_items if li.sku_id == some[0][0])
+        item = next(i for i in ca["Items"] if i["Sku"] == sku)
+        _clients(ctx).channeladvisor("POST", f"/v1/OrderItems({item['ID']})/Adjust",
+                                     json_body={"Reason": reason or "ItemNotAvailable", "Quantity": some[0][1]})
     elif via == "channeladvisor":
         ca = _clients(ctx).ca_order(order.id)
         _clients(ctx).channeladvisor("POST", f"/v1/Orders({ca['ID']})/Adjust",
                                      json_body={"Reason": reason or "ItemNotAvailable"})
     elif via == "sfcc":
         _, path = _sfcc_order(ctx, order)
-        items: dict[str, int] = {}
-        if "package" in args:  # a partial cancel: the SFCC lines of that package's units
-            package_id = order.package_ids[int(args["package"])]
+        items: dict[str, dict[str, Any]] = {}
+        if "package" in args:  # a partial cancel (CAN-L3): the SFCC lines of that package's units
+            package = ctx.world.engine.packages[order.package_ids[int(args["package"])]]
             for li in order.line_items:
-                if li.package_id == package_id:
-                    items[li.seller_sku or li.sku_id] = items.get(li.seller_sku or li.sku_id, 0) + 1
+                if li.id in package.line_item_ids:
+                    entry = items.setdefault(li.seller_sku or li.sku_id, {"quantity": 0, "reason": reason or ""})
+                    entry["quantity"] += 1
         info = json.dumps({"cancelItems": items, "reasonCode": reason or "out_of_stock"})
         _clients(ctx).sfcc("PATCH", path, json_body={"c_orderAction": "cancel" if items else "cancel_order",
                                                      "c_cancelInfo": info})
@@ -114,6 +133,37 @@ def cancel(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
     elif via == "sfcc_pull":
         doc, _ = _sfcc_order(ctx, order)
         _pulled(ctx, {"orderNo": doc["order_no"], "orderStatus": "ORDER_STATUS_CANCELLED", "shippingStatus": ""})
+
+
+def split(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
+    """PKG-1: regroup the unshipped units (``groups`` of unit indexes; default: one package per unit)."""
+    if "groups" in args:
+        groups = [[order.line_items[i].id for i in group] for group in args["groups"]]
+    else:
+        groups = [[li.id] for li in order.line_items if li.status.value != "CANCELLED"
+                  and ctx.world.engine.packages[li.package_id].rts_time is None]
+    if via == "engine":
+        ctx.world.engine.split_order(order.id, groups)
+    elif via == "tiktok_api":
+        _clients(ctx).tiktok("POST", f"/fulfillment/202309/orders/{order.id}/split", order.shop_id, body={
+            "splittable_groups": [{"id": str(n), "order_line_item_ids": g} for n, g in enumerate(groups, 1)]})
+    else:
+        raise _refuse_unsupported(via, "seller.split")
+
+
+def mark_shipped(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:
+    """PKG-3: Mark Package As Shipped for ``units`` (indexes into the order's units) with the seller's tracking."""
+    lines = [order.line_items[i].id for i in args.get("units", range(len(order.line_items)))]
+    tracking = str(args.get("tracking_number") or f"SIM{lines[0][-10:]}")
+    option = ctx.world.systems["tiktok"].delivery_option_for(order)
+    provider = option.providers[0].id if option is not None and option.providers else "engine"
+    if via == "engine":
+        ctx.world.engine.mark_package_shipped(order.id, lines, tracking_number=tracking, shipping_provider_id=provider)
+    elif via == "tiktok_api":
+        _clients(ctx).tiktok("POST", f"/fulfillment/202309/orders/{order.id}/packages", order.shop_id, body={
+            "order_line_item_ids": lines, "tracking_number": tracking, "shipping_provider_id": provider})
+    else:
+        raise _refuse_unsupported(via, "seller.mark_shipped")
 
 
 def approve(ctx: Context, order: Order, args: dict[str, Any], via: str) -> None:

@@ -34,6 +34,8 @@ _SELLER_ONLY = {  # actions whose paths are fewer than the profile's
     "seller.reject": {"engine", "tiktok_api", "channeladvisor"},
     "seller.export": {"channeladvisor"},
     "seller.read": {"tiktok_api", "channeladvisor", "sfcc"},
+    "seller.split": {"engine", "tiktok_api"},
+    "seller.mark_shipped": {"engine", "tiktok_api"},
     "seller.approve_return": {"engine", "tiktok_api", "channeladvisor"},
     "seller.reject_return": {"engine", "tiktok_api", "channeladvisor"},
 }

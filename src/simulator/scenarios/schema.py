@@ -27,6 +27,9 @@ _INSTANT = {"type": "string", "minLength": 1}  # parsed (ISO 8601 with a zone) b
 _DURATION = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "number", "minimum": 0}]}
 _PROVES = {"type": "array", "minItems": 1, "items": {"type": "string"}}
 _PATHS = {"type": "object"}  # {dotted.path: value} into a system's document
+_UNITS = {"type": "array", "minItems": 1, "items": {  # some units: a partial cancel (CAN-L1/L2/L4)
+    "type": "object", "additionalProperties": False, "properties": {
+        "sku": {"type": ["string", "integer"]}, "quantity": {"type": "integer", "minimum": 1}}}}
 _TARGET = {"oneOf": [_ORDER, {"type": "object", "required": ["order"], "properties": {"order": _ORDER},
                               "additionalProperties": False}]}
 
@@ -99,14 +102,18 @@ ACTIONS: dict[str, dict[str, Any]] = {
             "items": {"type": "array", "minItems": 1, "items": _object(
                 (), sku={"type": ["string", "integer"]}, quantity={"type": "integer", "minimum": 1})},
             "handling_days": _INT0, "shipping_days": _INT0, "presale_dispatch_days": {"type": "integer", "minimum": 1},
-            "warehouse": _TEXT, "delivery_option": _TEXT,
+            "warehouse": _TEXT, "delivery_option": _TEXT, "shipping_type": {"enum": ["SELLER", "TIKTOK"]},
         }),
     "buyer.pay": _TARGET,
-    "buyer.cancel": _order_args(reason=_TEXT),
+    "buyer.cancel": _order_args(reason=_TEXT, items=_UNITS),
     "buyer.withdraw": _TARGET,
     "seller.ship": _order_args(package=_INT0, tracking_number=_TEXT, provider=_TEXT, carrier=_TEXT,
-                               via={"enum": list(VIAS)}, **{"class": _TEXT}),
-    "seller.cancel": _order_args(reason=_TEXT, via={"enum": list(VIAS)}, package=_INT0),
+                               via={"enum": list(VIAS)}, label={"enum": ["seller", "tiktok"]}, **{"class": _TEXT}),
+    "seller.cancel": _order_args(reason=_TEXT, via={"enum": list(VIAS)}, package=_INT0, items=_UNITS),
+    "seller.split": _order_args(via={"enum": ["engine", "tiktok_api"]}, groups={
+        "type": "array", "minItems": 2, "items": {"type": "array", "minItems": 1, "items": _INT0}}),
+    "seller.mark_shipped": _order_args(via={"enum": ["engine", "tiktok_api"]}, units={
+        "type": "array", "minItems": 1, "items": _INT0}, tracking_number=_TEXT),
     "seller.approve": _order_args(via={"enum": ["engine", "tiktok_api", "channeladvisor"]}),
     "seller.reject": _order_args(reason=_TEXT, comment=_TEXT, via={"enum": ["engine", "tiktok_api", "channeladvisor"]}),
     "seller.export": _order_args(via={"const": "channeladvisor"}),
@@ -128,7 +135,7 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "seller.reject_return": _order_args(via={"enum": list(RETURN_VIAS)}, decision={"enum": list(REJECT_DECISIONS)},
                                         reason=_TEXT, comment=_TEXT),
     "carrier.return_delivered": _TARGET,
-    "platform.cancel": _order_args(reason={"enum": list(PLATFORM_CAUSES)}),
+    "platform.cancel": _order_args(reason={"enum": list(PLATFORM_CAUSES)}, items=_UNITS),
     "platform.resend_create": _TARGET,
     "carrier.collected": _order_args(package=_INT0),
     "carrier.delivered": _order_args(package=_INT0),

@@ -143,6 +143,7 @@ class TikTokBackend:
         warehouse_id: str | None = None,
         handling_days: int | None = None,
         shipping_days: int | None = None,
+        shipping_type: str = "SELLER",
     ) -> Order:
         """A buyer places (and pays) an order in a shop; no items: one unit of the shop's first SKU in stock.
 
@@ -160,6 +161,9 @@ class TikTokBackend:
         if warehouse is not None and warehouse.shop_id != shop.id:
             raise KeyError(f"warehouse {warehouse_id} is not a warehouse of shop {shop.id}")
         option_ids = warehouse.delivery_option_ids if warehouse else ()
+        if delivery_option_id and delivery_option_id not in option_ids:
+            raise KeyError(f"delivery option {delivery_option_id} is not offered by warehouse "
+                           f"{warehouse.id if warehouse else '-'}")
         option = self.catalog.delivery_options.get(delivery_option_id or (option_ids[0] if option_ids else ""))
         buyer, address = fake_buyer(self.world.faker("en_GB" if shop.region == "UK" else "en_US"), shop.region)
         return self.engine.place_order(
@@ -168,7 +172,7 @@ class TikTokBackend:
             delivery_option_id=option.id if option else "", delivery_option_name=option.name if option else "",
             warehouse_id=warehouse.id if warehouse else "",
             shipping_fee=SHIPPING_FEES.get(option.type, Decimal(0)) if option else Decimal(0),
-            handling_days=handling_days, shipping_days=shipping_days,
+            handling_days=handling_days, shipping_days=shipping_days, shipping_type=shipping_type,
         )
 
     # -- helpers for routes ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from simulator.engine import Cancellation, CancelStatus, CancelType, Role
+from simulator.engine import Cancellation, CancelStatus, CancelType, Order, Role
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import params as P
 from simulator.tiktok_shop import returns
@@ -41,16 +41,29 @@ def cancel_order(backend: TikTokBackend, shop: Shop, body: Mapping[str, Any]) ->
     reason = P.optional_str(body, "cancel_reason")
     if not reason:
         raise E.CancelReasonRequired(rule="CAN-S2")
-    lines = P.str_list(body, "order_line_item_ids")
-    skus = body.get("skus")
-    if lines is not None and set(lines) != {li.id for li in order.line_items}:
-        raise E.PartialCancelNotSupported("Partial cancellation (a subset of order_line_item_ids) is not simulated;"
-                                          " cancel every line item of the order.")
-    if skus is not None and not isinstance(skus, list):
-        raise E.InvalidParameter("Invalid request parameter. 'skus' must be an array.")
+    lines = cancel_lines(backend, order, body)
     with backend.engine_errors("return_refund"):
-        cancellation = backend.engine.seller_cancel(order.id, reason)
+        cancellation = backend.engine.seller_cancel(order.id, reason, lines)
     return {"cancel_id": cancellation.id, "cancel_status": backend.serializer.cancel_status(cancellation.status)}
+
+
+def cancel_lines(backend: TikTokBackend, order: Order, body: Mapping[str, Any]) -> list[str] | None:
+    """The units a Cancel Order names (CAN-L1): ``order_line_item_ids``, 202602's ``order_line_list`` or ``skus``
+    (that many open units of each SKU, unshipped first). None: the whole order."""
+    lines = P.str_list(body, "order_line_item_ids", max_items=500)
+    listed = body.get("order_line_list")
+    if listed is not None:
+        if not isinstance(listed, list) or not all(isinstance(i, dict) for i in listed):
+            raise E.InvalidParameter("Invalid request parameter. 'order_line_list' must be an array of objects.")
+        lines = (lines or []) + [P.required_str(i, "order_line_id", max_length=64) for i in listed]
+    skus = P.sku_quantities(body) or None
+    lines = lines or None  # an empty list (SDKs send one by default) names no unit: the whole order
+    if skus is None:
+        return lines
+    if lines is not None:
+        raise E.PartialCancelNotSupported("Give order_line_item_ids or skus, not both (CAN-L1).", rule="CAN-L1")
+    with backend.engine_errors("return_refund"):
+        return backend.engine.units_for_skus(order.id, skus)
 
 
 def search_cancellations(

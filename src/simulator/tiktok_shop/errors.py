@@ -262,6 +262,23 @@ class ShippingInfoLocked(TikTokError):
     default_message = "The package is delivered or cancelled; shipping info cannot be updated."
 
 
+class BusinessTypeNotSupported(TikTokError):
+    """21008106: "This interface cannot be used in this region or this business type." (ECOM issue #26).
+
+    Mark Package As Shipped outside its markets, and a seller's own tracking on an order TikTok ships (PKG-4).
+    """
+
+    code = 21008106
+    default_message = "This interface cannot be used in this region or this business type. Please don't use the api."
+
+
+class InvalidSplit(TikTokError):
+    """21011012 (UNCERTAIN): split groups that do not cover the order's unshipped units exactly (PKG-1)."""
+
+    code = 21011012
+    default_message = "Invalid splittable groups."
+
+
 class MultiplePackages(TikTokError):
     """21011011 (UNCERTAIN): order-level update on a split order (use the package variant)."""
 
@@ -341,7 +358,7 @@ class CancellationAlreadyProcessed(TikTokError):
 
 
 class PartialCancelNotSupported(TikTokError):
-    """25001008 (UNCERTAIN): line items not in the order, or a partial cancel (not simulated)."""
+    """25001008 (UNCERTAIN): a partial cancel the rules refuse (market, reason, units not in the order, CAN-L1)."""
 
     code = 25001008
     default_message = "Partial cancellation is not supported for this order."
@@ -427,6 +444,12 @@ ENGINE_CODES: dict[str, dict[str, type[TikTokError]]] = {
         "order_not_found": FulfillmentOrderNotFound,
         "package_not_found": PackageNotFound,
         "order_completed": PackageAlreadyShipped,
+        "shipped_by_tiktok": BusinessTypeNotSupported,
+        "split_groups": InvalidSplit,
+        "split_lines": InvalidSplit,
+        "unknown_line": InvalidSplit,
+        "no_lines": InvalidSplit,
+        "line_cancelled": InvalidSplit,
     },
     "return_refund": {
         "reason_mismatch": ReasonNotMatchOrderStatus,
@@ -444,6 +467,10 @@ ENGINE_CODES: dict[str, dict[str, type[TikTokError]]] = {
         "no_request": CancelNotAllowed,
         "needs_seller_review": CancelNotAllowed,
         "cancel_directly": CancelNotAllowed,
+        "partial_cancel_refused": PartialCancelNotSupported,
+        "unknown_line": PartialCancelNotSupported,
+        "no_lines": PartialCancelNotSupported,
+        "line_cancelled": OrderAlreadyCancelled,
     },
     "returns": {
         "reason_mismatch": ReasonNotMatchOrderStatus,

@@ -58,6 +58,17 @@ def ship_package(backend: TikTokBackend, shop: Shop, package_id: str, body: Mapp
         backend.engine.check_ship(package.id)  # HOLD-2 / FUL-2 state refusals before input errors
     handover = P.choice(body, "handover_method", ("PICKUP", "DROP_OFF"), "DROP_OFF")
     self_shipment = body.get("self_shipment")
+    if order.shipping_type == "TIKTOK":  # PKG-4: TikTok's label and carrier; the seller's tracking is refused
+        if self_shipment is not None:
+            raise E.BusinessTypeNotSupported(_TIKTOK_SHIPS, rule="PKG-4")
+        option = backend.delivery_option_for(order)
+        provider = option.providers[0] if option and option.providers else None
+        with backend.engine_errors("fulfillment"):
+            backend.engine.ship_package(package.id, tracking_number=f"TT{package.id[-12:]}",
+                                        shipping_provider_id=provider.id if provider else "tiktok",
+                                        shipping_provider_name=provider.name if provider else "TikTok Shipping",
+                                        handover_method=handover, by_platform=True)
+        return {}
     if not isinstance(self_shipment, dict):
         raise E.TrackingNumberRequired("self_shipment{tracking_number, shipping_provider_id} is required for "
                                        "seller shipping.", rule="FUL-1")
@@ -67,6 +78,80 @@ def ship_package(backend: TikTokBackend, shop: Shop, package_id: str, body: Mapp
         backend.engine.ship_package(package.id, tracking_number=tracking, shipping_provider_id=provider.id,
                                     shipping_provider_name=provider.name, handover_method=handover)
     return {}
+
+
+_TIKTOK_SHIPS = ("This interface cannot be used in this region or this business type: TikTok ships this order "
+                 "(shipping_type TIKTOK) with its own label; the seller's tracking is not accepted (PKG-4)")
+# API doc: Mark Package As Shipped serves these markets only (elsewhere 21008106).
+MARK_SHIPPED_MARKETS = frozenset({"US", "UK", "ES", "IE", "IT", "DE", "FR", "JP"})
+
+
+def _line_ids(body: Mapping[str, Any], name: str = "order_line_item_ids") -> list[str]:
+    """``order_line_item_ids[]`` and/or the newer ``order_line_list[]{order_line_id, sub_item_id}``."""
+    lines = P.str_list(body, name, max_items=500) or []
+    listed = body.get("order_line_list")
+    if listed is not None:
+        if not isinstance(listed, list) or not all(isinstance(i, dict) for i in listed):
+            raise E.InvalidParameter("Invalid request parameter. 'order_line_list' must be an array of objects.")
+        lines += [P.required_str(i, "order_line_id", max_length=64) for i in listed]
+    return lines
+
+
+def mark_package_shipped(backend: TikTokBackend, shop: Shop, order_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Mark Package As Shipped (PKG-3): the named units ship as one package with the seller's tracking."""
+    order = _order(backend, shop, order_id)
+    if order.shipping_type == "TIKTOK":
+        raise E.BusinessTypeNotSupported(_TIKTOK_SHIPS, rule="PKG-4")
+    if shop.region not in MARK_SHIPPED_MARKETS:
+        raise E.BusinessTypeNotSupported(f"{E.BusinessTypeNotSupported.default_message} Mark Package As Shipped "
+                                         f"serves {', '.join(sorted(MARK_SHIPPED_MARKETS))} shops (PKG-3)",
+                                         rule="PKG-3")
+    lines = _line_ids(body) or [  # none named: every unshipped unit (UNCERTAIN reading of the doc)
+        li.id for li in order.line_items if li.status.value != "CANCELLED"
+        and li.id in backend.engine.packages[li.package_id].line_item_ids
+        and backend.engine.packages[li.package_id].status == PackageStatus.TO_FULFILL]
+    tracking, provider_id = _tracking(body)
+    provider = _provider(backend, order, provider_id)
+    with backend.engine_errors("fulfillment"):
+        package = backend.engine.mark_package_shipped(order.id, lines, tracking_number=tracking,
+                                                      shipping_provider_id=provider.id,
+                                                      shipping_provider_name=provider.name)
+    return {"order_id": order.id, "order_line_item_ids": list(package.line_item_ids), "package_id": package.id}
+
+
+def split_order(backend: TikTokBackend, shop: Shop, order_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Split Orders (PKG-1): ``splittable_groups[{id, order_line_item_ids}]`` (or ``splittable_groups_v2``).
+
+    Answers ``packages[{id, order_line_item_ids}]``, one package per group in the given order (UNCERTAIN:
+    the response shape; the SDK types name the groups' own ``id`` only on the request).
+    """
+    order = _order(backend, shop, order_id)
+    name = "splittable_groups_v2" if body.get("splittable_groups_v2") else "splittable_groups"
+    groups = body.get(name) if body.get(name) is not None else []
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise E.InvalidParameter(f"Invalid request parameter. '{name}' must be an array of objects.")
+    if not groups:
+        raise E.InvalidSplit(f"{E.InvalidSplit.default_message} '{name}' names no group (PKG-1)", rule="PKG-1")
+    for group in groups:
+        P.optional_str(group, "id", max_length=64)
+    with backend.engine_errors("fulfillment"):
+        packages = backend.engine.split_order(order.id, [_line_ids(g) for g in groups])
+    return {"packages": [{"id": p.id, "order_line_item_ids": list(p.line_item_ids)} for p in packages]}
+
+
+def split_attributes(backend: TikTokBackend, shop: Shop, query: Mapping[str, str]) -> dict[str, Any]:
+    """Get Order Split Attributes: whether each order can be split now (PKG-1)."""
+    rows = []
+    for order_id in P.ids_param(query, "order_ids", max_items=50):
+        order = _order(backend, shop, order_id)
+        engine = backend.engine
+        unshipped = [li for p in order.package_ids if engine.packages[p].status == PackageStatus.TO_FULFILL
+                     for li in engine.packages[p].line_item_ids]
+        state_ok = order.status.value in ("AWAITING_SHIPMENT", "PARTIALLY_SHIPPING")
+        reason = "" if state_ok and len(unshipped) > 1 else (
+            "ORDER_STATUS_NOT_SUPPORT" if not state_ok else "ONLY_ONE_ITEM")
+        rows.append({"order_id": order.id, "can_split": not reason, "reason": reason, "must_split": False})
+    return {"split_attributes": rows}
 
 
 def package_detail(backend: TikTokBackend, shop: Shop, package_id: str) -> dict[str, Any]:
@@ -111,6 +196,8 @@ def update_package_shipping_info(
 ) -> dict[str, Any]:
     """Update Package Shipping Info (72 h after shipping, FUL-1)."""
     package, order = _package(backend, shop, package_id)
+    if order.shipping_type == "TIKTOK":
+        raise E.BusinessTypeNotSupported(_TIKTOK_SHIPS, rule="PKG-4")
     tracking, provider_id = _tracking(body)
     provider = _provider(backend, order, provider_id)
     if package.status in (PackageStatus.COMPLETED, PackageStatus.CANCELLED):

@@ -162,8 +162,8 @@ def sku_quantities(body: Mapping[str, Any], name: str = "skus", *, max_items: in
         if not isinstance(item, dict):
             raise InvalidParameter(f"Invalid request parameter. '{name}' items must be objects.")
         sku_id = required_str(item, "sku_id", max_length=64)
-        quantity = item.get("quantity")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= INT32[1]:
+        quantity = json_int(item.get("quantity"))  # 2.0 is the integer 2 (JSON Schema)
+        if quantity is None or not 1 <= quantity <= INT32[1]:
             raise InvalidParameter(f"Invalid request parameter. '{name}.quantity' must be a positive integer.")
         found.append((sku_id, quantity))
     return found

@@ -312,6 +312,24 @@ def ship_package(call: Call, package_id: str) -> dict[str, Any]:
     return ful.ship_package(call.backend, call.shop, package_id, call.body)
 
 
+@api("/fulfillment/202309/orders/<order_id>/packages", methods=("POST",), module="fulfillment")
+def mark_package_as_shipped(call: Call, order_id: str) -> dict[str, Any]:
+    """Mark Package As Shipped (the newer version paths are aliases added elsewhere)."""
+    return ful.mark_package_shipped(call.backend, call.shop, order_id, call.body)
+
+
+@api("/fulfillment/202309/orders/<order_id>/split", methods=("POST",), module="fulfillment")
+def split_orders(call: Call, order_id: str) -> dict[str, Any]:
+    """Split Orders."""
+    return ful.split_order(call.backend, call.shop, order_id, call.body)
+
+
+@api("/fulfillment/202309/orders/split_attributes", module="fulfillment")
+def get_order_split_attributes(call: Call) -> dict[str, Any]:
+    """Get Order Split Attributes."""
+    return ful.split_attributes(call.backend, call.shop, call.query)
+
+
 @api("/fulfillment/202309/packages/<package_id>", module="fulfillment")
 def get_package_detail(call: Call, package_id: str) -> dict[str, Any]:
     """Get Package Detail."""

@@ -78,6 +78,11 @@ def reason_text(key: str | None) -> str:
     return REASON_TEXTS.get(base) or base.replace("_", " ").capitalize()
 
 
+def _live(packages: list[Package]) -> int:
+    """Packages that still carry units (one emptied by a partial cancel is CANCELLED, CAN-L1)."""
+    return sum(1 for p in packages if p.status != PackageStatus.CANCELLED)
+
+
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
@@ -121,7 +126,7 @@ class Serializer:
             "buyer_message": order.buyer_message, "seller_note": "",
             "buyer_email": order.buyer.get("email", ""), "buyer_nickname": order.buyer.get("nickname", ""),
             "user_id": order.buyer.get("user_id", ""),
-            "fulfillment_type": "FULFILLMENT_BY_SELLER", "shipping_type": "SELLER",
+            "fulfillment_type": "FULFILLMENT_BY_SELLER", "shipping_type": order.shipping_type,
             "delivery_option_id": order.delivery_option_id, "delivery_option_name": order.delivery_option_name,
             "delivery_type": "HOME_DELIVERY", "warehouse_id": order.warehouse_id,
             "shipping_provider": shipped.shipping_provider_name if shipped else None,
@@ -130,7 +135,10 @@ class Serializer:
             "is_on_hold_order": order.is_on_hold_order, "is_cod": False, "is_sample_order": False,
             "is_replacement_order": False, "is_exchange_order": False, "has_updated_recipient_address": False,
             "order_type": "PRE_ORDER" if order.presale_dispatch_days else "NORMAL",
-            "split_or_combine_tag": "SPLIT" if len(pkgs) > 1 else None,
+            "split_or_combine_tag": "SPLIT" if _live(pkgs) > 1 else None,
+            "handling_duration": {"days": str(order.handling_days), "type": "BUSINESS_DAY"}
+            if order.handling_days is not None else None,
+            "estimated_delivery_time": ts(order.estimated_delivery_time),
             "commerce_platform": "TIKTOK_SHOP", "packages": [{"id": p.id} for p in pkgs],
             "payment": self._payment(order), "recipient_address": order.recipient_address or None,
             "line_items": [self._line_item(order, li, packages[li.package_id]) for li in order.line_items],
@@ -184,10 +192,24 @@ class Serializer:
         }
 
     def _line_item(self, order: Order, li: Any, package: Package) -> dict[str, Any]:
+        if li.id not in package.line_item_ids:  # cancelled out of its package before it shipped (CAN-L1)
+            return {**self._static_line(order, li), "display_status": li.status.value, "package_status": "CANCELLED",
+                    **_compact({"cancel_reason": li.cancel_reason, "cancel_user": li.cancel_user})}
         shipped = package.rts_time is not None
         status = li.status.value
         if status == OrderStatus.ON_HOLD:
             status = OrderStatus.AWAITING_SHIPMENT.value  # display_status has no ON_HOLD (API doc)
+        static = self._static_line(order, li)
+        return {**static, **_compact({
+            "display_status": status,
+            # API doc: for US/UK local sellers the line's package_id is not returned before shipping.
+            "package_id": li.package_id if shipped else None, "package_status": package.status.value,
+            "tracking_number": package.tracking_number, "shipping_provider_id": package.shipping_provider_id,
+            "shipping_provider_name": package.shipping_provider_name, "rts_time": ts(package.rts_time),
+            "cancel_reason": li.cancel_reason, "cancel_user": li.cancel_user,
+        })}
+
+    def _static_line(self, order: Order, li: Any) -> dict[str, Any]:
         static = self._lines.get(li.id)
         if static is None:
             static = self._lines[li.id] = {
@@ -199,19 +221,13 @@ class Serializer:
                 "sale_price": money(li.sale_price), "seller_discount": ZERO, "platform_discount": ZERO,
                 "is_gift": False, "is_dangerous_good": False,
             }
-        return {**static, **_compact({
-            "display_status": status,
-            # API doc: for US/UK local sellers the line's package_id is not returned before shipping.
-            "package_id": li.package_id if shipped else None, "package_status": package.status.value,
-            "tracking_number": package.tracking_number, "shipping_provider_id": package.shipping_provider_id,
-            "shipping_provider_name": package.shipping_provider_name, "rts_time": ts(package.rts_time),
-            "cancel_reason": li.cancel_reason, "cancel_user": li.cancel_user,
-        })}
+        return static
 
     # -- packages --------------------------------------------------------------------------------
     def package(self, package: Package, order: Order) -> dict[str, Any]:
         """Get Package Detail."""
-        items = [li for li in order.line_items if li.package_id == package.id]
+        inside = set(package.line_item_ids)
+        items = [li for li in order.line_items if li.id in inside]
         skus: dict[str, int] = {}
         for li in items:
             skus[li.sku_id] = skus.get(li.sku_id, 0) + 1
@@ -221,7 +237,7 @@ class Serializer:
             "order_line_item_ids": list(package.line_item_ids),
             "orders": [{"id": order.id, "skus": [{"id": k, "quantity": v} for k, v in skus.items()]}],
             "tracking_number": package.tracking_number, "shipping_provider_id": package.shipping_provider_id,
-            "shipping_provider_name": package.shipping_provider_name, "shipping_type": "SELLER",
+            "shipping_provider_name": package.shipping_provider_name, "shipping_type": order.shipping_type,
             "handover_method": package.handover_method, "delivery_option_id": order.delivery_option_id,
             "delivery_option_name": order.delivery_option_name, "create_time": ts(package.create_time),
             "update_time": ts(package.update_time),
@@ -246,20 +262,22 @@ class Serializer:
     def cancellation(self, c: Cancellation, order: Order, packages: dict[str, Package]) -> dict[str, Any]:
         """A Search Cancellations row."""
         paid = order.paid_time is not None
-        shipping = order.shipping_fee if paid else Decimal(0)
+        lines = [li for li in order.line_items if li.id in c.line_item_ids]
+        # The shipping fee goes back only with the order's last units (CAN-L1): what the refund has beyond them.
+        shipping = c.refund_total - sum((li.sale_price for li in lines), Decimal(0)) if paid else Decimal(0)
         refund = {
             "currency": order.currency, "refund_total": money(c.refund_total),
             "refund_subtotal": money(c.refund_total - shipping if paid else Decimal(0)),
             "refund_shipping_fee": money(shipping), "refund_tax": ZERO, "retail_delivery_fee": ZERO,
             "buyer_service_fee": ZERO,
         }
-        lines = [li for li in order.line_items if li.id in c.line_item_ids]
         data: dict[str, Any] = {
             "cancel_id": c.id, "order_id": c.order_id, "cancel_type": c.cancel_type.value,
             "cancel_status": self.cancel_status(c.status), "role": c.role.value, "cancel_reason": c.reason,
             "cancel_reason_text": reason_text(c.reason), "create_time": ts(c.create_time),
             "update_time": ts(c.update_time),
-            "should_replenish_stock": all(packages[li.package_id].rts_time is None for li in lines),
+            "should_replenish_stock": all(packages[li.package_id].rts_time is None
+                                          or li.id not in packages[li.package_id].line_item_ids for li in lines),
             "refund_amount": refund,
             "cancel_line_items": [{
                 "cancel_line_item_id": f"{c.id}{index:02d}", "order_line_item_id": li.id, "sku_id": li.sku_id,

@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from simulator import delivery as outbound
-from simulator.engine.events import CancellationChanged, EngineEvent, OrderPlaced, OrderStatusChanged, ReturnChanged
+from simulator.engine.events import (
+    CancellationChanged,
+    EngineEvent,
+    OrderPlaced,
+    OrderStatusChanged,
+    PackagesChanged,
+    ReturnChanged,
+)
 from simulator.engine.states import CancelStatus
 from simulator.faults.webhooks import WebhookFaults
 from simulator.tiktok_shop.errors import InvalidParameter
@@ -175,6 +182,10 @@ class WebhookDispatcher:
             return 12, {"order_id": event.order_id, "return_role": event.role, "return_type": event.return_type,
                         "return_status": event.new, "return_id": event.return_id,
                         "create_time": int(ret.create_time.timestamp()), "update_time": when}
+        if isinstance(event, PackagesChanged):  # PKG-1 split, CAN-L1 units cancelled out of packages
+            return 4, {"sc_type": event.sc_type, "role_type": f"ROLE_{'USER' if event.role == 'BUYER' else event.role}",
+                       "update_time": when,
+                       "package_list": [{"package_id": p, "order_id_list": [event.order_id]} for p in event.package_ids]}
         if isinstance(event, OrderPlaced):
             order = self.backend.engine.orders[event.order_id]
             if len(order.package_ids) > 1:  # the platform split the order into packages
