@@ -1,4 +1,4 @@
-"""The request-path and start-up benchmarks run at tiny sizes and print their verdicts (never asserting timings)."""
+"""The benchmarks run at tiny sizes and print their verdicts (never asserting timings)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,17 @@ def test_http_benchmark_prints_every_target_without_peers() -> None:
     assert "tts-sim signed Get Order Detail" in out and "load generator: python" in out
     assert "SKIP signed detail vs prism" in out and "SKIP signed detail vs wiremock" in out
     assert "signed detail p99 at 8 connections" in out
+
+
+def test_lists_prints_each_endpoint_with_its_ratio_and_verdict() -> None:
+    out = run("lists.py", "--sizes", "0,6,12", "--seconds", "0.01", "--rounds", "1")
+    rows = [line for line in out.splitlines() if line.rstrip().endswith(("PASS", "FAIL"))]
+    names = ("Get Order List", "Search Package", "Search Cancellations", "/v1/Orders", "order_search")
+    assert len(rows) == 10 and all(any(n in row for row in rows) for n in names), out
+
+
+def test_full_world_prints_every_target() -> None:
+    out = run("full_world.py", "--orders", "9", "--idle-orders", "3")
+    for figure in ("full world / engine per timer", "advanced 1 day", "RSS per order", "30 days vs 1 hour"):
+        line = next(line for line in out.splitlines() if figure in line)
+        assert line.rstrip().endswith(("PASS", "FAIL")), line

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.channeladvisor.auth import Grant, TokenService
 from simulator.channeladvisor.errors import OrderNotFound
+from simulator.channeladvisor.index import OrderIndex, in_flight, unrelayed
 from simulator.channeladvisor.models import CaFulfillment, CaItem, CaOrder
-from simulator.channeladvisor.odata import Query, Row, sort_rows
+from simulator.channeladvisor.odata import Query
 from simulator.channeladvisor.schema import ORDER
+from simulator.channeladvisor.search import select
 from simulator.channeladvisor.seed import Account, CaSeed, load_seed
 from simulator.channeladvisor.serializers import order_row, shape
 from simulator.engine import Order
@@ -39,6 +41,7 @@ class ChannelAdvisorBackend:
             for kind, start in (("order", 100001), ("item", 200001), ("fulfillment", 300001), ("adjustment", 400001))
         }
         self._products: dict[str, int] = {}
+        self.index = OrderIndex()
         self.sync: Any = None  # the TikTok <-> ChannelAdvisor sync job, set by install()
 
     def next_id(self, kind: str) -> int:
@@ -60,7 +63,7 @@ class ChannelAdvisorBackend:
         body["_sim"] = {
             "exported_by": sorted(order.exported_by),
             "tiktok_status": order.tiktok_status,
-            "relay_pending": [f.id for f in order.fulfillments if _unrelayed(f)],
+            "relay_pending": [f.id for f in order.fulfillments if unrelayed(f)],
             "actions_pending": [a.id for a in order.adjustments if a.action],
         }
         return body
@@ -86,6 +89,31 @@ class ChannelAdvisorBackend:
             ],
         }
 
+    # -- writing (the import, the OMS) -------------------------------------------------------------
+    def add_order(self, order: CaOrder) -> None:
+        """A newly imported order (CA-1): stored and indexed."""
+        self.orders[order.id] = order
+        self.by_site_order[order.site_order_id] = order.id
+        self.index.add(order)
+
+    def set_exported(self, order: CaOrder, application_id: str, exported: bool) -> None:
+        """Set or clear one application's export flag (CA-2)."""
+        if exported:
+            order.exported_by.add(application_id)
+        else:
+            order.exported_by.discard(application_id)
+        self.index.set_exported(order, application_id, exported)
+
+    def mark_pending(self, order: CaOrder) -> None:
+        """The OMS acted on ``order``: the next sync tick carries it to TikTok (FUL-5, CAN-S3, CAN-B3)."""
+        self.index.pending.add(order.id)
+        if self.sync is not None:
+            self.sync.wake()
+
+    def index_problems(self) -> list[str]:
+        """Where the indexes disagree with a scan of the orders (simulator.invariants)."""
+        return self.index.check(self.orders.values())
+
     # -- reading (OMS) ---------------------------------------------------------------------------
     def visible(self, grant: Grant) -> Iterator[CaOrder]:
         """Orders in the profiles the access token may read."""
@@ -100,7 +128,8 @@ class ChannelAdvisorBackend:
 
     def item(self, grant: Grant, item_id: int) -> tuple[CaOrder, CaItem]:
         """An OrderItem by ID with its order, or 404."""
-        for order in self.visible(grant):
+        order = self.orders.get(self.index.item_order.get(item_id, -1))
+        if order is not None and order.profile_id in grant.profile_ids:
             for item in order.items:
                 if item.id == item_id:
                     return order, item
@@ -108,35 +137,25 @@ class ChannelAdvisorBackend:
 
     def fulfillment(self, grant: Grant, fulfillment_id: int) -> tuple[CaOrder, CaFulfillment]:
         """A Fulfillment by ID with its order, or 404."""
-        for order in self.visible(grant):
+        order = self.orders.get(self.index.fulfillment_order.get(fulfillment_id, -1))
+        if order is not None and order.profile_id in grant.profile_ids:
             for fulfillment in order.fulfillments:
                 if fulfillment.id == fulfillment_id:
                     return order, fulfillment
         raise OrderNotFound(f"Fulfillment {fulfillment_id} was not found.")
 
-    def query(self, grant: Grant, query: Query) -> tuple[list[Row], int]:
-        """Rows matching ``query`` (filter, exported, order) before paging, and their count."""
-        rows = []
-        for order in self.visible(grant):
-            exported = grant.application_id in order.exported_by
-            if query.exported is not None and exported != query.exported:
-                continue
-            row = order_row(order)
-            if query.predicate is None or query.predicate(row):
-                rows.append(row)
-        return sort_rows(rows, query.orderby), len(rows)
-
     def page(self, grant: Grant, query: Query) -> tuple[list[dict[str, Any]], int, int | None]:
         """One server page: (JSON orders, total count, next ``$skip`` or None).
 
         ``$top`` bounds the whole result; the server still pages it (100 orders, 20 when expanding).
+        Rows are built for the page only; see :func:`select` for what finding the matches costs.
         """
-        rows, total = self.query(grant, query)
-        end = len(rows) if query.top is None else min(len(rows), query.skip + query.top)
+        at, total = select(self, grant, query)
+        end = total if query.top is None else min(total, query.skip + query.top)
         size = PAGE_SIZE_EXPANDED if query.expand else PAGE_SIZE
-        chunk = rows[query.skip : min(end, query.skip + size)]
+        chunk = at(query.skip, min(end, query.skip + size))
         next_skip = query.skip + size if query.skip + size < end else None
-        return [shape(r, ORDER, query.select, query.expand) for r in chunk], total, next_skip
+        return [shape(order_row(o), ORDER, query.select, query.expand) for o in chunk], total, next_skip
 
     def render(self, order: CaOrder, select: list[str] | None, expand: Any) -> dict[str, Any]:
         """One order as JSON."""
@@ -163,7 +182,7 @@ class ChannelAdvisorBackend:
     @staticmethod
     def in_flight(order: CaOrder) -> bool:
         """True while the OMS's action on the order (a shipment, an answer, a cancel) waits for the next sync."""
-        return order.open_action() is not None or any(_unrelayed(f) for f in order.fulfillments)
+        return in_flight(order)
 
     def account(self, order: CaOrder) -> Account:
         """The profile a CA order belongs to."""
@@ -179,10 +198,6 @@ class ChannelAdvisorBackend:
         """Record a ChannelAdvisor-side event in the world journal (kind ``ca.<kind>``)."""
         ids = {"order_id": order.site_order_id, "ca_order_id": order.id} if order else {}
         self.world.journal.record(f"ca.{kind}", **ids, **to_plain(data))
-
-
-def _unrelayed(fulfillment: CaFulfillment) -> bool:
-    return fulfillment.shipped_date is not None and not fulfillment.relayed and fulfillment.relay_error is None
 
 
 def _all_expanded() -> Any:

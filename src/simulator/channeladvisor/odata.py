@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from simulator.channeladvisor.errors import ODataQueryError
 from simulator.channeladvisor.schema import TYPES, EntityType
+
+if TYPE_CHECKING:
+    from simulator.channeladvisor.odata_filter import Filter
 
 Row = dict[str, Any]  # one entity as a plain mapping (odata_filter.Row: the same alias, its module imported lazily)
 INT32_MAX = 2**31 - 1
@@ -40,7 +43,7 @@ class Expand:
 class Query:
     """Parsed query options of ``GET /v1/Orders``."""
 
-    predicate: Callable[[Row], bool] | None = None
+    predicate: Filter | None = None
     select: list[str] | None = None
     expand: list[Expand] = field(default_factory=list)
     orderby: list[tuple[str, bool]] = field(default_factory=list)  # (property, descending)
@@ -183,7 +186,10 @@ def parse_orderby(text: str, entity: EntityType) -> list[tuple[str, bool]]:
     return keys
 
 
-def sort_rows(rows: list[Row], orderby: list[tuple[str, bool]]) -> list[Row]:
+R = TypeVar("R", bound=Row)
+
+
+def sort_rows(rows: list[R], orderby: list[tuple[str, bool]]) -> list[R]:
     """Stable multi-key sort; nulls sort first ascending (OData)."""
     for name, desc in reversed(orderby or [("ID", False)]):
         rows = sorted(rows, key=_sort_key(name), reverse=desc)

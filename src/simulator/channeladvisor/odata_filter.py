@@ -38,7 +38,56 @@ _COMPARATOR_NAMES: dict[type, str] = {
 
 
 # -- $filter ---------------------------------------------------------------------------------------
-def compile_filter(text: str, entity: EntityType) -> Callable[[Row], bool]:
+@dataclasses.dataclass(frozen=True)
+class Hint:
+    """A top-level conjunct ``Property op literal`` (``op``: eq, lt, le, gt, ge, in): what an index can answer."""
+
+    prop: str
+    op: str
+    value: Any
+
+
+class Filter:
+    """A compiled ``$filter``: call it on a row; every match satisfies each of its ``hints``."""
+
+    __slots__ = ("_fn", "hints")
+
+    def __init__(self, fn: Fn, hints: tuple[Hint, ...]) -> None:
+        self._fn, self.hints = fn, hints
+
+    def __call__(self, row: Row) -> bool:
+        return bool(self._fn(row, {}))
+
+
+_OPS = {ast.Eq: "eq", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.In: "in"}
+_FLIP = {"eq": "eq", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+_LITERALS = (ast.Integer, ast.String, ast.DateTime, ast.Date, ast.Boolean)
+
+
+def _hints(tree: ast._Node, entity: EntityType) -> tuple[Hint, ...]:
+    """The conjuncts of the top-level ``and`` chain comparing a root property with literals."""
+    operands = _chain(tree) if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
+    found = []
+    for node in operands:
+        if not isinstance(node, ast.Compare) or type(node.comparator) not in _OPS:
+            continue
+        op, left, right = _OPS[type(node.comparator)], node.left, node.right
+        if isinstance(left, _LITERALS) and isinstance(right, ast.Identifier) and op != "in":
+            left, right, op = right, left, _FLIP[op]
+        if not isinstance(left, ast.Identifier) or left.namespace:
+            continue
+        prop = entity.resolve(left.name)
+        if prop is None or prop not in entity.properties:
+            continue
+        literals = right.val if op == "in" and isinstance(right, ast.List) else [right]
+        if not all(isinstance(v, _LITERALS) for v in literals):
+            continue
+        values = [_Compiler(entity).compile(v)[0]({}, {}) for v in literals]
+        found.append(Hint(prop, op, tuple(values) if op == "in" else values[0]))
+    return tuple(found)
+
+
+def compile_filter(text: str, entity: EntityType) -> Filter:
     """Parse ``$filter`` with odata-query's grammar and compile it against ``entity``'s typed rows.
 
     Raises:
@@ -66,7 +115,7 @@ def compile_filter(text: str, entity: EntityType) -> Callable[[Row], bool]:
     fn, kind = _Compiler(entity).compile(tree)
     if kind != BOOL:
         raise ODataQueryError(f"The $filter expression must evaluate to a boolean value ('{text}').")
-    return lambda row: bool(fn(row, {}))
+    return Filter(fn, _hints(tree, entity))
 
 
 def _children(node: ast._Node) -> list[ast._Node]:

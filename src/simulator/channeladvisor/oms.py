@@ -29,10 +29,7 @@ from simulator.inbound import instant as parse_client_instant
 def export(backend: ChannelAdvisorBackend, grant: Grant, order_id: int, exported: bool) -> None:
     """``POST`` / ``DELETE /v1/Orders({ID})/Export``: the flag is per application (CA-2)."""
     order = backend.order(grant, order_id)
-    if exported:
-        order.exported_by.add(grant.application_id)
-    else:
-        order.exported_by.discard(grant.application_id)
+    backend.set_exported(order, grant.application_id, exported)
     backend.journal("export" if exported else "unexport", order, application_id=grant.application_id)
 
 
@@ -162,6 +159,7 @@ def _ship_fulfillment(
     request = order.pending_buyer_request()
     if request is not None:  # shipping answers a buyer request with "no" (CAN-B3)
         request.request_status = RequestStatus.PROCESSING_REJECTION
+    backend.mark_pending(order)
     backend.journal(
         "ship",
         order,
@@ -246,6 +244,7 @@ def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None,
     if request is not None and not prevent:
         request.action, request.request_status = "approve", IN_FLIGHT["approve"]
         request.seller_adjustment_id = seller_id
+        backend.mark_pending(order)
         backend.journal("adjust", order, adjustment_id=request.id, action="approve")
         return
     adjustment = CaAdjustment(
@@ -265,6 +264,8 @@ def _adjust(backend: ChannelAdvisorBackend, order: CaOrder, item: CaItem | None,
         action=None if prevent else "cancel",
     )
     order.adjustments.append(adjustment)
+    if adjustment.action is not None:
+        backend.mark_pending(order)
     backend.journal("adjust", order, adjustment_id=adjustment.id, action=adjustment.action, reason=reason)
 
 
@@ -307,6 +308,7 @@ def reject(
     adjustment.action, adjustment.request_status = "reject", IN_FLIGHT["reject"]
     adjustment.reject_reason = reason
     adjustment.comment = comment or adjustment.comment
+    backend.mark_pending(order)
     backend.journal("reject", order, adjustment_id=adjustment.id, reject_reason=reason)
 
 
@@ -317,5 +319,6 @@ def _answer_return(backend: ChannelAdvisorBackend, order: CaOrder, adjustments: 
         adj.answered, adj.action, adj.request_status = adj.request_status, action, IN_FLIGHT[action]
         adj.reject_reason = reason
         adj.comment = comment or adj.comment
+    backend.mark_pending(order)
     backend.journal("adjust", order, adjustment_id=adjustments[0].id, action=action, return_id=adjustments[0].return_id,
                     reject_reason=reason)

@@ -29,6 +29,7 @@ from simulator.channeladvisor.enums import (
     RequestStatus,
     ShippingStatus,
 )
+from simulator.channeladvisor.index import in_flight
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.status_map import ANSWERABLE, request_status_for, return_request_status, to_ca
 from simulator.engine import Cancellation, CancelStatus, EngineError, Order, PackageStatus, Return, ReturnType, Role
@@ -79,6 +80,9 @@ class TikTokChannelAdvisorSync:
         self.world.engine.subscribe(self._on_event)
         self._schedule()
 
+    def wake(self) -> None:
+        """Work arrived for the next tick (an OMS action)."""
+
     def _schedule(self) -> None:
         self.world.clock.schedule(self.next_tick, self.tick, kind="ca.sync", key=self.next_tick.isoformat())
 
@@ -100,8 +104,12 @@ class TikTokChannelAdvisorSync:
         self.next_tick += self.interval
         self._schedule()
         self.ticks += 1
-        for order in sorted(self.backend.orders.values(), key=lambda o: o.id):
-            self._relay(order)
+        acted, self.backend.index.pending = sorted(self.backend.index.pending), set()
+        for ca_id in acted:  # only orders the OMS acted on: an idle tick reads no order
+            ca = self.backend.orders[ca_id]
+            self._relay(ca)
+            if in_flight(ca):  # a refused call leaves the work queued: the next tick carries it
+                self.backend.index.pending.add(ca_id)
         pending, self.pending_import = sorted(self.pending_import), set()
         for order_id in pending:
             if self._refused("GET", ORDER_DETAIL, order_id, "import"):
@@ -263,8 +271,7 @@ class TikTokChannelAdvisorSync:
         ca.items = _items(self.backend, ca, order)
         ca.fulfillments = []
         self._reflect_packages(order, ca)
-        self.backend.orders[ca_id] = ca
-        self.backend.by_site_order[order.id] = ca_id
+        self.backend.add_order(ca)
         self.backend.journal("sync", ca, direction="tiktok_to_ca", action="import", ok=True)
         self._reflect(order, ca)
 
@@ -429,6 +436,7 @@ class TikTokChannelAdvisorSync:
                 fulfillment = CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now,
                                             package_id=package_id)
                 ca.fulfillments.append(fulfillment)
+                self.backend.index.fulfillment_order[fulfillment.id] = ca.id  # a split's package, after the import
             if fulfillment is None:
                 continue
             planned: dict[int, int] = {}

@@ -21,6 +21,7 @@ from simulator.engine.events import (
     PackageStatusChanged,
     StockChanged,
 )
+from simulator.engine.index import EngineIndex
 from simulator.engine.inventory import Inventory
 from simulator.engine.models import Cancellation, LineItem, Notification, Order, Package, Return
 from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, PackageStatus, Role
@@ -81,6 +82,8 @@ class EngineBase:
         self._dispatching = False
         # Bound once: the engine emits a dozen events per order lifecycle (see benchmarks/engine.py).
         self._emit: Callable[[EngineEvent], None] = self._queue.append
+        self.index = EngineIndex(self)  # the list endpoints' indexes, kept from the events below
+        self._subscribers.append(self.index.on_event)
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Receive every engine event after the operation that produced it."""

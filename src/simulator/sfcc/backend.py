@@ -167,6 +167,10 @@ class SfccBackend:
         """True when an SFCC order was created for the TikTok order."""
         return self.orders.find_external(order_id) is not None
 
+    def index_problems(self) -> list[str]:
+        """Where an order index disagrees with a scan (simulator.invariants)."""
+        return self.orders.index_problems()
+
     @staticmethod
     def awaiting_export(order: Any) -> bool:
         """True when the order changed in SFCC since the feed last carried it to TikTok (SFCC is ahead)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import requests
 from simulator.clock import Clock, Timer
 from simulator.journal import Journal
 from simulator.sfcc import errors as E
-from simulator.sfcc.feed import ORDER_TOKENS, SHIPPING_TOKENS, orders_xml, read_status_csv
+from simulator.sfcc.feed import ORDER_TOKENS, SHIPPING_TOKENS, read_status_csv, write_orders_xml
 
 if TYPE_CHECKING:
     from simulator.sfcc.backend import SfccBackend
@@ -74,7 +75,14 @@ def export_order_status(backend: SfccBackend) -> dict[str, Any]:
     name = f"{job.get('file_name', 'TikTokOrderStatusUpdate')}_{now:%Y-%m-%dT%H:%M:%SZ}.xml"
     path = backend.impex_dir(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orders_xml(ready))
+    partial = path.with_name(path.name + ".part")  # written an order at a time: whole, or not at all
+    try:
+        with partial.open("wb") as out:
+            write_orders_xml(ready, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(path)
     for order in ready:
         book.mark_exported(order.order_no)
     numbers = [o.order_no for o in ready]
@@ -123,7 +131,7 @@ def import_status_files(backend: SfccBackend) -> dict[str, Any]:
     job = backend.config.jobs.get(CSV_JOB, {})
     folder = str(job.get("folder", "src/feeds/import/oms/status")).strip("/")
     directory = backend.impex_path(folder, create=False)
-    if directory is None or not directory.is_dir():
+    if directory is None or not os.path.isdir(directory):  # a stat, not pathlib's: every 15 minutes of a month
         return {"files": []}
     done = []
     for path in sorted(directory.glob(str(job.get("file_pattern", "*.csv")))):

@@ -27,6 +27,7 @@ from simulator.sfcc.models import (
     SfccOrder,
     Site,
 )
+from simulator.sfcc.search_index import SearchIndex
 
 PLACED = frozenset({"new", "open", "completed"})
 # Order document properties a PATCH may carry but OCAPI does not consider (ignored, not refused).
@@ -84,6 +85,7 @@ class OrderBook:
         self.by_external: dict[tuple[str, str], str] = {}
         self._by_order_id: dict[str, str] = {}
         self.ready: set[str] = set()  # TikTok orders whose export status is READY (the export job's work list)
+        self.index = SearchIndex()  # order_search's postings (simulator.sfcc.search_index)
         self.safeguards: list[SafeguardRecord] = []
         self.listeners: list[Callable[[SfccOrder], None]] = []
         self._next_no = 1
@@ -263,10 +265,20 @@ class OrderBook:
         self._changed(order)
 
     def _track(self, order: SfccOrder) -> None:
+        self.index.file(order)
         if order.channel_type == "tiktok" and order.custom.get("externalExportStatus") == EXPORT_READY:
             self.ready.add(order.order_no)
         else:
             self.ready.discard(order.order_no)
+
+    def index_problems(self) -> list[str]:
+        """Where the READY set or the search index disagrees with a scan of the orders (simulator.invariants)."""
+        problems = self.index.check(self.orders.values())
+        ready = {o.order_no for o in self.orders.values()
+                 if o.channel_type == "tiktok" and o.custom.get("externalExportStatus") == EXPORT_READY}
+        if ready != self.ready:
+            problems.append("the READY set disagrees with the orders' c_externalExportStatus")
+        return problems
 
     def _changed(self, order: SfccOrder) -> None:
         for listener in self.listeners:

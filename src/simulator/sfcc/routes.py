@@ -190,7 +190,9 @@ def order_search(backend: SfccBackend, req: Inbound, site_id: str, version: str)
     """OCAPI Shop ``POST /order_search``."""
     backend.orders.site(site_id)
     body = inbound.ocapi_json(req)
-    hits, total, start = search([o for o in backend.orders.orders.values() if o.site_id == site_id], body)
+    book = backend.orders
+    site_orders = (book.orders[no] for no in book.index.by_site.get(site_id, ()))
+    hits, total, start = search(site_orders, body, book.index, book.orders, site_id)
     return selected(_json(search_result(hits, total, start, body["query"], doc_version(version))),
                     select.selector(body.get("select")))
 

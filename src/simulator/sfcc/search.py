@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from simulator.inbound import json_int
 from simulator.sfcc import errors as E
 from simulator.sfcc.models import SfccOrder
+from simulator.sfcc.search_index import INDEXED, SearchIndex, norm
 
 FIELDS = ("order_no", "status", "export_status", "shipping_status", "confirmation_status", "payment_status",
           "channel_type", "customer_email", "customer_name", "creation_date", "last_modified", "site_id")
@@ -156,8 +157,14 @@ def _sorts(raw: Any) -> list[tuple[str, bool]]:
     return keys
 
 
-def search(orders: Iterable[SfccOrder], request: Any) -> tuple[list[SfccOrder], int, int]:
-    """Evaluate an ``order_search_request``: (page of hits, total, start); every part type-checked first."""
+def search(orders: Iterable[SfccOrder], request: Any, index: SearchIndex | None = None,
+           book: Mapping[str, SfccOrder] | None = None, site_id: str = "") -> tuple[list[SfccOrder], int, int]:
+    """Evaluate an ``order_search_request``: (page of hits, total, start); every part type-checked first.
+
+    With ``index`` (and ``book``, all orders by number), candidates come from the narrowest posting the
+    query's conjuncts name (simulator.sfcc.search_index) instead of ``orders`` (the site's orders in
+    creation order); the predicate still decides, so the hits are the same as a scan's.
+    """
     if not isinstance(request, dict):
         raise E.BodyDecodingException("The request body must be a JSON object.")
     if "query" not in request:
@@ -168,10 +175,77 @@ def search(orders: Iterable[SfccOrder], request: Any) -> tuple[list[SfccOrder], 
     if start < 0 or not 1 <= count <= 200:
         raise E.PropertyConstraintViolationException("'start' must be >= 0 and 'count' 1..200.")
     sorts = _sorts(request.get("sorts"))
+    if index is not None and book is not None:
+        if "match_all_query" in request["query"] and sorts == [("creation_date", False)]:
+            # Every order of the site in creation order: the page is a slice of the sorted index.
+            keys = index.created.get(site_id, ())
+            return [book[no] for _, no in keys[start:start + count]], len(keys), start
+        candidates = _plan_query(request["query"], index, site_id)
+        if candidates is not None:
+            # Ascending order numbers are creation (and the book's insertion) order: a scan's order.
+            orders = (book[no] for no in sorted(candidates))
     matches = [o for o in orders if predicate(o)]
     for field, descending in reversed(sorts):
         matches.sort(key=lambda o, f=field: _norm(field_value(o, f)), reverse=descending)  # type: ignore[misc]
     return matches[start:start + count], len(matches), start
+
+
+# -- candidates from the index (called after _query validated the document) ------------------------------
+Candidates = set[str] | None  # None: any order of the site may match
+
+
+def _both(a: Candidates, b: Candidates) -> Candidates:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+def _either(parts: list[Candidates]) -> Candidates:
+    if not parts or any(p is None for p in parts):
+        return None
+    return set().union(*parts)  # type: ignore[arg-type]
+
+
+def _plan_term(fields: list[str], operator: str, values: list[Any], index: SearchIndex, site: str) -> Candidates:
+    if operator not in ("is", "one_of") or not all(f in INDEXED for f in fields):
+        return None
+    wanted = values[:1] if operator == "is" else values
+    return _either([index.posting(site, f, norm(v)) for f in fields for v in wanted] or [set()])
+
+
+def _plan_query(raw: dict[str, Any], index: SearchIndex, site: str) -> Candidates:
+    kind, body = next(iter(raw.items()))
+    if kind == "term_query":
+        return _plan_term(body.get("fields", []), body.get("operator") or "is", body.get("values", []), index, site)
+    if kind == "bool_query":
+        found: Candidates = None
+        for part in body.get("must") or []:
+            found = _both(found, _plan_query(part, index, site))
+        should = body.get("should") or []
+        if should:
+            found = _both(found, _either([_plan_query(part, index, site) for part in should]))
+        return found
+    if kind == "filtered_query":
+        query = body.get("query")
+        return _both(_plan_query(query, index, site) if query else None, _plan_filter(body["filter"], index, site))
+    return None  # match_all_query, text_query: any order
+
+
+def _plan_filter(raw: dict[str, Any], index: SearchIndex, site: str) -> Candidates:
+    kind, body = next(iter(raw.items()))
+    if kind == "term_filter":
+        return _plan_term([body.get("field") or ""], body.get("operator") or "is", body.get("values", []), index, site)
+    if kind == "bool_filter":
+        parts = [_plan_filter(part, index, site) for part in body.get("filters") or []]
+        operator = body.get("operator") or "and"
+        if operator == "or":
+            return _either(parts)
+        if operator == "and":
+            found: Candidates = None
+            for part in parts:
+                found = _both(found, part)
+            return found
+    return None  # range_filter, not: any order
 
 
 def user_search_phrase(body: dict[str, Any]) -> str:

@@ -24,8 +24,7 @@ def _date(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def _num(value: Decimal) -> float:
-    return float(value)
+_num = float  # OCAPI numbers are JSON numbers
 
 
 def _custom(custom: dict[str, Any]) -> dict[str, Any]:
@@ -84,31 +83,33 @@ def _payment(pi: PaymentInstrument) -> dict[str, Any]:
 
 def order_document(order: SfccOrder, version: str) -> dict[str, Any]:
     """The OCAPI Shop ``order`` document."""
+    product_total, product_tax = order.product_total, order.product_tax  # each a sum: computed once
+    shipping_total, shipping_tax = order.shipping_total, order.shipping_tax
     doc: dict[str, Any] = {
         "_v": version, "_type": "order", "_resource_state": resource_state(order),
-        "adjusted_merchandize_total_tax": _num(order.product_tax),
-        "adjusted_shipping_total_tax": _num(order.shipping_tax),
+        "adjusted_merchandize_total_tax": _num(product_tax),
+        "adjusted_shipping_total_tax": _num(shipping_tax),
         "billing_address": address(order.billing_address), "channel_type": order.channel_type,
         "confirmation_status": order.confirmation_status, "created_by": order.created_by,
         "creation_date": _date(order.creation_date), "currency": order.currency,
         "customer_info": {"_type": "customer_info", "customer_id": f"cust-{order.order_token[:16]}",
                           "customer_name": order.customer_name, "email": order.customer_email},
         "customer_name": order.customer_name, "export_status": order.export_status,
-        "last_modified": _date(order.last_modified), "merchandize_total_tax": _num(order.product_tax),
+        "last_modified": _date(order.last_modified), "merchandize_total_tax": _num(product_tax),
         "notes": {"_type": "simple_link", "link": f"/orders/{order.order_no}/notes"},
-        "order_no": order.order_no, "order_token": order.order_token, "order_total": _num(order.order_total),
+        "order_no": order.order_no, "order_token": order.order_token, "order_total": _num(product_total + shipping_total + (product_tax + shipping_tax)),
         "payment_instruments": [_payment(p) for p in order.payment_instruments],
         "payment_status": order.payment_status,
         "product_items": [_item(i) for i in order.product_items],
-        "product_sub_total": _num(order.product_total), "product_total": _num(order.product_total),
+        "product_sub_total": _num(product_total), "product_total": _num(product_total),
         "shipments": [_shipment(order, s) for s in order.shipments],
         "shipping_items": [{"_type": "shipping_item", "adjusted_tax": _num(s.shipping_tax),
                             "base_price": _num(s.shipping_total), "item_id": f"ship-{s.shipment_id}",
                             "item_text": "Shipping", "price": _num(s.shipping_total), "shipment_id": s.shipment_id,
                             "tax": _num(s.shipping_tax)} for s in order.shipments],
-        "shipping_status": order.shipping_status, "shipping_total": _num(order.shipping_total),
-        "shipping_total_tax": _num(order.shipping_tax), "site_id": order.site_id, "status": order.status,
-        "tax_total": _num(order.tax_total), "taxation": "net",
+        "shipping_status": order.shipping_status, "shipping_total": _num(shipping_total),
+        "shipping_total_tax": _num(shipping_tax), "site_id": order.site_id, "status": order.status,
+        "tax_total": _num(product_tax + shipping_tax), "taxation": "net",
     }
     if order.external_order_status is not None:
         doc["external_order_status"] = order.external_order_status

@@ -9,7 +9,7 @@ from simulator.engine import Order, Package, PackageStatus
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import params as P
 from simulator.tiktok_shop.catalog import Provider
-from simulator.tiktok_shop.paging import fingerprint, paginate
+from simulator.tiktok_shop.paging import Source, fingerprint, search
 
 if TYPE_CHECKING:
     from simulator.tiktok_shop.backend import TikTokBackend
@@ -168,21 +168,21 @@ def search_packages(backend: TikTokBackend, shop: Shop, query: Mapping[str, str]
     status = P.choice(body, "package_status", [s.value for s in PackageStatus], "")
     created, updated = P.time_range(body, "create_time"), P.time_range(body, "update_time")
     engine = backend.engine
+    ranges = {"create_time": created, "update_time": updated}
+    given = {k for k, v in ranges.items() if v != (None, None) and k != sort_field} | ({"status"} if status else set())
+    sources = [Source((("shop", shop.id),), exact=not given)]
+    if status:
+        sources.append(Source((("status", shop.id, status),), exact=given == {"status"}))
 
-    def sort_time(p: Package) -> int:
-        paid = engine.orders[p.order_id].paid_time if sort_field == "order_pay_time" else None
-        when = paid or (p.update_time if sort_field == "update_time" else p.create_time)
-        return int(when.timestamp())
-
-    def keep(p: Package) -> bool:
+    def keep(package_id: str) -> bool:
+        p = engine.packages[package_id]
         c, u = int(p.create_time.timestamp()), int(p.update_time.timestamp())
-        return ((not status or p.status == status) and _within(c, created) and _within(u, updated))
+        return (not status or p.status == status) and _within(c, created) and _within(u, updated)
 
-    matching = [p for p in engine.packages.values() if engine.orders[p.order_id].shop_id == shop.id and keep(p)]
-    page = paginate(matching, lambda p: (sort_time(p), p.id), descending=descending, size=size,
-                    token=query.get("page_token") or None,
-                    fp=fingerprint(shop.id, status, created, updated, sort_field, descending))
-    return {"packages": [backend.serializer.package_summary(p) for p in page.items],
+    page = search(engine.index.packages, sort_field, sources, ranges.get(sort_field, (None, None)), keep,
+                  descending=descending, size=size, token=query.get("page_token") or None,
+                  fp=fingerprint(shop.id, status, created, updated, sort_field, descending))
+    return {"packages": [backend.serializer.package_summary(engine.packages[i]) for i in page.items],
             "next_page_token": page.next_page_token, "total_count": page.total_count}
 
 

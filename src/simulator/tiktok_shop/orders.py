@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.engine import Order, OrderStatus
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import params as P
-from simulator.tiktok_shop.paging import fingerprint, paginate
+from simulator.tiktok_shop.paging import Source, fingerprint, search
 from simulator.tiktok_shop.serializers import ts
 
 if TYPE_CHECKING:
@@ -55,19 +55,36 @@ def _matches(order: Order, f: dict[str, Any]) -> bool:
 
 
 def search_orders(backend: TikTokBackend, shop: Shop, query: Mapping[str, str], body: Mapping[str, Any]) -> dict[str, Any]:
-    """Get Order List: ``page_size`` 1-100 (required), ``sort_field``, ``sort_order``, opaque ``page_token``."""
+    """Get Order List: ``page_size`` 1-100 (required), ``sort_field``, ``sort_order``, opaque ``page_token``.
+
+    Served from the engine's order index: O(log n + page) when at most one of status, buyer and
+    "buyer request pending" is filtered (plus the sort field's range); otherwise the smallest of those
+    partitions is read and filtered.
+    """
     size = P.page_size(query, maximum=100)
     sort_field = P.choice(query, "sort_field", ("create_time", "update_time"), "create_time")
     descending = P.choice(query, "sort_order", ("ASC", "DESC"), "DESC") == "DESC"
     filters = _filters(body)
-    matching = [o for o in backend.engine.orders.values() if o.shop_id == shop.id and _matches(o, filters)]
-    page = paginate(
-        matching, lambda o: (int(getattr(o, sort_field).timestamp()), o.id), descending=descending, size=size,
-        token=query.get("page_token") or None, fp=fingerprint(shop.id, filters, sort_field, descending),
+    engine = backend.engine
+    given = {k for k, v in filters.items() if v not in (None, (None, None))} - {sort_field}
+    if filters["shipping_type"] == "SELLER":
+        given.discard("shipping_type")  # every order is seller-shipped: no filter at all
+    sources = [Source((("shop", shop.id),), exact=not given)]
+    if filters["shipping_type"] not in (None, "SELLER"):
+        sources.append(Source(exact=True))  # orders are seller-shipped: nothing matches
+    for name, part in (("order_status", ("status", shop.id, filters["order_status"])),
+                       ("buyer_user_id", ("buyer", shop.id, filters["buyer_user_id"])),
+                       ("is_buyer_request_cancel", ("pending", shop.id))):
+        if name in given and (name != "is_buyer_request_cancel" or filters[name]):
+            sources.append(Source((part,), exact=given == {name}))
+    page = search(
+        engine.index.orders, sort_field, sources, filters[sort_field], lambda i: _matches(engine.orders[i], filters),
+        descending=descending, size=size, token=query.get("page_token") or None,
+        fp=fingerprint(shop.id, filters, sort_field, descending),
     )
-    packages = backend.engine.packages
+    packages = engine.packages
     return {
-        "orders": [backend.serializer.order(o, packages, detail=False) for o in page.items],
+        "orders": [backend.serializer.order(engine.orders[i], packages, detail=False) for i in page.items],
         "next_page_token": page.next_page_token, "total_count": page.total_count,
     }
 

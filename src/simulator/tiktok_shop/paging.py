@@ -1,4 +1,4 @@
-"""Opaque keyset page tokens for the search endpoints: stable while new records arrive."""
+"""Opaque keyset page tokens for the search endpoints (stable while new records arrive), over the engine's indexes."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from simulator.inbound import InputError, parse_json
+from simulator.sortedindex import Bounds, RecordIndex, page_of
 from simulator.tiktok_shop.errors import InvalidParameter
 
 T = TypeVar("T")
@@ -50,10 +51,51 @@ def _decode(token: str, fp: str) -> SortKey:
     return key
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a search's matches can be: the union of index partitions, or listed record ids.
+
+    ``exact``: every record of the source matches (the search has no other filter than the sort
+    field's range), so the page is cut from the index without looking at a record.
+    """
+
+    parts: tuple[Hashable, ...] = ()
+    ids: tuple[str, ...] | None = None
+    exact: bool = False
+
+
+def search(
+    index: RecordIndex[Any], field: str, sources: Sequence[Source], bounds: Bounds, keep: Callable[[str], bool], *,
+    descending: bool, size: int, token: str | None, fp: str,
+) -> Page[str]:
+    """A page of record ids sorted by ``(field, id)`` within ``bounds``, from the smallest source.
+
+    Cost: O(log n + page) for an exact source of one partition; otherwise O(m log m) over the m
+    records of the chosen source (each tested with ``keep``, the search's full predicate).
+    """
+    after = _decode(token, fp) if token else None
+    best = min(sources, key=lambda s: len(s.ids) if s.ids is not None else sum(index.size(p) for p in s.parts))
+    if best.ids is None and best.exact and len(best.parts) == 1:
+        keys = index.keys(best.parts[0], field)
+        page, more = page_of(keys.window(bounds, descending=descending, after=after), size)
+        total = keys.count(bounds)
+    else:
+        if best.ids is not None:
+            found = {k for k in (index.key_of(i, field) for i in best.ids) if k is not None}
+        else:
+            found = {k for p in best.parts for k in index.keys(p, field).window(bounds)}
+        ordered = sorted((k for k in found if _within(k[0], bounds) and keep(k[1])), reverse=descending)
+        start = 0
+        if after is not None:
+            start = next((i for i, k in enumerate(ordered) if (k < after if descending else k > after)), len(ordered))
+        page, more, total = ordered[start:start + size], start + size < len(ordered), len(ordered)
+    return Page([k[1] for k in page], _encode(page[-1], fp) if more and page else "", total)
+
+
 def paginate(
     items: Sequence[T], key: Callable[[T], SortKey], *, descending: bool, size: int, token: str | None, fp: str
 ) -> Page[T]:
-    """Sort ``items`` by ``key`` and cut the page after ``token``'s position."""
+    """Sort ``items`` by ``key`` and cut the page after ``token``'s position (a search without an index yet)."""
     ordered = sorted(items, key=key, reverse=descending)
     start = 0
     if token:
@@ -65,3 +107,8 @@ def paginate(
     page = ordered[start:start + size]
     more = start + size < len(ordered)
     return Page(page, _encode(key(page[-1]), fp) if more and page else "", len(ordered))
+
+
+def _within(value: int, bounds: Bounds) -> bool:
+    low, high = bounds
+    return (low is None or value >= low) and (high is None or value < high)

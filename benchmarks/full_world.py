@@ -1,0 +1,165 @@
+"""Full world vs engine alone: cost per timer, 10k orders over one day, RSS per order, idle long advances (issue 15).
+
+Every figure is a ratio of two runs in this process, or a measurement against its ceiling:
+
+- per timer: one advance of ``--days`` over ``--orders`` open orders (a third on each profile: direct,
+  sfcc, rithum) in a full world (all systems) vs the same orders in an engine-only world
+  (target <= 3x);
+- 10k orders advanced 1 day in a full world (target < 1 s);
+- resident memory per order in a full world after that day (target <= 5 KiB);
+- an advance of 30 days vs one of 1 hour over the same few orders: the difference is the idle
+  15-minute job runs and sync ticks, each of which must cost microseconds (target <= 50 µs a run;
+  benchmarks/scenarios.py compares whole 30-day and 1-hour scenarios).
+
+    .venv/bin/python benchmarks/full_world.py [--orders 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import time
+from typing import Any
+
+from simulator.engine import Sku
+from simulator.runtime import tune_gc
+from simulator.world import World
+
+PROFILES = ("direct", "sfcc", "rithum")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss() -> int:
+    """Current resident set size in bytes (Linux /proc)."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+def full_world() -> World:
+    """Every system installed (TikTok Shop, SFCC and its connector, ChannelAdvisor and its sync)."""
+    return World.create(seed=0)
+
+
+def engine_world(like: World) -> World:
+    """Only the engine, with the full world's SKUs (the same orders fire the same engine timers)."""
+    world = World.create(seed=0, systems=[])
+    for sku in like.inventory.skus.values():
+        world.inventory.add(Sku(sku.sku_id, sku.product_id, sku.product_name, sku.sku_name, sku.seller_sku,
+                                sku.price, sku.currency, 10**9))
+    return world
+
+
+def place(world: World, shops: list[tuple[str, str, str]], n: int) -> None:
+    """``n`` paid orders, round-robin over one shop of each profile."""
+    tiktok = world.systems.get("tiktok")
+    for i in range(n):
+        shop_id, profile, sku = shops[i % len(shops)]
+        if tiktok is not None:
+            tiktok.place_order(shop_id, [(sku, 1)], profile=profile)
+        else:
+            world.engine.place_order(shop_id, [(sku, 1)], profile=profile)
+
+
+def shops_of(world: World) -> list[tuple[str, str, str]]:
+    """One (shop, profile, SKU) per profile, from the full world's catalog; stock made unlimited."""
+    tiktok = world.systems["tiktok"]
+    chosen = []
+    for profile in PROFILES:
+        shop = tiktok.shop(None, profile)
+        sku = next(iter(tiktok.catalog.shop_skus(shop.id)))
+        world.inventory.skus[sku.id].available = 10**9
+        chosen.append((shop.id, profile, sku.id))
+    return chosen
+
+
+def advance(world: World, seconds: float) -> tuple[float, int]:
+    """Time one advance; returns (seconds, timers fired)."""
+    gc.collect()
+    start = time.perf_counter()
+    fired = world.advance(seconds=seconds)
+    return time.perf_counter() - start, len(fired)
+
+
+def per_timer(orders: int, days: float) -> tuple[float, float, dict[str, Any]]:
+    """(full-world µs per timer, engine µs per timer, details) for one advance over ``orders``."""
+    full = full_world()
+    shops = shops_of(full)
+    engine = engine_world(full)
+    place(full, shops, orders)
+    place(engine, shops, orders)
+    full_s, full_fired = advance(full, days * 86400)
+    engine_s, engine_fired = advance(engine, days * 86400)
+    details = {"full_s": full_s, "full_fired": full_fired, "engine_s": engine_s, "engine_fired": engine_fired}
+    full.close()
+    engine.close()
+    return full_s / max(full_fired, 1) * 1e6, engine_s / max(engine_fired, 1) * 1e6, details
+
+
+def one_day(orders: int) -> tuple[float, float]:
+    """(seconds to advance ``orders`` one day in a full world, resident bytes per order after it)."""
+    warm = full_world()  # first use: lazy imports, faker locales, code paths; not the orders' memory
+    place(warm, shops_of(warm), 30)
+    warm.advance(seconds=86400)
+    warm.close()
+    del warm
+    world = full_world()
+    shops = shops_of(world)
+    gc.collect()
+    before = rss()  # the world itself (mocks, apps' seed data) is not per-order memory
+    place(world, shops, orders)
+    seconds, _ = advance(world, 86400)
+    gc.collect()
+    per_order = (rss() - before) / max(orders, 1)
+    world.close()
+    return seconds, per_order
+
+
+def idle_span(orders: int) -> tuple[float, float, int]:
+    """(seconds for 1 hour, seconds for 30 days, extra timers of the 30 days) over the same few orders."""
+    figures, counts = [], []
+    for seconds in (3600, 30 * 86400):
+        world = full_world()
+        place(world, shops_of(world), orders)
+        world.advance(seconds=60)  # warm: first runs of every job
+        took, fired = advance(world, seconds)
+        figures.append(took)
+        counts.append(fired)
+        world.close()
+    return figures[0], figures[1], counts[1] - counts[0]
+
+
+def verdict(ok: bool) -> str:
+    """PASS or FAIL."""
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> None:
+    """Print every figure with its target."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=10_000, help="orders of the one-day and per-timer runs")
+    parser.add_argument("--idle-orders", type=int, default=30, help="orders of the 1-hour vs 30-day runs")
+    args = parser.parse_args()
+    tune_gc()  # what `tts-sim serve` / `run` apply (simulator.runtime)
+
+    seconds, per_order = one_day(args.orders)  # first: resident memory is read before other worlds come and go
+    full_us, engine_us, d = per_timer(args.orders, 1)
+    ratio = full_us / engine_us
+    print(f"per timer, {args.orders:,} orders x 1 day: full world {full_us:.1f} µs ({d['full_fired']:,} timers, "
+          f"{d['full_s']:.3f} s), engine alone {engine_us:.1f} µs ({d['engine_fired']:,} timers, "
+          f"{d['engine_s']:.3f} s)")
+    print(f"  full world / engine per timer: {ratio:.2f}  (target <= 3)  {verdict(ratio <= 3)}")
+    print(f"{args.orders:,} orders advanced 1 day in a full world: {seconds:.3f} s  (target < 1 s; ratio "
+          f"{seconds:.2f})  {verdict(seconds < 1)}")
+    print(f"RSS per order in a full world: {per_order / 1024:.2f} KiB  (target <= 5 KiB; ratio "
+          f"{per_order / 5120:.2f})  {verdict(per_order <= 5120)}")
+
+    hour, month, runs = idle_span(args.idle_orders)
+    per_run = (month - hour) / max(runs, 1) * 1e6
+    print(f"{args.idle_orders} orders, 30 days vs 1 hour in a full world: {month * 1000:.1f} ms vs "
+          f"{hour * 1000:.1f} ms; {runs:,} more timers (idle job runs, sync ticks): {per_run:.1f} µs each "
+          f"(target: microseconds, <= 50 µs)  {verdict(per_run <= 50)}")
+
+
+if __name__ == "__main__":
+    main()
