@@ -124,34 +124,36 @@ def _notifications(c: _Checker, wanted: list[Any]) -> None:
                       note.details.get("tracking_number", MISSING))
 
 
-def _cancellation(c: _Checker, spec: dict[str, Any]) -> None:
-    cancellations = [c.world.engine.cancellations[i] for i in c.need.cancellation_ids]
+def _latest(c: _Checker, name: str, records: list[Any], spec: dict[str, Any],
+            read: Callable[[Any, str, Any], Any]) -> None:
+    """``count`` over ``records``; every other key compared with the latest record (``read`` gives its value)."""
     wanted = dict(spec)
     if "count" in wanted:
-        c.compare("cancellation.count", wanted.pop("count"), len(cancellations))
-    if wanted and not cancellations:
-        c.found.append(Mismatch("cancellation", wanted, "none (the order has no cancellation)"))
-    elif wanted:
-        for key, value in wanted.items():
-            c.compare(f"cancellation.{key}", value, getattr(cancellations[-1], key))
+        c.compare(f"{name}.count", wanted.pop("count"), len(records))
+    if wanted and not records:
+        c.found.append(Mismatch(name, wanted, f"none (the order has no {name})"))
+        return
+    for key, value in wanted.items():
+        c.compare(f"{name}.{key}", value, read(records[-1], key, value))
+
+
+def _cancellation(c: _Checker, spec: dict[str, Any]) -> None:
+    records = [c.world.engine.cancellations[i] for i in c.need.cancellation_ids]
+    _latest(c, "cancellation", records, spec, lambda latest, key, _value: getattr(latest, key))
+
+
+def _return_field(latest: Any, key: str, value: Any) -> Any:
+    actual: Any = len(latest.line_item_ids) if key == "units" else getattr(latest, key)
+    if key in ("refund_amount", "refund_total") and actual is not None:
+        actual = f"{actual.quantize(Decimal('0.01'))}"
+    if key == "return_tracking_number" and value in ("present", "absent"):
+        actual = "absent" if actual is None else "present"
+    return actual
 
 
 def _return(c: _Checker, spec: dict[str, Any]) -> None:
-    returns = [c.world.engine.returns[i] for i in c.need.return_ids]
-    wanted = dict(spec)
-    if "count" in wanted:
-        c.compare("return.count", wanted.pop("count"), len(returns))
-    if wanted and not returns:
-        c.found.append(Mismatch("return", wanted, "none (the order has no return)"))
-        return
-    for key, value in wanted.items():
-        latest = returns[-1]
-        actual: Any = len(latest.line_item_ids) if key == "units" else getattr(latest, key)
-        if key in ("refund_amount", "refund_total") and actual is not None:
-            actual = f"{actual.quantize(Decimal('0.01'))}"
-        if key == "return_tracking_number" and value in ("present", "absent"):
-            actual = "absent" if actual is None else "present"
-        c.compare(f"return.{key}", value, actual)
+    records = [c.world.engine.returns[i] for i in c.need.return_ids]
+    _latest(c, "return", records, spec, _return_field)
 
 
 def _deadlines(c: _Checker, spec: dict[str, Any]) -> None:
