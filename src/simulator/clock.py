@@ -57,6 +57,20 @@ def ensure_aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def clock_settings(settings: Any) -> dict[str, bool]:
+    """The keyword arguments of a world's :class:`Clock` from its ``config["clock"]`` (checked, never guessed)."""
+    settings = {} if settings is None else settings
+    if not isinstance(settings, dict):
+        raise ValueError(f"clock settings must be a mapping, not {settings!r}")
+    unknown = set(settings) - {"skip_idle_runs"}
+    if unknown:
+        raise ValueError(f"unknown clock setting(s): {', '.join(sorted(map(str, unknown)))}")
+    skip = settings.get("skip_idle_runs", True)
+    if not isinstance(skip, bool):
+        raise ValueError(f"clock skip_idle_runs must be true or false, not {skip!r}")
+    return {"skip_idle": skip}
+
+
 def parse_instant(text: str) -> datetime:
     """Parse an ISO-8601 instant; a trailing ``Z`` means UTC."""
     try:
@@ -76,6 +90,9 @@ class Timer:
     callback: Callable[[], Any] = field(repr=False)
     key: str | None = None
     cancelled: bool = False
+    every: timedelta | None = None  # a recurring timer: rescheduled ``every`` after each run
+    idle: Callable[[], bool] | None = field(default=None, repr=False)  # True: a run now would do nothing
+    skipped: int = 0  # runs not made because ``idle`` said there was nothing to do
 
     def cancel(self) -> None:
         """Cancel the timer; it stays in the heap but never fires (lazy deletion keeps cancel O(1))."""
@@ -103,13 +120,15 @@ class Clock:
     advance is the number of timers fired, never the length of the span.
     """
 
-    def __init__(self, start: datetime = DEFAULT_START) -> None:
+    def __init__(self, start: datetime = DEFAULT_START, *, skip_idle: bool = True) -> None:
         self._now = ensure_aware(start)
+        self.skip_idle = skip_idle  # False: recurring timers run even when idle (every empty run happens)
         # (due, seq, timer) tuples: ordering is done by C tuple comparison, never by Timer itself.
         self._heap: list[tuple[datetime, int, Timer]] = []
         self._seq = itertools.count()
         self._listeners: list[Listener] = []
         self._live = 0
+        self.skipped_runs = 0  # runs of recurring timers skipped as idle, all timers together
 
     # -- reading -------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -136,6 +155,33 @@ class Clock:
     ) -> Timer:
         """Schedule ``callback`` ``delay`` after now."""
         return self.schedule(self._now + delay, callback, kind=kind, key=key)
+
+    def every(
+        self,
+        interval: timedelta,
+        callback: Callable[[], Any],
+        *,
+        kind: str,
+        key: str | None = None,
+        idle: Callable[[], bool] | None = None,
+        first: datetime | None = None,
+    ) -> Timer:
+        """Run ``callback`` every ``interval`` (first at ``first``, default one interval from now) until cancelled.
+
+        ``idle`` makes a quiet schedule cost nothing: when it answers True at a run's instant, the
+        run is skipped (counted in ``Timer.skipped``, not fired) and the timer sleeps until another
+        timer fires or the advance ends, then wakes at the next instant of its cadence. Nothing else
+        runs while it sleeps, so ``idle`` would have kept answering True; runs that do happen keep
+        the instants and same-instant order an always-running schedule has (see ``advance_to``).
+        ``idle`` must only read state.
+        """
+        if interval <= timedelta(0):
+            raise ClockError(f"a recurring timer needs a positive interval (got {interval})")
+        due = ensure_aware(first) if first is not None else self._now + interval
+        timer = Timer(due, next(self._seq), kind, callback, key, every=interval, idle=idle)
+        heapq.heappush(self._heap, (due, timer.seq, timer))
+        self._live += 1
+        return timer
 
     def cancel(self, timer: Timer | None) -> None:
         """Cancel a timer (no-op for ``None`` or an already fired/cancelled timer)."""
@@ -176,24 +222,69 @@ class Clock:
                 f"cannot move the clock backwards from {self._now.isoformat()} to {target.isoformat()}"
             )
         fired: list[Fired] = []
-        while True:
-            self._drop_cancelled_head()
-            if not self._heap or self._heap[0][0] > target:
-                break
-            timer = heapq.heappop(self._heap)[2]
-            self._live -= 1
-            timer.cancelled = True  # fired: a later cancel() must not decrement again
-            if timer.due > self._now:
-                self._set_now(timer.due)
-            timer.callback()
-            fired.append(Fired(self._now, timer.kind, timer.key))
-            if stop is not None and stop():
+        asleep: list[Timer] = []  # idle recurring timers popped since the last run (see ``every``)
+        stopping = False  # ``stop`` answered True after this instant's last run
+        try:
+            while True:
                 self._drop_cancelled_head()
-                if not self._heap or self._heap[0][0] > self._now:
+                if stopping and (not self._heap or self._heap[0][0] > self._now):
                     return fired
-        if target > self._now:
-            self._set_now(target)
-        return fired
+                if not self._heap or self._heap[0][0] > target:
+                    break
+                due, _, timer = heapq.heappop(self._heap)
+                if timer.idle is not None and self.skip_idle and timer.idle():
+                    asleep.append(timer)
+                    continue
+                if asleep:
+                    # Woken before this run's callback, with fresh sequence numbers: a sleeper due at
+                    # this very instant runs after it, and before anything the callback schedules,
+                    # exactly as the always-running schedule (rescheduled one interval ago) would.
+                    self._wake(asleep, due, inclusive=True)
+                if timer.every is not None:
+                    # The next run is scheduled first, so a failing run never stops the cadence.
+                    timer.due = due + timer.every
+                    timer.seq = next(self._seq)
+                    heapq.heappush(self._heap, (timer.due, timer.seq, timer))
+                else:
+                    self._live -= 1
+                    timer.cancelled = True  # fired: a later cancel() must not decrement again
+                if due > self._now:
+                    self._set_now(due)
+                timer.callback()
+                fired.append(Fired(self._now, timer.kind, timer.key))
+                stopping = stop is not None and bool(stop())
+            if target > self._now:
+                self._set_now(target)
+            return fired
+        finally:
+            if asleep:  # every instant up to now has been seen: wake at the first one after it
+                self._wake(asleep, self._now, inclusive=False)
+
+    def _wake(self, asleep: list[Timer], instant: datetime, *, inclusive: bool) -> None:
+        """Put sleeping recurring timers back at their first cadence instant after the one they skipped.
+
+        That instant is at or after ``instant`` (``inclusive``) or strictly after it; the runs in
+        between were idle and are counted as skipped. Sleepers due at the same instant get sequence
+        numbers in the order an always-running schedule would have given them: rescheduled earlier
+        first (a longer interval), then, on one cadence, the one that went to sleep later (its last
+        real scheduling came after the other's skipped runs began), then the older.
+        """
+        woken = []
+        for timer in asleep:
+            every = timer.every
+            assert every is not None
+            span = instant - timer.due
+            steps = max(-(-span // every) if inclusive else span // every + 1, 1)  # ceil / floor + 1, exact
+            timer.skipped += steps
+            self.skipped_runs += steps
+            due = timer.due + every * steps
+            woken.append(((due, due - every, -(timer.due - self._now).total_seconds(), timer.seq), due, timer))
+        woken.sort(key=lambda item: item[0])
+        for _, due, timer in woken:
+            timer.due = due
+            timer.seq = next(self._seq)
+            heapq.heappush(self._heap, (due, timer.seq, timer))
+        asleep.clear()
 
     def _drop_cancelled_head(self) -> None:
         while self._heap and self._heap[0][2].cancelled:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator import mocksdata, yamlfiles
 from simulator.calendar import BusinessCalendar
-from simulator.clock import DEFAULT_START, Clock, ClockError, Fired, ensure_aware
+from simulator.clock import DEFAULT_START, Clock, ClockError, Fired, clock_settings, ensure_aware
 from simulator.engine import Inventory, OrderEngine
 from simulator.faults.book import FaultBook
 from simulator.ids import IdFactory
@@ -49,7 +49,8 @@ class World:
         profile_overrides: ``{profile: {quantity: value}}`` replacing rules.md defaults.
         systems: install only systems whose installer path contains one of these names.
         config: free-form per-system settings (e.g. ``{"tiktok": {"timestamp_clock": "wall"}}``;
-            ``{"journal": {"request_entries": n}}`` caps the journal's request ring).
+            ``{"journal": {"request_entries": n}}`` caps the journal's request ring;
+            ``{"clock": {"skip_idle_runs": False}}`` runs every scheduled job run, even empty ones).
     """
 
     def __init__(
@@ -64,10 +65,10 @@ class World:
     ) -> None:
         self.seed = seed
         self.start = ensure_aware(start or DEFAULT_START)
-        self.clock = Clock(self.start)
+        self.config: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (config or {}).items()}
+        self.clock = Clock(self.start, **clock_settings(self.config.get("clock")))
         self.lock = threading.RLock()
         self.mocks_dir = mocksdata.resolve(mocks_dir)  # a user's folder: their files overlaid on the built-in
-        self.config: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (config or {}).items()}
         self.rules = RuleBook.load(overrides=profile_overrides)
         self.calendars = load_calendars(self.mocks_dir / "calendar.yaml")
         self.ids = IdFactory(seed)

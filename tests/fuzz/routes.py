@@ -295,6 +295,7 @@ SFCC = [
                           f"{pick(ids.impex_files or [FEED + '/none.xml'])}", "feed_type": "order",
                    "update_type": "update"}}),
     Route("/_sim/sfcc/safeguards", "GET", "none", "sim"),
+    Route("/_sim/sfcc/jobs", "GET", "none", "sim"),
     Route("/_sim/sfcc/oms-pull", "PUT", "none", "sim", write=True, isolated=True,
           body=lambda ids, pick: {"url": pick(["http://127.0.0.1:9/oms/status", None]), "interval": pick(["1h", 600])}),
     Route("/_sim/sfcc/jobs/<name>/run", "POST", "none", "sim", write=True, isolated=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from simulator.scenarios.library import library_dir, load_scenario
@@ -106,4 +107,30 @@ def test_same_seed_replays_the_same_timeline_and_calls() -> None:
     first, second = run_scenario(load_scenario(path)), run_scenario(load_scenario(path))
     assert first.passed and first.timeline == second.timeline and first.orders == second.orders
     assert [c.as_dict() for c in first.calls] == [c.as_dict() for c in second.calls]
-    assert first.hidden > 0 and not any(e["kind"] == "sfcc.feed.empty" for e in first.timeline)
+    # 15 days of quiet: the SFCC jobs' empty runs are skipped and counted, never journaled
+    assert first.idle_runs == second.idle_runs > 2 * 15 * 96 - 200
+    assert not any(e["kind"] == "sfcc.feed.empty" for e in first.timeline)
+
+
+def test_skipped_idle_job_runs_change_nothing_a_scenario_can_see() -> None:
+    """Each library scenario replays the same with every empty job run made (FUL-3, FUL-4, CA-1, CA-3 cadences)."""
+    from simulator.scenarios.library import load_all
+
+    scenarios, invalid = load_all([library_dir()])
+    assert not invalid and len(scenarios) >= 60
+    for scenario in scenarios:
+        every = run_scenario(scenario, world_kwargs={"config": {"clock": {"skip_idle_runs": False}}})
+        skipping = run_scenario(scenario)
+
+        def seen(result: ScenarioResult) -> list[tuple]:
+            # the webhook receiver's port is the only thing that differs between two runs
+            return [(e["at"], e["kind"], re.sub(r"127\.0\.0\.1:\d+", "receiver", repr(e["data"])))
+                    for e in result.timeline if e["kind"] != "sfcc.feed.empty"]
+
+        assert every.passed and skipping.passed, scenario.path
+        assert seen(skipping) == seen(every), scenario.path
+        calls = [{**c.as_dict(), "seq": None} for c in every.calls]  # journal positions: no empty runs here
+        assert [{**c.as_dict(), "seq": None} for c in skipping.calls] == calls, scenario.path
+        assert skipping.orders == every.orders and every.idle_runs == 0
+        # each empty export the always-running world journaled is one of the runs skipped here
+        assert skipping.idle_runs >= sum(e["kind"] == "sfcc.feed.empty" for e in every.timeline), scenario.path

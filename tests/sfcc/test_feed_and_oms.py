@@ -61,9 +61,11 @@ def test_ful3_feed_file_written_parsed_and_applied_to_tiktok(world: World, sfcc:
     doc = sfcc.get(no, sfcc.bm_token()).json()
     assert doc["c_externalExportStatus"] == 1  # marked exported
     written = len(world.journal.entries(kind="sfcc.feed.written"))
-    world.advance(seconds=15 * 60)  # next run: nothing ready -> journaled, no file, no notification
+    job = world.systems["sfcc"].jobs["TikTok-ExportOrderStatus"]
+    skipped = job.skipped_runs
+    world.advance(seconds=15 * 60)  # next run: nothing ready -> skipped and counted, no file, no notification
     assert len(world.journal.entries(kind="sfcc.feed.written")) == written
-    assert world.journal.entries(kind="sfcc.feed.empty")[-1].at == world.clock.now()
+    assert job.skipped_runs == skipped + 1 and not world.journal.entries(kind="sfcc.feed.empty")
     assert len(world.journal.entries(kind="sfcc.feed.notified")) == 2  # creation run + shipment run
     world.systems["sfcc"].config.jobs["TikTok-ExportOrderStatus"]["write_empty"] = True  # cartridge behaviour
     world.advance(seconds=15 * 60)
@@ -166,10 +168,12 @@ def test_feed_job_cadence_is_configurable() -> None:
     try:
         ensure_sku(world)
         released(world)
+        job = world.systems["sfcc"].jobs["TikTok-ExportOrderStatus"]
+        skipped = job.skipped_runs  # 09:05 .. 09:55: nothing ready during the hold
         world.advance(seconds=10 * 60)
-        runs = [(e.kind, e.at.strftime("%H:%M")) for e in world.journal.entries(kind="sfcc.feed")
-                if e.kind in ("sfcc.feed.written", "sfcc.feed.empty")]
-        assert runs == [("sfcc.feed.written", "10:00"), ("sfcc.feed.empty", "10:05"), ("sfcc.feed.empty", "10:10")]
+        runs = [e.at.strftime("%H:%M") for e in world.journal.entries(kind="sfcc.feed.written")]
+        assert runs == ["10:00"] and job.skipped_runs == skipped + 2  # 10:05 and 10:10 had nothing to do
+        assert job.describe()["next_run"] == "2026-11-02T10:15:00Z"  # the cadence holds through skipped runs
         assert len(_feed_files(world)) == 1
         root = world.systems["sfcc"].impex_root
     finally:

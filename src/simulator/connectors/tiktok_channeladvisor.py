@@ -11,6 +11,9 @@ Each tick, aligned to the sync interval from the world start, does in order:
 
 A tick that coincides with a hold release sees the released order: the hold timer is scheduled an hour
 ahead, the tick only one interval ahead, and equal due times fire in scheduling order.
+
+A tick with nothing to do (no OMS action, no released order, no TikTok change) is skipped by the clock
+and counted (``skipped_ticks``); ``last_tick`` is the last tick that ran.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from simulator.channeladvisor.enums import (
 from simulator.channeladvisor.index import in_flight
 from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.status_map import ANSWERABLE, request_status_for, return_request_status, to_ca
+from simulator.clock import Timer
 from simulator.engine import Cancellation, CancelStatus, EngineError, Order, PackageStatus, Return, ReturnType, Role
 from simulator.engine.events import EngineEvent, OrderPlaced
 from simulator.engine.states import CancelType
@@ -68,7 +72,7 @@ class TikTokChannelAdvisorSync:
         interval = world.rules[PROFILE].sync_interval
         assert interval is not None, "the rithum profile defines sync_interval"
         self.interval = interval
-        self.next_tick = world.start + interval
+        self._timer: Timer | None = None
         self.pending_import: set[str] = set()
         self.dirty: set[str] = set()
         self._rithum: set[str] = set()
@@ -78,13 +82,25 @@ class TikTokChannelAdvisorSync:
     def start(self) -> None:
         """Subscribe to engine events and schedule the first tick."""
         self.world.engine.subscribe(self._on_event)
-        self._schedule()
+        self._timer = self.world.clock.every(self.interval, self.tick, kind="ca.sync", key="ca.sync",
+                                             first=self.world.start + self.interval, idle=self.idle)
+
+    def idle(self) -> bool:
+        """A tick now would do nothing: no OMS action to relay, no order to import, no TikTok change."""
+        return not self.backend.index.pending and not self.pending_import and not self.dirty
+
+    @property
+    def next_tick(self) -> datetime | None:
+        """When the next tick is due (its cadence instant after any skipped ones)."""
+        return self._timer.due if self._timer is not None else None
+
+    @property
+    def skipped_ticks(self) -> int:
+        """Ticks skipped for having nothing to do."""
+        return self._timer.skipped if self._timer is not None else 0
 
     def wake(self) -> None:
         """Work arrived for the next tick (an OMS action)."""
-
-    def _schedule(self) -> None:
-        self.world.clock.schedule(self.next_tick, self.tick, kind="ca.sync", key=self.next_tick.isoformat())
 
     def _on_event(self, event: EngineEvent) -> None:
         if isinstance(event, OrderPlaced):
@@ -100,9 +116,7 @@ class TikTokChannelAdvisorSync:
 
     # -- the tick --------------------------------------------------------------------------------
     def tick(self) -> None:
-        """One sync run at ``next_tick``; the next one is scheduled first so a refusal never stops the cycle."""
-        self.next_tick += self.interval
-        self._schedule()
+        """One sync run (the clock schedules the next one first, so a refusal never stops the cycle)."""
         self.ticks += 1
         acted, self.backend.index.pending = sorted(self.backend.index.pending), set()
         for ca_id in acted:  # only orders the OMS acted on: an idle tick reads no order

@@ -120,9 +120,9 @@ def _steps_table(result: ScenarioResult, index: int) -> str:
             parts.append(_entry_row(by_seq[cursor], aliases, "entry", trailing=1))
             cursor += 1
     parts.append("</table>")
-    if result.hidden:
-        parts.append(f"<p class=file>{result.hidden} journal entries of empty SFCC export runs (sfcc.feed.empty) "
-                     "are not shown.</p>")
+    if result.idle_runs:
+        parts.append(f"<p class=file>{result.idle_runs} scheduled job runs had nothing to do and were skipped "
+                     "(SFCC jobs, the ChannelAdvisor sync).</p>")
     return "".join(parts)
 
 

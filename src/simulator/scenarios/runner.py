@@ -21,7 +21,6 @@ from simulator.world import World
 __all__ = ["Context", "Failure", "ScenarioResult", "StepFailed", "StepResult", "run_scenario"]
 
 _RULE = re.compile(r"\(([A-Z]+-[A-Z0-9]+)\)")  # vendor messages quote the engine's rule ID, e.g. "(HOLD-2)"
-NOISE = ("sfcc.feed.empty",)  # a 15-minute export run with nothing ready: counted, not shown
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class ScenarioResult:
     virtual_end: datetime | None = None
     wall_seconds: float = 0.0
     timeline: list[dict[str, Any]] = field(default_factory=list)
-    hidden: int = 0  # journal entries of NOISE kinds left out of the timeline
+    idle_runs: int = 0  # scheduled job runs (SFCC jobs, the ChannelAdvisor sync) skipped with nothing to do
     calls: list[Call] = field(default_factory=list)
     orders: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -89,7 +88,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, world_kwargs: d
     if scenario.profile_overrides:
         kwargs["profile_overrides"] = scenario.profile_overrides
     if scenario.config:
-        kwargs["config"] = scenario.config
+        kwargs["config"] = {**kwargs.get("config", {}), **scenario.config}
     if scenario.systems:
         kwargs.setdefault("systems", scenario.systems)
     started = _perf.perf_counter()  # the world's creation is part of what a scenario costs
@@ -120,11 +119,8 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, world_kwargs: d
     finally:
         result.wall_seconds = _perf.perf_counter() - started
         result.virtual_end = world.clock.now()
-        for entry in world.journal:  # plain data only for what the reports show
-            if entry.kind in NOISE:
-                result.hidden += 1
-            else:
-                result.timeline.append(entry.as_dict())
+        result.timeline = [entry.as_dict() for entry in world.journal]  # plain data only for the reports
+        result.idle_runs = world.clock.skipped_runs
         result.calls = ctx.calls
         result.orders = dict(ctx.aliases)
         result.warnings = safeguard_warnings(world)

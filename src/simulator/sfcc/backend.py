@@ -16,8 +16,11 @@ from simulator.sfcc.jobs import (
     EXPORT_JOB,
     PULL_JOB,
     RecurringJob,
+    export_idle,
     export_order_status,
+    import_idle,
     import_status_files,
+    pull_idle,
     pull_oms_statuses,
 )
 from simulator.sfcc.models import EXPORT_READY
@@ -53,13 +56,13 @@ class SfccBackend:
         self.jobs = {
             EXPORT_JOB: RecurringJob(self.clock, self.journal, EXPORT_JOB,
                                      job_interval(self.config.jobs.get(EXPORT_JOB, {}), "15m"),
-                                     lambda: export_order_status(self)),
+                                     lambda: export_order_status(self), lambda: export_idle(self)),
             CSV_JOB: RecurringJob(self.clock, self.journal, CSV_JOB,
                                   job_interval(self.config.jobs.get(CSV_JOB, {}), "15m"),
-                                  lambda: import_status_files(self)),
+                                  lambda: import_status_files(self), lambda: import_idle(self)),
             PULL_JOB: RecurringJob(self.clock, self.journal, PULL_JOB,
                                    job_interval(self.config.jobs.get(PULL_JOB, {}), "1h"),
-                                   lambda: pull_oms_statuses(self)),
+                                   lambda: pull_oms_statuses(self), lambda: pull_idle(self)),
         }
 
     # -- catalogue: the products TikTok knows are SFCC's catalogue (catalog sync, TT-CAT) -----------

@@ -52,6 +52,15 @@ def configure_oms_pull() -> dict[str, Any]:
         return job
 
 
+@bp.get("/_sim/sfcc/jobs")
+@I.control
+def list_jobs() -> dict[str, Any]:
+    """The SFCC jobs: cadence, next run, and how many scheduled runs were skipped for having nothing to do."""
+    backend = _backend()
+    with backend.world.lock:
+        return {"jobs": [job.describe() for job in backend.jobs.values()]}
+
+
 @bp.post("/_sim/sfcc/jobs/<name>/run")
 @I.control
 def run_job(name: str) -> dict[str, Any]:
