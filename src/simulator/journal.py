@@ -36,11 +36,38 @@ class Payload(Protocol):
         """Plain data."""
 
 
+class Record(tuple):  # type: ignore[type-arg]
+    """A business entry as recorded: ``(at, kind, keys, *values)``, one tuple; ``keys`` is shared by every
+    entry recorded with the same field names, so an entry costs its values, not a dict of them.
+
+    It becomes an :class:`Entry` (data built from keys and values) the first time it is read.
+    """
+
+    __slots__ = ()
+
+    @property
+    def at(self) -> datetime:
+        """When it was recorded."""
+        at: datetime = self[0]
+        return at
+
+    @property
+    def topic(self) -> str:
+        """The journal kind."""
+        kind: str = self[1]
+        return kind
+
+    def payload(self) -> dict[str, Any]:
+        """The fields as recorded."""
+        return dict(zip(self[2], self[3:], strict=True))
+
+
 class Entry:
     """One journal line: a sequence number, the virtual time, a dotted kind and plain data.
 
-    Entries recorded from engine events keep the event and build ``data`` on first read, so the
-    hot path (thousands of state changes per advance) costs one small object per change.
+    Entries recorded from engine events keep the event, and business entries their
+    :class:`Record`, and build ``data`` on first read, so the hot path (thousands of state changes
+    per advance) costs one small object per change.
     """
 
     __slots__ = ("seq", "at", "kind", "_data", "_source")
@@ -84,8 +111,9 @@ class Journal:
     """Entries in the order they happened; queries filter by sequence, time, kind prefix and order.
 
     Two stores share one sequence. Business entries (state changes, engine events, webhooks,
-    emails, files, connector actions) are kept whole in a list; engine events are stored as they
-    arrive and become :class:`Entry` objects the first time they are read. Request entries (one per
+    emails, files, connector actions) are kept for the world's life in a list, compactly (engine events
+    as they arrive, other business entries as :class:`Record` tuples) and become :class:`Entry`
+    objects the first time they are read. Request entries (one per
     HTTP request a mock answers, :meth:`record_request`) go to a ring of ``request_entries`` (default
     :data:`DEFAULT_REQUEST_ENTRIES`); the oldest are evicted, so a long run's memory stays bounded.
     Sequence numbers stay monotonic across both stores, and a query for evicted entries simply
@@ -95,6 +123,7 @@ class Journal:
     def __init__(self, clock: Clock, settings: Mapping[str, Any] | None = None) -> None:
         self._clock = clock
         self._entries: list[Entry | Payload] = []
+        self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # field names of business entries, shared
         self.record_event: Callable[[Payload], None] = self._entries.append
         """Append an engine event (the engine's journal subscriber; a bound ``list.append``)."""
         self._requests: deque[Entry] = deque(maxlen=request_capacity(settings))
@@ -122,11 +151,14 @@ class Journal:
         """Request entries dropped from the ring so far."""
         return self._request_count - len(self._requests)
 
-    def record(self, kind: str, /, **data: Any) -> Entry:
-        """Append a business entry (kept for the world's life) stamped with the world clock."""
-        entry = Entry(self.last_seq + 1, self._clock.now(), kind, data)
-        self._entries.append(entry)
-        return entry
+    def record(self, kind: str, /, **data: Any) -> None:
+        """Append a business entry (kept for the world's life) stamped with the world clock.
+
+        Kept as a :class:`Record` (the values beside shared field names) until it is read.
+        """
+        keys = tuple(data)
+        keys = self._shapes.setdefault(keys, keys)
+        self._entries.append(Record((self._clock.now(), kind, keys, *data.values())))
 
     def record_request(self, kind: str, /, **data: Any) -> Entry:
         """Append a request entry (one per HTTP request) to the capped ring."""

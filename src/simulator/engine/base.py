@@ -40,6 +40,21 @@ class Defer:
     reason: str
 
 
+class Call:
+    """``fn(arg)`` as a timer callback: a fraction of a lambda's closure, which every open order's timers held."""
+
+    __slots__ = ("fn", "arg")
+
+    def __init__(self, fn: Callable[[Any], object], arg: Any) -> None:
+        self.fn, self.arg = fn, arg
+
+    def __call__(self) -> object:
+        return self.fn(self.arg)
+
+    def __repr__(self) -> str:
+        return f"Call({getattr(self.fn, '__name__', self.fn)!r}, {self.arg!r})"
+
+
 Subscriber = Callable[[EngineEvent], object]
 # None: go ahead; a reason slug: veto (the request is closed as rejected); Defer: ask again later.
 ApprovalGuard = Callable[[Order, Cancellation], "str | Defer | None"]
@@ -84,6 +99,12 @@ class EngineBase:
         self._emit: Callable[[EngineEvent], None] = self._queue.append
         self.index = EngineIndex(self)  # the list endpoints' indexes, kept from the events below
         self._subscribers.append(self.index.on_event)
+        # Timer callbacks, bound once and shared by every order's timers (each timer holds a Call).
+        self._on_hold_end: Callable[[str], None] = self._release_hold
+        self._on_dispatch_deadline: Callable[[str], None] = self._dispatch_deadline
+        self._on_auto_cancel: Callable[[str], None] = self._auto_cancel
+        self._on_completion_due: Callable[[str], None] = self._completion_due
+        self._on_request_window_end: Callable[[str], None] = self._auto_approve
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Receive every engine event after the operation that produced it."""
@@ -381,6 +402,15 @@ class EngineBase:
 
     def _dispatch_deadline(self, order_id: str) -> None:
         raise NotImplementedError  # LifecycleOps
+
+    def _release_hold(self, order_id: str) -> None:
+        raise NotImplementedError  # LifecycleOps
+
+    def _completion_due(self, order_id: str) -> None:
+        raise NotImplementedError  # LifecycleOps
+
+    def _auto_approve(self, cancel_id: str) -> None:
+        raise NotImplementedError  # CancellationOps
 
 
 def active_lines(order: Order) -> list[LineItem]:

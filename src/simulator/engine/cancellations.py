@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from simulator.engine import transitions as T
-from simulator.engine.base import Defer, EngineBase, active_lines, base_reason
+from simulator.engine.base import Call, Defer, EngineBase, active_lines, base_reason
 from simulator.engine.errors import InvalidRequest, TransitionNotAllowed
 from simulator.engine.events import ApprovalDeferred
 from simulator.engine.models import Cancellation, LineItem, Order
@@ -49,7 +49,7 @@ class CancellationOps(EngineBase):
         order.update_time = now
         order.timers["cancel_request"] = self.clock.schedule(
             cancellation.respond_deadline,
-            lambda: self._auto_approve(cancellation.id),
+            Call(self._on_request_window_end, cancellation.id),
             kind="cancel.auto_approve",
             key=cancellation.id,
         )

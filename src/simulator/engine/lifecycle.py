@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from simulator.engine import transitions as T
-from simulator.engine.base import EngineBase, active_lines
+from simulator.engine.base import Call, EngineBase, active_lines
 from simulator.engine.errors import InvalidRequest, TransitionNotAllowed
 from simulator.engine.events import DispatchDeadlinePassed, OrderPlaced, PackagesChanged, StockChanged
-from simulator.engine.models import LineItem, Order, Package
+from simulator.engine.models import LineItem, Order, Package, Party, party_of
 from simulator.engine.states import Notice, OrderStatus, PackageStatus, Role
 
 _JUST_AFTER = timedelta(microseconds=1)
@@ -33,6 +32,7 @@ class LifecycleOps(EngineBase):
         paid: bool = True,
         buyer: Mapping[str, Any] | None = None,
         recipient_address: Mapping[str, Any] | None = None,
+        party: Party | None = None,
         split_packages: bool = False,
         delivery_option_id: str = "",
         delivery_option_name: str = "",
@@ -46,7 +46,8 @@ class LifecycleOps(EngineBase):
         """A buyer places an order (and pays it unless ``paid=False``); returns it in UNPAID or ON_HOLD.
 
         ``handling_days`` and ``shipping_days`` are the seller's Estimated Delivery Time settings
-        (SLA-4); when given, the order carries ``estimated_delivery_time``.
+        (SLA-4); when given, the order carries ``estimated_delivery_time``. The buyer and recipient
+        address come as mappings (copied) or as a ``party`` that builds them when read (kept as is).
         """
         self.rules[profile]  # unknown profile -> ProfileError before anything changes
         if not items:
@@ -96,8 +97,7 @@ class LifecycleOps(EngineBase):
             region=region.upper(),
             currency=skus[0].currency,
             status=OrderStatus.UNPAID,
-            buyer=dict(buyer or {}),
-            recipient_address=dict(recipient_address or {}),
+            party=party if party is not None else party_of(buyer, recipient_address),
             line_items=line_items,
             package_ids=package_ids,
             create_time=now,
@@ -151,7 +151,7 @@ class LifecycleOps(EngineBase):
         order.hold_until = now + self.profile(order).hold
         self._set_status(order, OrderStatus.ON_HOLD, "pay")
         order.timers["hold"] = self.clock.schedule(
-            order.hold_until, lambda: self._release_hold(order.id), kind="hold.release", key=order.id
+            order.hold_until, Call(self._on_hold_end, order.id), kind="hold.release", key=order.id
         )
 
     def _release_hold(self, order_id: str) -> None:
@@ -173,11 +173,11 @@ class LifecycleOps(EngineBase):
         # Shipping at the deadline instant is on time (SLA-2 counts rts_time > rts_sla_time as late): the
         # deadline is missed only once that instant has passed.
         order.timers["dispatch"] = self.clock.schedule(
-            order.rts_sla_time + _JUST_AFTER, lambda: self._dispatch_deadline(order.id), kind="sla.dispatch",
+            order.rts_sla_time + _JUST_AFTER, Call(self._on_dispatch_deadline, order.id), kind="sla.dispatch",
             key=order.id,
         )
         order.timers["auto_cancel"] = self.clock.schedule(
-            order.cancel_order_sla_time, lambda: self._auto_cancel(order.id), kind="sla.auto_cancel", key=order.id
+            order.cancel_order_sla_time, Call(self._on_auto_cancel, order.id), kind="sla.auto_cancel", key=order.id
         )
         self._flush()
 
@@ -459,7 +459,7 @@ class LifecycleOps(EngineBase):
                 order.collection_time = order.collection_time or now
                 order.complete_due = now + self.profile(order).completion_after_delivery
                 order.timers["complete"] = self.clock.schedule(
-                    order.complete_due, partial(self._completion_due, order.id), kind="order.complete", key=order.id
+                    order.complete_due, Call(self._on_completion_due, order.id), kind="order.complete", key=order.id
                 )
             self._set_status(order, target, "deliver")  # type: ignore[arg-type]
         self._flush()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from simulator.clock import Timer
 from simulator.engine.states import (
@@ -152,6 +153,135 @@ class Notification:
     details: dict[str, Any]
 
 
+class Party(Protocol):
+    """Who ordered and where it goes: the buyer and the recipient address, read as dicts.
+
+    A system placing many orders may keep them packed and build the dicts on each read (the
+    TikTok buyers are, ``tiktok_shop/buyers.py``); readers never mutate what they get.
+    """
+
+    def buyer(self) -> dict[str, Any]:
+        """The buyer (TikTok: ``user_id``, ``nickname``, ``email``, ``name``)."""
+
+    def address(self) -> dict[str, Any]:
+        """The recipient address."""
+
+
+class PlainParty:
+    """A party given as two mappings (the control plane, tests), kept as copies."""
+
+    __slots__ = ("_buyer", "_address")
+
+    def __init__(self, buyer: dict[str, Any], address: dict[str, Any]) -> None:
+        self._buyer, self._address = buyer, address
+
+    def buyer(self) -> dict[str, Any]:
+        """The buyer dict."""
+        return self._buyer
+
+    def address(self) -> dict[str, Any]:
+        """The recipient address dict."""
+        return self._address
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PlainParty):
+            return NotImplemented
+        return (self._buyer, self._address) == (other._buyer, other._address)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PlainParty({self._buyer!r}, {self._address!r})"
+
+
+class _NoParty:
+    """No buyer and no address (engine-only worlds): one shared instance, a fresh empty dict per read."""
+
+    __slots__ = ()
+
+    def buyer(self) -> dict[str, Any]:
+        """``{}``."""
+        return {}
+
+    def address(self) -> dict[str, Any]:
+        """``{}``."""
+        return {}
+
+    def __repr__(self) -> str:
+        return "NO_PARTY"
+
+
+NO_PARTY = _NoParty()
+
+
+def party_of(buyer: Any, address: Any) -> Party:
+    """A party from two optional mappings (copied, as an order keeps its own)."""
+    if not buyer and not address:
+        return NO_PARTY
+    return PlainParty(dict(buyer or {}), dict(address or {}))
+
+
+TIMER_NAMES = ("hold", "dispatch", "auto_cancel", "cancel_request", "return", "complete")
+
+
+class Timers:
+    """An order's pending timers by name, as a small mapping with one slot per name (no per-order dict).
+
+    Iterates in scheduling order (the timers' sequence numbers), which is the order they were set in.
+    """
+
+    __slots__ = TIMER_NAMES
+
+    def __setitem__(self, name: str, timer: Timer) -> None:
+        setattr(self, name, timer)
+
+    def __getitem__(self, name: str) -> Timer:
+        timer: Timer | None = getattr(self, name, None)
+        if timer is None:
+            raise KeyError(name)
+        return timer
+
+    def get(self, name: str, default: Timer | None = None) -> Timer | None:
+        """The timer called ``name``, or ``default``."""
+        timer: Timer | None = getattr(self, name, default)
+        return timer
+
+    def pop(self, name: str, *default: Timer | None) -> Timer | None:
+        """Remove and return the timer called ``name`` (``KeyError`` without a default, as ``dict.pop``)."""
+        timer: Timer | None = getattr(self, name, None)
+        if timer is None:
+            if default:
+                return default[0]
+            raise KeyError(name)
+        delattr(self, name)
+        return timer
+
+    def items(self) -> list[tuple[str, Timer]]:
+        """``(name, timer)`` pairs in the order they were set."""
+        pairs = [(name, getattr(self, name)) for name in TIMER_NAMES if hasattr(self, name)]
+        pairs.sort(key=lambda pair: pair[1].seq)
+        return pairs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, _ in self.items()])
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in TIMER_NAMES and hasattr(self, name)
+
+    def __len__(self) -> int:
+        return sum(1 for name in TIMER_NAMES if hasattr(self, name))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Timers):
+            return NotImplemented
+        return self.items() == other.items()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Timers({dict(self.items())!r})"
+
+
 @dataclass(slots=True)
 class Order:
     """A TikTok Shop order as the reference engine knows it."""
@@ -162,8 +292,7 @@ class Order:
     region: str
     currency: str
     status: OrderStatus
-    buyer: dict[str, Any]
-    recipient_address: dict[str, Any]
+    party: Party  # the buyer and the recipient address (``buyer`` / ``recipient_address``)
     line_items: list[LineItem]
     package_ids: list[str]
     create_time: datetime
@@ -199,7 +328,17 @@ class Order:
     open_return_id: str | None = None
     return_ids: list[str] = field(default_factory=list)
     complete_due: datetime | None = None  # LIFE-1: when the return window ends (completion waits for open returns)
-    timers: dict[str, Timer] = field(default_factory=dict, repr=False)
+    timers: Timers = field(default_factory=Timers, repr=False)
+
+    @property
+    def buyer(self) -> dict[str, Any]:
+        """The buyer (``user_id``, ``nickname``, ``email``, ``name``), built from ``party`` on each read."""
+        return self.party.buyer()
+
+    @property
+    def recipient_address(self) -> dict[str, Any]:
+        """The recipient address, built from ``party`` on each read."""
+        return self.party.address()
 
     @property
     def sub_total(self) -> Decimal:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from simulator.clock import wall_time
 from simulator.engine import EngineError, Order, Sku
 from simulator.engine.events import EngineEvent
+from simulator.engine.models import party_of
 from simulator.tiktok_shop import errors as E
-from simulator.tiktok_shop.buyers import fake_buyer
+from simulator.tiktok_shop.buyers import draw_buyer
 from simulator.tiktok_shop.catalog import Catalog, DeliveryOption, Shop, load_catalog
 from simulator.tiktok_shop.gateway import Gateway, limiter_from_config
 from simulator.tiktok_shop.serializers import Serializer
@@ -36,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "logistics_tracking_cbt_only": False,  # Get Logistics Tracking 202604 documents CBT orders only (11007009)
 }
 SHIPPING_FEES = {"EXPRESS": Decimal("9.99")}
+ZERO = Decimal(0)  # one shared instance: an order keeps a reference, not its own Decimal
 _TIKTOK_PATH = re.compile(r"^/(?:[a-z_]+/\d{6}/|api/v2/)")
 
 
@@ -167,16 +169,17 @@ class TikTokBackend:
             raise KeyError(f"delivery option {delivery_option_id} is not offered by warehouse "
                            f"{warehouse.id if warehouse else '-'}")
         option = self.catalog.delivery_options.get(delivery_option_id or (option_ids[0] if option_ids else ""))
-        buyer, address = fake_buyer(self.world.faker("en_GB" if shop.region == "UK" else "en_US"), shop.region)
-        if same_buyer_as:  # drawn all the same, so the faker's stream does not depend on the option
-            earlier = self.engine.order(same_buyer_as)
-            buyer, address = dict(earlier.buyer), dict(earlier.recipient_address)
+        drawn = draw_buyer(self.world.faker("en_GB" if shop.region == "UK" else "en_US"), shop.region)
+        # Drawn even for a repeat buyer, so the faker's stream does not depend on the option.
+        party = party_of(*drawn) if isinstance(drawn, tuple) else drawn
+        if same_buyer_as:
+            party = self.engine.order(same_buyer_as).party  # the same buyer and address (read-only, shared)
         return self.engine.place_order(
-            shop.id, items, profile=shop.profile, region=shop.region, paid=paid, buyer=buyer,
-            recipient_address=address, split_packages=split_packages,
+            shop.id, items, profile=shop.profile, region=shop.region, paid=paid, party=party,
+            split_packages=split_packages,
             delivery_option_id=option.id if option else "", delivery_option_name=option.name if option else "",
             warehouse_id=warehouse.id if warehouse else "",
-            shipping_fee=SHIPPING_FEES.get(option.type, Decimal(0)) if option else Decimal(0),
+            shipping_fee=SHIPPING_FEES.get(option.type, ZERO) if option else ZERO,
             handling_days=handling_days, shipping_days=shipping_days, shipping_type=shipping_type,
         )
 
