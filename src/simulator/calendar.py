@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from simulator import yamlfiles
+from simulator.sharing import Shared, time_key
 
 
 class CalendarError(ValueError):
@@ -59,6 +60,7 @@ class BusinessCalendar:
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _shift_cache: dict[tuple[date, int], date] = field(init=False, repr=False, compare=False)
     _steady_cache: dict[date, bool] = field(init=False, repr=False, compare=False)
+    _deadlines: Shared[datetime] = field(init=False, repr=False, compare=False)  # equal deadlines: one object
 
     def __post_init__(self) -> None:
         try:
@@ -70,6 +72,7 @@ class BusinessCalendar:
         object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
         object.__setattr__(self, "_shift_cache", {})
         object.__setattr__(self, "_steady_cache", {})
+        object.__setattr__(self, "_deadlines", Shared(time_key))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -107,7 +110,7 @@ class BusinessCalendar:
             wall = self._wall_time(local)
         else:
             day, wall = self.next_business_day(day), time(0)
-        return self._resolve(self._shift(day, days), wall).astimezone(instant.tzinfo)
+        return self._deadlines(self._resolve(self._shift(day, days), wall).astimezone(instant.tzinfo))
 
     def _wall_time(self, local: datetime) -> time:
         """The local time of day, with the second pass of a repeated hour held at that hour's end.

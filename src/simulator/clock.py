@@ -8,7 +8,7 @@ import threading
 import time as _time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -80,23 +80,55 @@ def parse_instant(text: str) -> datetime:
     return ensure_aware(parsed)
 
 
-@dataclass(eq=False, slots=True)
 class Timer:
-    """A callback due at a virtual instant; equal due times fire in scheduling order (``seq``)."""
+    """A callback due at a virtual instant; equal due times fire in scheduling order (``seq``).
 
-    due: datetime
-    seq: int
-    kind: str
-    callback: Callable[[], Any] = field(repr=False)
-    key: str | None = None
-    cancelled: bool = False
+    A one-shot timer (an order's deadlines: thousands live at once) has six slots; given ``every``
+    it is a :class:`RecurringTimer`, which adds the interval, the ``idle`` predicate and the count
+    of skipped runs (on a one-shot timer they read as ``None``, ``None`` and 0).
+    """
+
+    __slots__ = ("due", "seq", "kind", "callback", "key", "cancelled")
     every: timedelta | None = None  # a recurring timer: rescheduled ``every`` after each run
-    idle: Callable[[], bool] | None = field(default=None, repr=False)  # True: a run now would do nothing
-    skipped: int = 0  # runs not made because ``idle`` said there was nothing to do
+    idle: Callable[[], bool] | None = None  # True: a run now would do nothing
+
+    def __new__(cls, *args: Any, every: timedelta | None = None, idle: Callable[[], bool] | None = None,
+                skipped: int = 0, **kwargs: Any) -> Timer:
+        recurring = cls is Timer and (every is not None or idle is not None or skipped)
+        return object.__new__(RecurringTimer if recurring else cls)
+
+    def __init__(
+        self, due: datetime, seq: int, kind: str, callback: Callable[[], Any], key: str | None = None,
+        cancelled: bool = False, *, every: timedelta | None = None, idle: Callable[[], bool] | None = None,
+        skipped: int = 0,
+    ) -> None:
+        self.due, self.seq, self.kind, self.callback, self.key, self.cancelled = due, seq, kind, callback, key, cancelled
+        if type(self) is RecurringTimer:
+            self.every, self.idle, self.skipped = every, idle, skipped
+
+    @property
+    def skipped(self) -> int:
+        """Runs not made because ``idle`` said there was nothing to do (a one-shot timer: none)."""
+        return 0
+
+    @skipped.setter
+    def skipped(self, value: int) -> None:
+        raise AttributeError("a one-shot timer skips no runs")
 
     def cancel(self) -> None:
         """Cancel the timer; it stays in the heap but never fires (lazy deletion keeps cancel O(1))."""
         self.cancelled = True
+
+    def __repr__(self) -> str:
+        every = f", every={self.every!r}, skipped={self.skipped}" if self.every is not None else ""
+        return (f"{type(self).__name__}(due={self.due!r}, seq={self.seq}, kind={self.kind!r}, key={self.key!r}, "
+                f"cancelled={self.cancelled}{every})")
+
+
+class RecurringTimer(Timer):
+    """A timer made by :meth:`Clock.every`: its interval, ``idle`` predicate and skipped runs."""
+
+    __slots__ = ("every", "idle", "skipped")  # instance slots over the one-shot class defaults
 
 
 @dataclass(frozen=True)

@@ -98,10 +98,11 @@ class ChannelAdvisorBackend:
 
     def set_exported(self, order: CaOrder, application_id: str, exported: bool) -> None:
         """Set or clear one application's export flag (CA-2)."""
+        # A frozenset, replaced on change: most orders are exported by no application, and share ().
         if exported:
-            order.exported_by.add(application_id)
+            order.exported_by = order.exported_by | {application_id}
         else:
-            order.exported_by.discard(application_id)
+            order.exported_by = order.exported_by - {application_id}
         self.index.set_exported(order, application_id, exported)
 
     def mark_pending(self, order: CaOrder) -> None:

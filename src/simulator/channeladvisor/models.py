@@ -131,8 +131,12 @@ class CaOrder:
     items: list[CaItem] = field(default_factory=list)
     fulfillments: list[CaFulfillment] = field(default_factory=list)
     adjustments: list[CaAdjustment] = field(default_factory=list)
-    exported_by: set[str] = field(default_factory=set)
+    exported_by: frozenset[str] = frozenset()  # applications that marked it exported (CA-2)
     tiktok_status: str = ""
+
+    def __post_init__(self) -> None:
+        if self.billing == self.shipping:  # TikTok has one address: the billing fields are the shipping ones
+            self.billing = self.shipping  # one dict (never changed in place), not two equal ones
 
     def adjustment(self, adjustment_id: int) -> CaAdjustment | None:
         """The order-level or item-level adjustment with this ID."""

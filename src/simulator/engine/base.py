@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ from simulator.engine.models import Cancellation, LineItem, Notification, Order,
 from simulator.engine.states import CancelStatus, CancelType, Notice, OrderStatus, PackageStatus, Role
 from simulator.ids import IdFactory
 from simulator.rules import Profile, RuleBook
+from simulator.sharing import Shared, time_key
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class EngineBase:
         self._emit: Callable[[EngineEvent], None] = self._queue.append
         self.index = EngineIndex(self)  # the list endpoints' indexes, kept from the events below
         self._subscribers.append(self.index.on_event)
+        self._share_time: Shared[datetime] = Shared(time_key)  # equal deadlines of many orders: one object
         # Timer callbacks, bound once and shared by every order's timers (each timer holds a Call).
         self._on_hold_end: Callable[[str], None] = self._release_hold
         self._on_dispatch_deadline: Callable[[str], None] = self._dispatch_deadline
@@ -221,7 +224,7 @@ class EngineBase:
             partial=not whole,
         )
         self.cancellations[cancellation.id] = cancellation
-        order.cancellation_ids.append(cancellation.id)
+        order.cancellation_ids += (cancellation.id,)
         self._emit(
             CancellationChanged(
                 now, order.id, cancel_id=cancellation.id, old=None, new=status, role=role, cancel_type=cancel_type

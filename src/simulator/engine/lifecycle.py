@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -94,7 +95,7 @@ class LifecycleOps(EngineBase):
             id=order_id,
             shop_id=shop_id,
             profile=profile,
-            region=region.upper(),
+            region=sys.intern(region.upper()),  # one string per market, not per order
             currency=skus[0].currency,
             status=OrderStatus.UNPAID,
             party=party if party is not None else party_of(buyer, recipient_address),
@@ -148,7 +149,7 @@ class LifecycleOps(EngineBase):
             self.inventory.reserve(sku_id, qty)
             self._emit(StockChanged(now, order.id, sku_id=sku_id, action="reserve", quantity=qty))
         order.paid_time = now
-        order.hold_until = now + self.profile(order).hold
+        order.hold_until = self._share_time(now + self.profile(order).hold)
         self._set_status(order, OrderStatus.ON_HOLD, "pay")
         order.timers["hold"] = self.clock.schedule(
             order.hold_until, Call(self._on_hold_end, order.id), kind="hold.release", key=order.id
@@ -165,15 +166,15 @@ class LifecycleOps(EngineBase):
         if order.presale_dispatch_days:
             order.rts_sla_time = cal.add_business_days(now, order.presale_dispatch_days)
         else:
-            order.rts_sla_time = profile.dispatch_deadline(now, order.create_time, cal)
+            order.rts_sla_time = self._share_time(profile.dispatch_deadline(now, order.create_time, cal))
             campaign = cal.campaign_at(order.create_time, profile.campaign_extension_business_days) if cal.campaigns else None
             order.campaign = campaign.name if campaign else None
-        order.cancel_order_sla_time = profile.auto_cancel.deadline(now, cal)
+        order.cancel_order_sla_time = self._share_time(profile.auto_cancel.deadline(now, cal))
         self._set_status(order, OrderStatus.AWAITING_SHIPMENT, "release_hold")
         # Shipping at the deadline instant is on time (SLA-2 counts rts_time > rts_sla_time as late): the
         # deadline is missed only once that instant has passed.
         order.timers["dispatch"] = self.clock.schedule(
-            order.rts_sla_time + _JUST_AFTER, Call(self._on_dispatch_deadline, order.id), kind="sla.dispatch",
+            self._share_time(order.rts_sla_time + _JUST_AFTER), Call(self._on_dispatch_deadline, order.id), kind="sla.dispatch",
             key=order.id,
         )
         order.timers["auto_cancel"] = self.clock.schedule(

@@ -324,9 +324,9 @@ class Order:
     estimated_delivery_time: datetime | None = None
     dispatch_missed: bool = False
     pending_cancel_id: str | None = None
-    cancellation_ids: list[str] = field(default_factory=list)
+    cancellation_ids: tuple[str, ...] = ()  # a tuple: most orders have none, and () is shared
     open_return_id: str | None = None
-    return_ids: list[str] = field(default_factory=list)
+    return_ids: tuple[str, ...] = ()  # a tuple: most orders have none, and () is shared
     complete_due: datetime | None = None  # LIFE-1: when the return window ends (completion waits for open returns)
     timers: Timers = field(default_factory=Timers, repr=False)
 

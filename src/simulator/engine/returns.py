@@ -123,7 +123,7 @@ class ReturnOps(EngineBase):
             refund_shipping_fee=shipping, shipment_type=shipment,
         )
         self.returns[ret.id] = ret
-        order.return_ids.append(ret.id)
+        order.return_ids += (ret.id,)
         order.open_return_id = ret.id
         order.update_time = now
         ret.records.append(ReturnRecord(role, RECORDS["request"], now, reason=reason))

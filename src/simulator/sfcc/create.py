@@ -36,22 +36,32 @@ def _fail(msg: str) -> CreateRefused:
     return CreateRefused({"error": True, "msg": msg})
 
 
+ZERO = Decimal(0)
 MAX_AMOUNT = Decimal("1e12")  # beyond any order, and far inside what a float (the OCAPI rendering) holds
 MAX_QUANTITY = 1_000_000
+
+
+_AMOUNTS: dict[str, Decimal] = {}  # text -> its Decimal: an order's prices are shared objects, not its own (memory)
 
 
 def _money(value: Any, what: str) -> Decimal:
     """A price: a JSON number or a numeric string (TikTok sends strings), finite and bounded."""
     if value is None:
-        return Decimal(0)
+        return ZERO
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _fail(f"Exception: {what} is not a number")
+    text = str(value).strip()
+    amount = _AMOUNTS.get(text)
+    if amount is not None:
+        return amount
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except InvalidOperation:
         raise _fail(f"Exception: {what} is not a number") from None
     if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
         raise _fail(f"Exception: {what} is not a number")
+    if len(_AMOUNTS) < 4096:
+        _AMOUNTS[text] = amount
     return amount
 
 

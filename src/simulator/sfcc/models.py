@@ -168,6 +168,11 @@ class SfccOrder:
     revision: int = 1
     custom: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for shipment in self.shipments:  # TikTok sends one address for both: keep one (addresses are never edited)
+            if shipment.shipping_address == self.billing_address:
+                shipment.shipping_address = self.billing_address
+
     @property
     def product_total(self) -> Decimal:
         """Sum of product line totals."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from sys import intern
 from typing import Any
 
 _SEP = "\x1f"  # ASCII unit separator: never in a faker value (checked when packing)
@@ -47,6 +48,8 @@ def _buyer(fields: Sequence[str]) -> dict[str, Any]:
 
 def _address(fields: Sequence[str]) -> dict[str, Any]:
     region, _, _, _, first, last, phone, detail, line1, city, area, postcode = fields
+    # Names and states come from faker's word lists: interned, the copies a system keeps are shared.
+    first, last, area = intern(first), intern(last), intern(area)
     if region == "UK":
         districts = [("L0", "Country", "United Kingdom"), ("L1", "County", area), ("L3", "Post town", city)]
         full = f"{line1}, {city}, {area}, {postcode}"
