@@ -15,9 +15,11 @@ def time_key(value: datetime) -> Hashable:
     return value, value.tzinfo, value.fold
 
 
-def decimal_key(value: Decimal) -> Hashable:
+def decimal_key(value: object) -> Hashable:
     """Decimals are shared only when they print the same (``1.0`` and ``1.00`` are equal but differ)."""
-    return value.as_tuple()
+    if isinstance(value, Decimal):
+        return value.as_tuple()
+    return type(value), value  # an int or float given where a Decimal was expected: shared with its own kind
 
 
 class Shared(Generic[T]):
@@ -44,3 +46,7 @@ class Shared(Generic[T]):
             self._seen.clear()
         self._seen[key] = value
         return value
+
+
+amounts: Shared[Decimal] = Shared(decimal_key, limit=4096)
+"""Money amounts of records (totals, payments): few distinct values across every world of a process."""

@@ -18,6 +18,7 @@ from simulator.channeladvisor.enums import (
     ShippingStatus,
 )
 from simulator.channeladvisor.status_map import ANSWERABLE
+from simulator.sharing import amounts
 
 ZERO = Decimal("0")
 
@@ -135,6 +136,7 @@ class CaOrder:
     tiktok_status: str = ""
 
     def __post_init__(self) -> None:
+        self.total_price = amounts(self.total_price)
         if self.billing == self.shipping:  # TikTok has one address: the billing fields are the shipping ones
             self.billing = self.shipping  # one dict (never changed in place), not two equal ones
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from simulator.calendar import BusinessCalendar
 from simulator.clock import Clock
@@ -57,6 +57,7 @@ class Call:
         return f"Call({getattr(self.fn, '__name__', self.fn)!r}, {self.arg!r})"
 
 
+_Item = TypeVar("_Item")
 Subscriber = Callable[[EngineEvent], object]
 # None: go ahead; a reason slug: veto (the request is closed as rejected); Defer: ask again later.
 ApprovalGuard = Callable[[Order, Cancellation], "str | Defer | None"]
@@ -414,6 +415,11 @@ class EngineBase:
 
     def _auto_approve(self, cancel_id: str) -> None:
         raise NotImplementedError  # CancellationOps
+
+
+def exact(items: Iterable[_Item]) -> list[_Item]:
+    """A list with no room to grow: one built by appends keeps spare slots, and an order's lists live as long as it."""
+    return list(items)[:]  # a slice is allocated at its exact length
 
 
 def active_lines(order: Order) -> list[LineItem]:

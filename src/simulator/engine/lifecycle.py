@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.engine import transitions as T
-from simulator.engine.base import Call, EngineBase, active_lines
+from simulator.engine.base import Call, EngineBase, active_lines, exact
 from simulator.engine.errors import InvalidRequest, TransitionNotAllowed
 from simulator.engine.events import DispatchDeadlinePassed, OrderPlaced, PackagesChanged, StockChanged
 from simulator.engine.models import LineItem, Order, Package, Party, party_of
@@ -72,7 +72,7 @@ class LifecycleOps(EngineBase):
         now = self.clock.now()
         order_id = self.ids.next("order")
         skus = [self.inventory.get(s) for s in wanted]
-        package_ids = [self.ids.next("package") for _ in (skus if split_packages else skus[:1])]
+        package_ids = exact(self.ids.next("package") for _ in (skus if split_packages else skus[:1]))
         line_items: list[LineItem] = []
         for index, sku in enumerate(skus):
             package_id = package_ids[index if split_packages else 0]
@@ -99,7 +99,7 @@ class LifecycleOps(EngineBase):
             currency=skus[0].currency,
             status=OrderStatus.UNPAID,
             party=party if party is not None else party_of(buyer, recipient_address),
-            line_items=line_items,
+            line_items=exact(line_items),
             package_ids=package_ids,
             create_time=now,
             update_time=now,
@@ -125,7 +125,7 @@ class LifecycleOps(EngineBase):
                 status=PackageStatus.TO_FULFILL,
                 create_time=now,
                 update_time=now,
-                line_item_ids=[li.id for li in line_items if li.package_id == package_id],
+                line_item_ids=exact(li.id for li in line_items if li.package_id == package_id),
             )
         self.orders[order_id] = order
         self._emit(OrderPlaced(now, order_id, shop_id=shop_id, profile=profile))

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from simulator.sharing import amounts
+
 # Script API / OCAPI enums (sfcc-ocapi.md section 7e).
 ORDER_STATUSES = ("created", "new", "open", "completed", "cancelled", "replaced", "failed")
 EXPORT_STATUSES = ("not_exported", "exported", "ready", "failed")
@@ -138,6 +140,9 @@ class PaymentInstrument:
     amount: Decimal
     processor_id: str
     transaction_id: str
+
+    def __post_init__(self) -> None:
+        self.amount = amounts(self.amount)  # equal totals of many orders: one Decimal
 
 
 @dataclass(slots=True)

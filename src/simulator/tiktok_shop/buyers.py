@@ -10,11 +10,11 @@ _SEP = "\x1f"  # ASCII unit separator: never in a faker value (checked when pack
 _EMAIL_DOMAIN = "@scs2.tiktok.com"  # TikTok hands sellers an anonymized relay address, never the buyer's real one
 
 
-class FakeBuyer(str):
-    """A drawn buyer and recipient address packed in one string; the dicts are built on each read.
+class FakeBuyer(bytes):
+    """A drawn buyer and recipient address packed in one UTF-8 byte string; the dicts are built on each read.
 
-    An order keeps only the drawn values (one small string instead of five dicts and two dozen
-    strings); everything derived from them (the name, the full address, the district list, the
+    An order keeps only the drawn values (one small object instead of five dicts and two dozen
+    strings; bytes, because a str subclass keeps its characters in a second block); everything derived from them (the name, the full address, the district list, the
     constant fields) is rebuilt, so every read gives the same dicts :func:`fake_buyer` returned.
     Fields: region, user_id, nickname, email local part, first and last name, phone, secondary
     address, street address, city, state (US) or county (UK), postcode.
@@ -27,15 +27,15 @@ class FakeBuyer(str):
         """The packed buyer, or None when a value holds the separator (the caller keeps plain dicts)."""
         if any(_SEP in value for value in fields):
             return None
-        return cls(_SEP.join(fields))
+        return cls(_SEP.join(fields).encode("utf-8"))
 
     def buyer(self) -> dict[str, Any]:
         """The buyer in TikTok's shape (``user_id``, ``nickname``, ``email``, ``name``)."""
-        return _buyer(self.split(_SEP))
+        return _buyer(self.decode("utf-8").split(_SEP))
 
     def address(self) -> dict[str, Any]:
         """The recipient address in TikTok's shape."""
-        return _address(self.split(_SEP))
+        return _address(self.decode("utf-8").split(_SEP))
 
     def __repr__(self) -> str:
         return f"FakeBuyer({self.buyer()!r}, {self.address()!r})"
