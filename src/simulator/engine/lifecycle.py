@@ -108,11 +108,10 @@ class LifecycleOps(EngineBase):
             warehouse_id=warehouse_id,
             shipping_type=shipping_type,
             shipping_fee=shipping_fee,
-            buyer_message=buyer_message,
-            presale_dispatch_days=max((s.presale_dispatch_days or 0 for s in skus), default=0) or None,
-            handling_days=handling_days,
-            shipping_days=shipping_days,
         )
+        order.buyer_message = buyer_message
+        order.presale_dispatch_days = max((s.presale_dispatch_days or 0 for s in skus), default=0) or None
+        order.handling_days, order.shipping_days = handling_days, shipping_days
         if handling_days is not None or shipping_days is not None:
             # SLA-4: EDT = handling time + shipping time, in business days from placement.
             order.estimated_delivery_time = self.calendar(order.region).add_business_days(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from simulator.clock import Timer
 from simulator.engine.states import (
@@ -282,6 +282,76 @@ class Timers:
         return f"Timers({dict(self.items())!r})"
 
 
+_V = TypeVar("_V")
+RARE_FIELDS = ("buyer_message", "cancel_time", "cancel_reason", "cancellation_initiator", "cancel_after_shipped",
+               "request_cancel_time", "campaign", "presale_dispatch_days", "handling_days", "shipping_days",
+               "estimated_delivery_time", "dispatch_missed", "pending_cancel_id", "cancellation_ids",
+               "open_return_id", "return_ids")
+RARE_DEFAULTS: dict[str, Any] = {}  # field name -> default, filled by each Rare field as the Order class is made
+
+
+class RareFields:
+    """The rarely set fields of one order (see :class:`Rare`); a slot left unset reads as the default."""
+
+    __slots__ = RARE_FIELDS
+
+    def values(self) -> tuple[Any, ...]:
+        """Every rare field's value, defaults included."""
+        return tuple(getattr(self, name, RARE_DEFAULTS[name]) for name in RARE_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other is None:
+            return self.values() == tuple(RARE_DEFAULTS[name] for name in RARE_FIELDS)
+        if not isinstance(other, RareFields):
+            return NotImplemented
+        return self.values() == other.values()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RareFields({ {n: getattr(self, n) for n in RARE_FIELDS if hasattr(self, n)}!r})"
+
+
+class Rare(Generic[_V]):
+    """An :class:`Order` field read as an attribute but kept in the order's ``rare`` record.
+
+    Reading gives the default until a value is set; setting the default on an order without a
+    record makes none.
+    """
+
+    def __init__(self, default: _V) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        assert name in RARE_FIELDS, name
+        self.name = name
+        RARE_DEFAULTS[name] = self.default
+
+    @overload
+    def __get__(self, order: None, owner: type) -> Rare[_V]: ...
+
+    @overload
+    def __get__(self, order: Order, owner: type) -> _V: ...
+
+    def __get__(self, order: Order | None, owner: type) -> Rare[_V] | _V:
+        if order is None:
+            return self
+        rare = order.rare
+        if rare is None:
+            return self.default
+        value: _V = getattr(rare, self.name, self.default)
+        return value
+
+    def __set__(self, order: Order, value: _V) -> None:
+        rare = order.rare
+        if rare is None:
+            if value is self.default or (type(value) is type(self.default) and value == self.default):
+                return
+            rare = order.rare = RareFields()
+        setattr(rare, self.name, value)
+
+
 @dataclass(slots=True)
 class Order:
     """A TikTok Shop order as the reference engine knows it."""
@@ -302,7 +372,6 @@ class Order:
     warehouse_id: str = ""
     shipping_type: str = "SELLER"  # PKG-4: SELLER ships with its own tracking; TIKTOK: the platform's carrier
     shipping_fee: Decimal = Decimal("0")
-    buyer_message: str = ""
     paid_time: datetime | None = None
     hold_until: datetime | None = None
     released_time: datetime | None = None
@@ -312,23 +381,28 @@ class Order:
     collection_time: datetime | None = None
     delivery_time: datetime | None = None
     completed_time: datetime | None = None
-    cancel_time: datetime | None = None
-    cancel_reason: str | None = None
-    cancellation_initiator: str | None = None
-    cancel_after_shipped: bool = False
-    request_cancel_time: datetime | None = None
-    campaign: str | None = None
-    presale_dispatch_days: int | None = None
-    handling_days: int | None = None
-    shipping_days: int | None = None
-    estimated_delivery_time: datetime | None = None
-    dispatch_missed: bool = False
-    pending_cancel_id: str | None = None
-    cancellation_ids: tuple[str, ...] = ()  # a tuple: most orders have none, and () is shared
-    open_return_id: str | None = None
-    return_ids: tuple[str, ...] = ()  # a tuple: most orders have none, and () is shared
     complete_due: datetime | None = None  # LIFE-1: when the return window ends (completion waits for open returns)
     timers: Timers = field(default_factory=Timers, repr=False)
+    rare: RareFields | None = None  # the fields below, once one of them is set
+
+    # Fields most orders never set (a message, cancellation, EDT, presale, returns): kept in ``rare``,
+    # made on the first write of a value other than the default, so an order without them saves a slot each.
+    buyer_message = Rare[str]("")
+    cancel_time = Rare[datetime | None](None)
+    cancel_reason = Rare[str | None](None)
+    cancellation_initiator = Rare[str | None](None)
+    cancel_after_shipped = Rare[bool](False)
+    request_cancel_time = Rare[datetime | None](None)
+    campaign = Rare[str | None](None)
+    presale_dispatch_days = Rare[int | None](None)
+    handling_days = Rare[int | None](None)
+    shipping_days = Rare[int | None](None)
+    estimated_delivery_time = Rare[datetime | None](None)
+    dispatch_missed = Rare[bool](False)
+    pending_cancel_id = Rare[str | None](None)
+    cancellation_ids = Rare[tuple[str, ...]](())  # a tuple: most orders have none
+    open_return_id = Rare[str | None](None)
+    return_ids = Rare[tuple[str, ...]](())
 
     @property
     def buyer(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -215,18 +216,51 @@ class SfccOrder:
         return str(value) if value is not None else None
 
 
-@dataclass(frozen=True, slots=True)
 class SafeguardRecord:
     """SFCC-3: a payment capture or order-confirmation email the instance did or would have performed.
 
     ``let_out`` is true when the instance actually performed it although it is not production
-    (a safeguarded staging/development instance would have suppressed it).
+    (a safeguarded staging/development instance would have suppressed it). Immutable; ``detail``
+    is kept as its keys and values in one tuple (two records per order) and read as a fresh dict.
     """
 
+    __slots__ = ("at", "kind", "site_id", "order_no", "_detail", "performed", "let_out")
     at: datetime
     kind: str
     site_id: str
     order_no: str
-    detail: dict[str, Any]
+    _detail: tuple[Any, ...]
     performed: bool
     let_out: bool
+
+    def __init__(self, at: datetime, kind: str, site_id: str, order_no: str, detail: Mapping[str, Any],
+                 performed: bool, let_out: bool) -> None:
+        flat = tuple(item for pair in detail.items() for item in pair)
+        for name, value in (("at", at), ("kind", kind), ("site_id", site_id), ("order_no", order_no),
+                            ("_detail", flat), ("performed", performed), ("let_out", let_out)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """What was (or would have been) done: amount and payment method, or the email's address."""
+        flat = self._detail
+        return dict(zip(flat[::2], flat[1::2], strict=True))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"SafeguardRecord is immutable (cannot set {name})")
+
+    def _fields(self) -> tuple[Any, ...]:
+        return self.at, self.kind, self.site_id, self.order_no, self._detail, self.performed, self.let_out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SafeguardRecord):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"SafeguardRecord(at={self.at!r}, kind={self.kind!r}, site_id={self.site_id!r}, "
+                f"order_no={self.order_no!r}, detail={self.detail!r}, performed={self.performed!r}, "
+                f"let_out={self.let_out!r})")
