@@ -37,8 +37,9 @@ class Payload(Protocol):
 
 
 class Record(tuple):  # type: ignore[type-arg]
-    """A business entry as recorded: ``(at, kind, keys, *values)``, one tuple; ``keys`` is shared by every
-    entry recorded with the same field names, so an entry costs its values, not a dict of them.
+    """A business entry as recorded: ``(at, (kind, keys), *values)``, one tuple; the shape ``(kind, keys)``
+    is shared by every entry of that kind recorded with the same field names, so an entry costs its
+    values, not a dict of them.
 
     It becomes an :class:`Entry` (data built from keys and values) the first time it is read.
     """
@@ -54,12 +55,12 @@ class Record(tuple):  # type: ignore[type-arg]
     @property
     def topic(self) -> str:
         """The journal kind."""
-        kind: str = self[1]
+        kind: str = self[1][0]
         return kind
 
     def payload(self) -> dict[str, Any]:
         """The fields as recorded."""
-        return dict(zip(self[2], self[3:], strict=True))
+        return dict(zip(self[1][1], self[2:], strict=True))
 
 
 class Entry:
@@ -123,7 +124,7 @@ class Journal:
     def __init__(self, clock: Clock, settings: Mapping[str, Any] | None = None) -> None:
         self._clock = clock
         self._entries: list[Entry | Payload] = []
-        self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # field names of business entries, shared
+        self._shapes: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}  # (kind, field names)
         self.record_event: Callable[[Payload], None] = self._entries.append
         """Append an engine event (the engine's journal subscriber; a bound ``list.append``)."""
         self._requests: deque[Entry] = deque(maxlen=request_capacity(settings))
@@ -156,9 +157,9 @@ class Journal:
 
         Kept as a :class:`Record` (the values beside shared field names) until it is read.
         """
-        keys = tuple(data)
-        keys = self._shapes.setdefault(keys, keys)
-        self._entries.append(Record((self._clock.now(), kind, keys, *data.values())))
+        shape = (kind, tuple(data))
+        shape = self._shapes.setdefault(shape, shape)
+        self._entries.append(Record((self._clock.now(), shape, *data.values())))
 
     def record_request(self, kind: str, /, **data: Any) -> Entry:
         """Append a request entry (one per HTTP request) to the capped ring."""

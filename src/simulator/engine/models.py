@@ -57,13 +57,17 @@ class Package:
     collection_time: datetime | None = None
     delivery_time: datetime | None = None
     shipping_info_updates: int = 0
-    # PKG-2: a combined package holds units of several orders (order_id is the first of them).
-    order_ids: list[str] = field(default_factory=list)
     moved_from: str | None = None  # PKG-2: the combined package this order's units left (a fulfillment follows)
+    combined: list[str] | None = None  # PKG-2: the orders of a combined package; None: just ``order_id``
 
-    def __post_init__(self) -> None:
-        if not self.order_ids:
-            self.order_ids = [self.order_id]
+    @property
+    def order_ids(self) -> list[str]:
+        """PKG-2: the orders whose units the package holds (``order_id`` is the first of them); a fresh list."""
+        return [self.order_id] if self.combined is None else list(self.combined)
+
+    @order_ids.setter
+    def order_ids(self, value: list[str]) -> None:
+        self.combined = None if len(value) == 1 and value[0] == self.order_id else list(value)
 
 
 @dataclass(slots=True)
