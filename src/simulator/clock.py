@@ -92,9 +92,9 @@ class Timer:
     every: timedelta | None = None  # a recurring timer: rescheduled ``every`` after each run
     idle: Callable[[], bool] | None = None  # True: a run now would do nothing
 
-    def __new__(cls, *args: Any, every: timedelta | None = None, idle: Callable[[], bool] | None = None,
-                skipped: int = 0, **kwargs: Any) -> Timer:
-        recurring = cls is Timer and (every is not None or idle is not None or skipped)
+    def __new__(cls, *args: Any, **kwargs: Any) -> Timer:
+        recurring = cls is Timer and kwargs and (kwargs.get("every") is not None or kwargs.get("idle") is not None
+                                                 or kwargs.get("skipped"))
         return object.__new__(RecurringTimer if recurring else cls)
 
     def __init__(

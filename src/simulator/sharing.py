@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
@@ -11,7 +11,12 @@ T = TypeVar("T")
 
 
 def time_key(value: datetime) -> Hashable:
-    """Datetimes are shared only when they print the same: equal instants in other zones or folds are not."""
+    """Datetimes are shared only when they print the same: equal instants in other zones or folds are not.
+
+    A UTC datetime (the world clock's) is its own key: two equal ones print the same.
+    """
+    if value.tzinfo is UTC and not value.fold:
+        return value
     return value, value.tzinfo, value.fold
 
 

@@ -284,8 +284,8 @@ class EngineBase:
             li.status = OrderStatus.CANCELLED
             li.cancel_reason = reason
             li.cancel_user = initiator
-        for key in list(order.timers):
-            self.clock.cancel(order.timers.pop(key))
+        for timer in order.timers.drain():
+            self.clock.cancel(timer)
         order.cancel_time = now
         order.cancel_reason = reason
         order.cancellation_initiator = initiator

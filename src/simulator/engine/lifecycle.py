@@ -109,9 +109,10 @@ class LifecycleOps(EngineBase):
             shipping_type=shipping_type,
             shipping_fee=shipping_fee,
         )
-        order.buyer_message = buyer_message
-        order.presale_dispatch_days = max((s.presale_dispatch_days or 0 for s in skus), default=0) or None
-        order.handling_days, order.shipping_days = handling_days, shipping_days
+        presale = max((s.presale_dispatch_days or 0 for s in skus), default=0) or None
+        if buyer_message or presale or handling_days is not None or shipping_days is not None:  # rare fields
+            order.buyer_message, order.presale_dispatch_days = buyer_message, presale
+            order.handling_days, order.shipping_days = handling_days, shipping_days
         if handling_days is not None or shipping_days is not None:
             # SLA-4: EDT = handling time + shipping time, in business days from placement.
             order.estimated_delivery_time = self.calendar(order.region).add_business_days(
@@ -165,7 +166,7 @@ class LifecycleOps(EngineBase):
         if order.presale_dispatch_days:
             order.rts_sla_time = cal.add_business_days(now, order.presale_dispatch_days)
         else:
-            order.rts_sla_time = self._share_time(profile.dispatch_deadline(now, order.create_time, cal))
+            order.rts_sla_time = profile.dispatch_deadline(now, order.create_time, cal)  # shared by the calendar
             campaign = cal.campaign_at(order.create_time, profile.campaign_extension_business_days) if cal.campaigns else None
             order.campaign = campaign.name if campaign else None
         order.cancel_order_sla_time = self._share_time(profile.auto_cancel.deadline(now, cal))

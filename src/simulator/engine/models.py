@@ -235,45 +235,62 @@ class Timers:
     """
 
     __slots__ = TIMER_NAMES
+    hold: Timer | None
+    dispatch: Timer | None
+    auto_cancel: Timer | None
+    cancel_request: Timer | None
+    complete: Timer | None
+
+    def __init__(self) -> None:
+        self.hold = self.dispatch = self.auto_cancel = self.cancel_request = self.complete = None
+        setattr(self, "return", None)  # a keyword: not an assignable attribute name
 
     def __setitem__(self, name: str, timer: Timer) -> None:
         setattr(self, name, timer)
 
     def __getitem__(self, name: str) -> Timer:
-        timer: Timer | None = getattr(self, name, None)
+        timer: Timer | None = getattr(self, name)
         if timer is None:
             raise KeyError(name)
         return timer
 
     def get(self, name: str, default: Timer | None = None) -> Timer | None:
         """The timer called ``name``, or ``default``."""
-        timer: Timer | None = getattr(self, name, default)
-        return timer
+        timer: Timer | None = getattr(self, name)
+        return default if timer is None else timer
 
     def pop(self, name: str, *default: Timer | None) -> Timer | None:
         """Remove and return the timer called ``name`` (``KeyError`` without a default, as ``dict.pop``)."""
-        timer: Timer | None = getattr(self, name, None)
+        timer: Timer | None = getattr(self, name)
         if timer is None:
             if default:
                 return default[0]
             raise KeyError(name)
-        delattr(self, name)
+        setattr(self, name, None)
         return timer
+
+    def drain(self) -> list[Timer]:
+        """Remove every timer and return them (any order)."""
+        timers = [timer for name in TIMER_NAMES if (timer := getattr(self, name)) is not None]
+        for name in TIMER_NAMES:
+            setattr(self, name, None)
+        return timers
 
     def items(self) -> list[tuple[str, Timer]]:
         """``(name, timer)`` pairs in the order they were set."""
-        pairs = [(name, getattr(self, name)) for name in TIMER_NAMES if hasattr(self, name)]
-        pairs.sort(key=lambda pair: pair[1].seq)
+        pairs = [(name, timer) for name in TIMER_NAMES if (timer := getattr(self, name)) is not None]
+        if len(pairs) > 1:
+            pairs.sort(key=lambda pair: pair[1].seq)
         return pairs
 
     def __iter__(self) -> Iterator[str]:
         return iter([name for name, _ in self.items()])
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in TIMER_NAMES and hasattr(self, name)
+        return name in TIMER_NAMES and getattr(self, name) is not None
 
     def __len__(self) -> int:
-        return sum(1 for name in TIMER_NAMES if hasattr(self, name))
+        return sum(1 for name in TIMER_NAMES if getattr(self, name) is not None)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Timers):
