@@ -12,9 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-import requests
-
 from simulator.connectors.sfcc_client import SfccClient
+from simulator.lazyimport import requests
 from simulator.sfcc import errors as E
 from simulator.sfcc.create import CreateRefused
 from simulator.sfcc.serializers import doc_version, order_document, resource_state
