@@ -51,4 +51,6 @@ def test_a_party_from_mappings_is_a_copy_and_an_empty_one_is_shared() -> None:
     party = party_of(buyer, address)
     buyer["user_id"] = "8"
     assert isinstance(party, PlainParty) and party.buyer() == {"user_id": "7"} and party.address() == {"name": "A"}
+    assert party.user_id() == "7" and party_of({"nickname": "n"}, None).user_id() is None
     assert party_of(None, {}) is NO_PARTY and NO_PARTY.buyer() == {} and NO_PARTY.buyer() is not NO_PARTY.buyer()
+    assert NO_PARTY.user_id() is None

@@ -25,7 +25,7 @@ def test_a_seeded_world_draws_the_buyers_it_drew_before_they_were_packed() -> No
     got = []
     for want in FIXTURE["orders"]:
         order = tiktok.place_order(want["shop_id"])
-        assert isinstance(order.party, FakeBuyer)
+        assert isinstance(order.party, FakeBuyer) and order.buyer_user_id == order.buyer["user_id"]
         got.append({"shop_id": want["shop_id"], "region": want["region"], "order_id": order.id,
                     "buyer": order.buyer, "recipient_address": order.recipient_address})
     assert json.dumps(got, ensure_ascii=False) == json.dumps(FIXTURE["orders"], ensure_ascii=False)

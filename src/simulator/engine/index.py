@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _order_parts(order: Order) -> Iterator[Hashable]:
     yield "shop", order.shop_id
     yield "status", order.shop_id, order.status
-    buyer = order.buyer.get("user_id")
+    buyer = order.buyer_user_id
     if isinstance(buyer, str):  # filters compare strings: another type never matches
         yield "buyer", order.shop_id, buyer
     if order.pending_cancel_id is not None:
@@ -59,7 +59,7 @@ class EngineIndex:
             yield "shop", order.shop_id
             yield "status", order.shop_id, c.status
             yield "type", order.shop_id, c.cancel_type
-            buyer = order.buyer.get("user_id")
+            buyer = order.buyer_user_id
             if isinstance(buyer, str):
                 yield "buyer", order.shop_id, buyer
 
@@ -73,7 +73,7 @@ class EngineIndex:
             yield "shop", order.shop_id
             yield "status", order.shop_id, r.status.value
             yield "type", order.shop_id, r.return_type.value
-            buyer = order.buyer.get("user_id")
+            buyer = order.buyer_user_id
             if isinstance(buyer, str):
                 yield "buyer", order.shop_id, buyer
 

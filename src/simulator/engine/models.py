@@ -170,6 +170,9 @@ class Party(Protocol):
     def address(self) -> dict[str, Any]:
         """The recipient address."""
 
+    def user_id(self) -> Any:
+        """``buyer()["user_id"]`` (None when absent) without building the buyer: the indexes file orders by it."""
+
 
 class PlainParty:
     """A party given as two mappings (the control plane, tests), kept as copies."""
@@ -186,6 +189,10 @@ class PlainParty:
     def address(self) -> dict[str, Any]:
         """The recipient address dict."""
         return self._address
+
+    def user_id(self) -> Any:
+        """The buyer's ``user_id``, if any."""
+        return self._buyer.get("user_id")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PlainParty):
@@ -210,6 +217,10 @@ class _NoParty:
     def address(self) -> dict[str, Any]:
         """``{}``."""
         return {}
+
+    def user_id(self) -> Any:
+        """None."""
+        return None
 
     def __repr__(self) -> str:
         return "NO_PARTY"
@@ -434,6 +445,11 @@ class Order:
     def recipient_address(self) -> dict[str, Any]:
         """The recipient address, built from ``party`` on each read."""
         return self.party.address()
+
+    @property
+    def buyer_user_id(self) -> Any:
+        """``buyer.get("user_id")``, read without building the buyer."""
+        return self.party.user_id()
 
     @property
     def sub_total(self) -> Decimal:

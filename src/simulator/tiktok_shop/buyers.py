@@ -37,6 +37,10 @@ class FakeBuyer(bytes):
         """The recipient address in TikTok's shape."""
         return _address(self.decode("utf-8").split(_SEP))
 
+    def user_id(self) -> str:
+        """The buyer's ``user_id`` (the second field)."""
+        return self.decode("utf-8").split(_SEP, 2)[1]
+
     def __repr__(self) -> str:
         return f"FakeBuyer({self.buyer()!r}, {self.address()!r})"
 
