@@ -72,6 +72,7 @@ class TikTokSfccConnector:
         self._abandoned: set[str] = set()
         self._approval_attempts: dict[str, int] = {}
         self._port: SfccPort | None = None
+        self._sites: dict[str, str | None] = {}  # shop -> its SFCC site (site_for)
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
         self.retry = [parse_duration(v) for v in settings.get("create_retry", cfg.get("create_retry", ["1m"]))]
@@ -124,12 +125,19 @@ class TikTokSfccConnector:
 
     def site_for(self, order: Order) -> str | None:
         """The SFCC site an order goes to: the one wired to its shop (a configured ``site_id`` for a real server)."""
-        over = self.world.config.get("sfcc") or {}
-        if order.profile != "sfcc" or not self.backend.serves_shop(order.shop_id):
+        if order.profile != "sfcc":
             return None
-        if over.get("base_url") and over.get("site_id"):
-            return str(over["site_id"])
-        return self.backend.site_for_shop(order.shop_id)
+        try:  # sites and their shops are fixed once the instance's config is loaded: looked up once per shop
+            return self._sites[order.shop_id]
+        except KeyError:
+            pass
+        over = self.world.config.get("sfcc") or {}
+        site: str | None = None
+        if self.backend.serves_shop(order.shop_id):
+            site = str(over["site_id"]) if over.get("base_url") and over.get("site_id") else \
+                self.backend.site_for_shop(order.shop_id)
+        self._sites[order.shop_id] = site
+        return site
 
     def _journal(self, kind: str, order_id: str, **data: Any) -> None:
         self.world.journal.record(f"connector.sfcc.{kind}", order_id=order_id, **data)

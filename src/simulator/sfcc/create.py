@@ -74,16 +74,21 @@ def _text(raw: dict[str, Any], key: str) -> str:
     return value
 
 
+ADDRESS_KEYS = ("first_name", "last_name", "address1", "address2", "city", "postal_code", "state_code", "country_code",
+                "phone")
+
+
 def _address(raw: Any) -> Address:
     raw = _obj(raw, "address")
-    first, last = _text(raw, "first_name").strip(), _text(raw, "last_name").strip()
+    values = [raw.get(key) for key in ADDRESS_KEYS]
+    for key, value in zip(ADDRESS_KEYS, values, strict=True):  # the first property that is not a string is named
+        if value is not None and not isinstance(value, str):
+            raise _fail(f"Exception: {key} must be a string")
+    first, last, *rest = (value or "" for value in values)
+    first, last = first.strip(), last.strip()
     if first and not last and " " in first:  # "First Last" in first_name is split (OrderCreateHelper)
         first, last = first.split(" ", 1)
-    return Address(
-        first_name=first or "TikTok", last_name=last or "Shop",
-        **{k: _text(raw, k) for k in ("address1", "address2", "city", "postal_code", "state_code", "country_code",
-                                       "phone")},
-    )
+    return Address(first or "TikTok", last or "Shop", *rest)
 
 
 def build_order(
@@ -136,7 +141,7 @@ def build_order(
     )
     order.payment_instruments.append(PaymentInstrument(
         payment_instrument_id=hashlib.sha256(f"pi:{token}".encode()).hexdigest()[:24], payment_method_id=method,
-        amount=order.order_total, processor_id=site.payment_methods[method].get("processor", "BASIC_CREDIT"),
+        amount=placed_total(items, shipment), processor_id=site.payment_methods[method].get("processor", "BASIC_CREDIT"),
         transaction_id=str(external_id),
     ))
     order.custom.update({
@@ -151,6 +156,16 @@ def build_order(
         order.custom["orderNoteHistory"] = json.dumps(
             {"orderNoteData": [{"orderNote": order.custom["orderNote"], "noteData": now.isoformat()}]})
     return order
+
+
+def placed_total(items: list[ProductItem], shipment: Shipment) -> Decimal:
+    """``SfccOrder.order_total`` of a new order (one shipment), summed in the same order in one pass."""
+    product_total = product_tax = Decimal("0")
+    for item in items:
+        product_total += item.price
+        product_tax += item.tax
+    shipping_total, shipping_tax = Decimal("0") + shipment.shipping_total, Decimal("0") + shipment.shipping_tax
+    return product_total + shipping_total + (product_tax + shipping_tax)
 
 
 def _item(raw: Any, position: int, catalog: Catalog) -> ProductItem:
