@@ -16,7 +16,7 @@ call is retried on the world clock with backoff; each attempt is journaled (``co
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,7 @@ CANCEL_RULES = {"approve_cancel": "CAN-B2", "platform_cancel": "CAN-P1", "auto_c
 PARTIAL_STATUS = {"c_externalOrderStatus": "CANCELLED_PARTIAL", "c_externalChannelOrderStatus": 7}
 
 
-def _shipped(doc: dict[str, Any]) -> bool:
+def _shipped(doc: Mapping[str, Any]) -> bool:
     """An SFCC order document shows shipment (order status, or a shipped/part-shipped line)."""
     return doc.get("shipping_status") in ("shipped", "part_shipped") or any(
         i.get("c_externalLineItemStatus") in (LINE_PARTSHIPPED, LINE_SHIPPED) for i in doc.get("product_items", []))
@@ -283,7 +283,7 @@ class TikTokSfccConnector:
                 self.order_nos[order.id] = found
         return self.order_nos.get(order.id)
 
-    def _get(self, order: Order, rule: str) -> tuple[str | None, dict[str, Any] | None]:
+    def _get(self, order: Order, rule: str) -> tuple[str | None, Mapping[str, Any] | None]:
         """GetOrder: (order_no, document); document None when SFCC could not be read (journaled)."""
         site = self.site_for(order)
         try:
@@ -387,7 +387,7 @@ class TikTokSfccConnector:
         self._journal("sync_failed", order_id, http_status=status, attempt=attempt, rule=rule)
         self._retry("sync", order_id, attempt, lambda oid, n: self.reconcile(oid, rule, n))
 
-    def _patch_body(self, order: Order, doc: dict[str, Any]) -> dict[str, Any]:
+    def _patch_body(self, order: Order, doc: Mapping[str, Any]) -> dict[str, Any]:
         """The fields TikTok's truth changes in the SFCC document (empty: SFCC already agrees)."""
         engine = self.world.engine
         wanted = self.world.rules["sfcc"].status_mapping("sfcc")[order.status.value] or {}
@@ -426,7 +426,7 @@ class TikTokSfccConnector:
         return body
 
     @staticmethod
-    def _items_to_cancel(order: Order, doc: dict[str, Any], cut: dict[str, int]) -> dict[str, Any] | None:
+    def _items_to_cancel(order: Order, doc: Mapping[str, Any], cut: dict[str, int]) -> dict[str, Any] | None:
         """CAN-L3: the ``c_cancelInfo`` for units TikTok cancelled that SFCC's cancel history does not show yet."""
         if order.status == OrderStatus.CANCELLED or not cut:
             return None
@@ -451,7 +451,7 @@ class TikTokSfccConnector:
         whole = len(ret.line_item_ids) == len(order.line_items)
         return int(value["refunded" if not goods_back else "returned" if whole else "partial_return"])
 
-    def _line_patch(self, order: Order, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    def _line_patch(self, order: Order, doc: Mapping[str, Any]) -> list[dict[str, Any]]:
         engine = self.world.engine
         units: dict[str, list[Any]] = {}
         cut = S.partial_cancel_units(order)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,11 @@ def doc_version(url_version: str) -> str:
 
 def resource_state(order: SfccOrder) -> str:
     """The hash a PATCH must echo unchanged (changes with every revision)."""
-    return hashlib.sha256(f"{order.order_no}:{order.revision}:{order.last_modified.isoformat()}".encode()).hexdigest()
+    return _state(order.order_no, order.revision, order.last_modified)
+
+
+def _state(order_no: str, revision: int, last_modified: datetime) -> str:
+    return hashlib.sha256(f"{order_no}:{revision}:{last_modified.isoformat()}".encode()).hexdigest()
 
 
 def _date(value: datetime) -> str:
@@ -88,13 +93,14 @@ def _payment(pi: PaymentInstrument) -> dict[str, Any]:
             "payment_method_id": pi.payment_method_id}
 
 
-def order_document(order: SfccOrder, version: str) -> dict[str, Any]:
-    """The OCAPI Shop ``order`` document."""
+def order_document(order: SfccOrder, version: str, *, custom: dict[str, Any] | None = None,
+                   state: str | None = None) -> dict[str, Any]:
+    """The OCAPI Shop ``order`` document (``custom``, ``state``: the custom attributes and resource state to show)."""
     product_total, product_tax = order.product_total, order.product_tax  # each a sum: computed once
     shipping_total, shipping_tax = order.shipping_total, order.shipping_tax
     merch_tax, ship_tax = _num(product_tax), _num(shipping_tax)
     doc: dict[str, Any] = {
-        "_v": version, "_type": "order", "_resource_state": resource_state(order),
+        "_v": version, "_type": "order", "_resource_state": state or resource_state(order),
         "adjusted_merchandize_total_tax": merch_tax,
         "adjusted_shipping_total_tax": ship_tax,
         "billing_address": address(order.billing_address), "channel_type": order.channel_type,
@@ -121,8 +127,63 @@ def order_document(order: SfccOrder, version: str) -> dict[str, Any]:
     }
     if order.external_order_status is not None:
         doc["external_order_status"] = order.external_order_status
-    doc.update(_custom(order.custom))
+    doc.update(_custom(order.custom if custom is None else custom))
     return doc
+
+
+class OrderView(Mapping[str, Any]):
+    """One revision's ``order`` document (:func:`order_document`), built whole only when read whole.
+
+    In-process GetOrder answers with it: the connector's reconcile reads a few fields (statuses,
+    custom attributes, product items) of every order the feed brings back, and those are answered
+    without building the rest. The view shows the order as it was when taken: the only changes made
+    to a stored order in place (the export job's ``c_externalExportStatus`` and revision) are copied
+    at once; every other change commits a changed copy (OrderBook), leaving this order object as it was.
+    """
+
+    __slots__ = ("_order", "_version", "_custom", "_revision", "_modified", "_items", "_doc")
+
+    def __init__(self, order: SfccOrder, version: str) -> None:
+        self._order, self._version, self._custom = order, version, dict(order.custom)
+        self._revision, self._modified = order.revision, order.last_modified
+        self._items: list[dict[str, Any]] | None = None
+        self._doc: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The whole document."""
+        if self._doc is None:
+            order = self._order
+            self._doc = order_document(order, self._version, custom=self._custom,
+                                       state=_state(order.order_no, self._revision, self._modified))
+        return self._doc
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A property (``default`` when absent); custom attributes, statuses and items without the whole document."""
+        if self._doc is None:
+            if key.startswith("c_"):
+                return self._custom.get(key[2:], default)
+            if key == "shipping_status":
+                return self._order.shipping_status
+            if key == "product_items":
+                if self._items is None:
+                    self._items = [_item(i) for i in self._order.product_items]
+                return self._items
+        return self.document().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key, _ABSENT)
+        if value is _ABSENT:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.document())
+
+    def __len__(self) -> int:
+        return len(self.document())
+
+
+_ABSENT = object()
 
 
 def search_result(hits: list[SfccOrder], total: int, start: int, query: Any, version: str) -> dict[str, Any]:
