@@ -73,6 +73,7 @@ class TikTokSfccConnector:
         self._approval_attempts: dict[str, int] = {}
         self._port: SfccPort | None = None
         self._sites: dict[str, str | None] = {}  # shop -> its SFCC site (site_for)
+        self._mapping: tuple[Any, dict[str, Any]] | None = None  # (rules, their sfcc status mapping)
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
         self.retry = [parse_duration(v) for v in settings.get("create_retry", cfg.get("create_retry", ["1m"]))]
@@ -390,7 +391,7 @@ class TikTokSfccConnector:
     def _patch_body(self, order: Order, doc: Mapping[str, Any]) -> dict[str, Any]:
         """The fields TikTok's truth changes in the SFCC document (empty: SFCC already agrees)."""
         engine = self.world.engine
-        wanted = self.world.rules["sfcc"].status_mapping("sfcc")[order.status.value] or {}
+        wanted = self._status_mapping()[order.status.value] or {}
         body: dict[str, Any] = {}
         cancelled = order.status == OrderStatus.CANCELLED
         cut = S.partial_cancel_units(order)
@@ -415,7 +416,7 @@ class TikTokSfccConnector:
         if doc.get("shipping_status") != shipping:
             body["shipping_status"] = shipping
         if not cancelled and not items_to_cancel:
-            items = self._line_patch(order, doc)
+            items = self._line_patch(order, doc, cut)
             if items:
                 body["product_items"] = items
                 body.setdefault("c_orderAction", "update")  # the cartridge copies line tracking onto the shipment
@@ -424,6 +425,13 @@ class TikTokSfccConnector:
             # changes to TikTok, not TikTok's back to itself (simulator choice, docs/sfcc.md).
             body["c_externalExportStatus"] = doc.get("c_externalExportStatus")
         return body
+
+    def _status_mapping(self) -> dict[str, Any]:
+        """``status_mappings.sfcc`` of the world's rules (a copy made once per rules object, not per reconcile)."""
+        rules = self.world.rules["sfcc"]
+        if self._mapping is None or self._mapping[0] is not rules:
+            self._mapping = (rules, rules.status_mapping("sfcc"))
+        return self._mapping[1]
 
     @staticmethod
     def _items_to_cancel(order: Order, doc: Mapping[str, Any], cut: dict[str, int]) -> dict[str, Any] | None:
@@ -451,10 +459,9 @@ class TikTokSfccConnector:
         whole = len(ret.line_item_ids) == len(order.line_items)
         return int(value["refunded" if not goods_back else "returned" if whole else "partial_return"])
 
-    def _line_patch(self, order: Order, doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def _line_patch(self, order: Order, doc: Mapping[str, Any], cut: dict[str, int]) -> list[dict[str, Any]]:
         engine = self.world.engine
         units: dict[str, list[Any]] = {}
-        cut = S.partial_cancel_units(order)
         for li in order.line_items:
             if li.status != OrderStatus.CANCELLED:
                 units.setdefault(li.seller_sku or li.sku_id, []).append(engine.packages[li.package_id])
