@@ -67,8 +67,10 @@ class SearchIndex:
         site, values = order.site_id, _values(order)
         old = self._filed.get(order.order_no)
         if old is None:
-            self.by_site.setdefault(site, SortedList()).add(order.order_no)
-            self.created.setdefault(site, SortedList()).add((norm(order.creation_date.isoformat()), order.order_no))
+            if site not in self.by_site:  # not setdefault: that would build a SortedList per order
+                self.by_site[site], self.created[site] = SortedList(), SortedList()
+            self.by_site[site].add(order.order_no)
+            self.created[site].add((norm(order.creation_date.isoformat()), order.order_no))
             before: tuple[str | None, ...] = (None,) * len(INDEXED)  # equal to no value: every posting is added
         elif old[1] == values:
             return
