@@ -168,30 +168,23 @@ def _address(lines: list[str], group: Leaf, leaves: tuple[Leaf, ...], value: Add
                             group[1]]))
 
 
-@lru_cache(maxsize=512)
-def _custom_leaf(pad: str, key: str) -> Leaf:
-    return _leaf(pad, "custom-attribute", f' attribute-id="{_attr(key)}"')
+@lru_cache(maxsize=256)
+def _custom_template(pad: str, keys: tuple[str, ...]) -> _Template:
+    """``custom-attributes`` with these attribute ids (orders of one kind share their keys: made once)."""
+    inner = pad + "  "
+    return _Template(f"{pad}<custom-attributes>",
+                     *((inner, "custom-attribute", f' attribute-id="{_attr(key)}"') for key in keys),
+                     f"{pad}</custom-attributes>")
 
 
 def _customs(lines: list[str], pad: str, custom: dict[str, Any]) -> dict[str, str]:
     """Write ``custom-attributes``; returns what a reader parses back (values as text, stripped)."""
     if not custom:
         return {}
-    inner = pad + "  "
-    lines.append(f"{pad}<custom-attributes>")
-    read = {}
-    for key, value in sorted(custom.items()):
-        text = _str(value)
-        read[key] = text.strip()
-        leaf = _custom_leaf(inner, key)
-        if not text:
-            lines.append(leaf[2])
-            continue
-        if "&" in text or "<" in text or ">" in text:
-            text = _cdata(text)
-        lines.append(leaf[0] + text + leaf[1])
-    lines.append(f"{pad}</custom-attributes>")
-    return read
+    keys = tuple(sorted(custom))
+    texts = tuple([_str(custom[key]) for key in keys])
+    _fill(lines, _custom_template(pad, keys), texts)
+    return {key: text.strip() for key, text in zip(keys, texts, strict=True)}
 
 
 def _date(value: datetime) -> str:

@@ -59,7 +59,7 @@ class SearchIndex:
         # (site, field) -> normalized value -> the one order number, or a set of several (most values of
         # order_no, c_externalOrderId, customer_email name one order: no set per order).
         self._postings: dict[tuple[str, str], dict[str, str | set[str]]] = {}
-        self._filed: dict[str, tuple[str, tuple[str, ...]]] = {}  # order_no -> (site, values of INDEXED)
+        self._filed: dict[str, tuple[str, ...]] = {}  # order_no -> values of INDEXED (an order keeps its site)
         self._fields: dict[str, tuple[dict[str, str | set[str]], ...]] = {}  # site -> its postings, as INDEXED
 
     def file(self, order: SfccOrder) -> None:
@@ -72,10 +72,10 @@ class SearchIndex:
             self.by_site[site].add(order.order_no)
             self.created[site].add((norm(order.creation_date.isoformat()), order.order_no))
             before: tuple[str | None, ...] = (None,) * len(INDEXED)  # equal to no value: every posting is added
-        elif old[1] == values:
+        elif old == values:
             return
         else:
-            before = old[1]
+            before = old
         no = order.order_no
         fields = self._fields.get(site)
         if fields is None:
@@ -98,7 +98,7 @@ class SearchIndex:
                 postings[value] = {present, no}
             else:
                 present.add(no)
-        self._filed[no] = (site, values)
+        self._filed[no] = values
 
     def posting(self, site_id: str, field: str, value: str) -> set[str]:
         """Order numbers of a site whose ``field`` normalizes to ``value`` (a new set: the caller may change it)."""
