@@ -2,7 +2,7 @@
 
 Each endpoint is called in-process through the Flask app (full gateway: auth, signing, journal) in
 one full world per size; a third of the orders on each profile (direct, sfcc, rithum), a tenth of
-the direct ones cancelled by the buyer. Target: every endpoint at 50k orders >= 0.5x its own
+the direct ones cancelled by the buyer and a tenth delivered and returned. Target: every endpoint at 50k orders >= 0.5x its own
 throughput at 1k (the same run).
 
     .venv/bin/python benchmarks/lists.py [--sizes 0,1000,10000,50000] [--seconds 0.5]
@@ -42,11 +42,21 @@ def build(orders: int) -> World:
     tiktok = world.systems["tiktok"]
     for sku in world.inventory.skus.values():
         sku.available = 10**9
+    returned = []
     for i in range(orders):
         order = tiktok.place_order((DIRECT, SFCC, RITHUM)[i % 3])
         if i % 30 == 0:
             world.engine.buyer_cancel(order.id)
+        elif i % 30 == 3:  # a direct order delivered and returned: Search Returns has rows
+            returned.append(order)
     world.advance(seconds=4500)
+    engine = world.engine
+    for order in returned:
+        package = order.package_ids[0]
+        engine.ship_package(package, tracking_number=f"B{order.id}", shipping_provider_id="bench")
+        engine.carrier_collected(package)
+        engine.carrier_delivered(package)
+        engine.request_return(order.id, "REFUND", line_item_ids=[order.line_items[0].id])
     return world
 
 
@@ -60,7 +70,7 @@ def _check(resp: Any, what: str) -> None:
 
 
 def tiktok_calls(world: World, client: FlaskClient) -> dict[str, Call]:
-    """Get Order List, Search Package, Search Cancellations: one signed page of 20 each."""
+    """Get Order List, Search Package, Search Cancellations, Search Returns: one signed page of 20 each."""
     creds = world.control.credentials()["tiktok"]
     key, secret = creds["apps"][0]["app_key"], creds["apps"][0]["app_secret"]
     token = creds["authorizations"][0]["access_token"]
@@ -85,6 +95,7 @@ def tiktok_calls(world: World, client: FlaskClient) -> dict[str, Call]:
                                                           {"order_status": "AWAITING_SHIPMENT"}),
         "TikTok Search Package (all)": post("/fulfillment/202309/packages/search", {}),
         "TikTok Search Cancellations (all)": post("/return_refund/202309/cancellations/search", {}),
+        "TikTok Search Returns (all)": post("/return_refund/202309/returns/search", {}),
     }
 
 

@@ -45,8 +45,8 @@ def test_http_benchmark_prints_every_target_without_peers() -> None:
 def test_lists_prints_each_endpoint_with_its_ratio_and_verdict() -> None:
     out = run("lists.py", "--sizes", "0,6,12", "--seconds", "0.01", "--rounds", "1")
     rows = [line for line in out.splitlines() if line.rstrip().endswith(("PASS", "FAIL"))]
-    names = ("Get Order List", "Search Package", "Search Cancellations", "/v1/Orders", "order_search")
-    assert len(rows) == 10 and all(any(n in row for row in rows) for n in names), out
+    names = ("Get Order List", "Search Package", "Search Cancellations", "Search Returns", "/v1/Orders", "order_search")
+    assert len(rows) == 11 and all(any(n in row for row in rows) for n in names), out
 
 
 def test_full_world_prints_every_target() -> None:

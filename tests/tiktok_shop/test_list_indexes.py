@@ -1,6 +1,6 @@
 """The list endpoints read the engine's indexes: over random worlds every page sequence equals a brute-force scan.
 
-Get Order List, Search Package and Search Cancellations are answered from sorted partitions
+Get Order List, Search Package, Search Cancellations and Search Returns are answered from sorted partitions
 (simulator/engine/index.py) in O(page); this test pages each of them through random filters and
 sorts in random worlds and compares ids, order and ``total_count`` with a filter-and-sort over every
 record, so an index bug (a missed re-filing, a wrong bound, a token off by one) cannot hide.
@@ -15,15 +15,18 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from simulator.engine import CancelStatus, EngineError, Order, OrderStatus, PackageStatus
+from simulator.engine import CancelStatus, EngineError, Order, OrderStatus, PackageStatus, ReturnStatus
 from simulator.tiktok_shop import cancellations as can
 from simulator.tiktok_shop import fulfillment as ful
 from simulator.tiktok_shop import orders as ords
+from simulator.tiktok_shop import returns as rets
 from simulator.world import World
 
 # Weighted by repetition: enough placing, time and shipping for every state to be reached.
 ACTIONS = ("place", "place", "place", "place_unpaid", "advance", "advance", "advance", "ship", "ship", "ship",
-           "collect", "deliver", "buyer_cancel", "seller_cancel", "approve", "reject", "tracking", "tracking")
+           "collect", "deliver", "buyer_cancel", "seller_cancel", "approve", "reject", "tracking", "tracking",
+           "collect", "deliver", "deliver", "return", "return", "refund", "refund", "return_answer", "return_answer",
+           "return_ship", "return_cancel")
 TIMES = st.one_of(st.none(), st.integers(0, 4 * 3600))
 
 
@@ -35,7 +38,10 @@ WANTS: dict[str, tuple[OrderStatus, ...]] = {
     "buyer_cancel": (OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT, OrderStatus.UNPAID),
     "seller_cancel": (OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD),
     "tracking": (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT, OrderStatus.PARTIALLY_SHIPPING),
+    "return": (OrderStatus.DELIVERED,),
+    "refund": (OrderStatus.DELIVERED,),
 }
+RETURN_STEPS = ("return_answer", "return_ship", "return_cancel")
 
 
 def _act(world: World, shops: list[str], action: str, pick: int, seconds: int) -> None:
@@ -46,6 +52,9 @@ def _act(world: World, shops: list[str], action: str, pick: int, seconds: int) -
         return
     if action == "advance":
         world.advance(seconds=seconds)
+        return
+    if action in RETURN_STEPS:
+        _act_on_return(world, action, pick)
         return
     wanted = WANTS.get(action)
     orders = [o for o in engine.orders.values()
@@ -73,7 +82,29 @@ def _act(world: World, shops: list[str], action: str, pick: int, seconds: int) -
             engine.reject_cancellation(order.pending_cancel_id, engine.profile(order).cancel_reasons("seller_reject")[0])
         elif action == "tracking":
             engine.update_shipping_info(package, tracking_number=f"U{pick}", shipping_provider_id="p")
+        elif action in ("return", "refund"):
+            engine.request_return(order.id, "RETURN_AND_REFUND" if action == "return" else "REFUND",
+                                  line_item_ids=[order.line_items[0].id])
     except (EngineError, KeyError, IndexError):  # a refused or impossible step changes nothing
+        pass
+
+
+def _act_on_return(world: World, action: str, pick: int) -> None:
+    engine = world.engine
+    open_returns = [r for r in engine.returns.values() if engine.next_action(r) is not None]
+    if not open_returns:
+        return
+    ret = open_returns[pick % len(open_returns)]
+    try:
+        if action == "return_answer" and pick % 2:
+            engine.approve_return(ret.id)  # the decision the return's step calls for
+        elif action == "return_answer":
+            engine.reject_return(ret.id, "reason")
+        elif action == "return_ship":
+            engine.ship_return(ret.id, tracking_number=f"R{pick}")
+        else:
+            engine.cancel_return(ret.id)
+    except (EngineError, KeyError, IndexError):
         pass
 
 
@@ -116,6 +147,8 @@ QUERIES = st.fixed_dictionaries({
     "by_buyer": st.booleans(), "package_status": st.one_of(st.none(), st.sampled_from(sorted(PackageStatus))),
     "package_sort": st.sampled_from(["create_time", "update_time", "order_pay_time"]),
     "cancel_statuses": st.one_of(st.none(), st.sets(st.sampled_from(sorted(CancelStatus)), min_size=1)),
+    "return_statuses": st.one_of(st.none(), st.sets(st.sampled_from(sorted(ReturnStatus)), min_size=1)),
+    "return_type": st.one_of(st.none(), st.sampled_from(["REFUND", "RETURN_AND_REFUND"])),
 })
 
 
@@ -148,7 +181,7 @@ def test_indexed_lists_equal_a_scan(history: random.Random, length: int, queries
 def _compare(world: World, shop: Any, *, sort_field: str, descending: bool, size: int,
              created: tuple[int | None, int | None], updated: tuple[int | None, int | None], status: str | None,
              pending: bool | None, by_buyer: bool, package_status: str | None, package_sort: str,
-             cancel_statuses: set[str] | None) -> None:
+             cancel_statuses: set[str] | None, return_statuses: set[str] | None, return_type: str | None) -> None:
     backend, engine = world.systems["tiktok"], world.engine
     base = _ts(world.start)
     order_sort = {"sort_field": sort_field, "sort_order": "DESC" if descending else "ASC"}
@@ -196,3 +229,21 @@ def _compare(world: World, shop: Any, *, sort_field: str, descending: bool, size
     got, totals = _pages(lambda q: can.search_cancellations(backend, shop, {**q, **order_sort}, cancel_body),
                          "cancellations", size, "cancel_id")
     assert got == want and totals <= {len(want)}, (cancel_body, order_sort)
+
+    return_body: dict[str, Any] = {**_bounds(base, *created, "create_time"), **_bounds(base, *updated, "update_time")}
+    if return_statuses is not None:
+        return_body["return_status"] = sorted(return_statuses)
+    if return_type is not None:
+        return_body["return_types"] = [return_type]
+    if buyer is not None:
+        return_body["buyer_user_ids"] = [buyer]
+    returns = [r for r in engine.returns.values() if engine.orders[r.order_id].shop_id == shop.id
+               and (return_statuses is None or r.status in return_statuses)
+               and (return_type is None or r.return_type == return_type)
+               and (buyer is None or engine.orders[r.order_id].buyer["user_id"] == buyer)
+               and _in(_ts(r.create_time), return_body, "create_time")
+               and _in(_ts(r.update_time), return_body, "update_time")]
+    want = [r.id for r in sorted(returns, key=lambda r: (_ts(getattr(r, sort_field)), r.id), reverse=descending)]
+    got, totals = _pages(lambda q: rets.search(backend, shop, {**q, **order_sort}, return_body),
+                         "return_orders", size + 9, "return_id")  # Search Returns pages 10-50 rows
+    assert got == want and totals <= {len(want)}, (return_body, order_sort)

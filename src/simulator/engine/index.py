@@ -1,6 +1,6 @@
-"""The engine's list indexes: orders, packages and cancellations by shop (and status, buyer...), sorted by time.
+"""The engine's list indexes: orders, packages, cancellations and returns by shop (and status...), sorted by time.
 
-They serve the list endpoints (Get Order List, Search Package, Search Cancellations) in O(page) instead
+They serve the list endpoints (Get Order List, Search Package, Search Cancellations, Search Returns) in O(page) instead
 of a scan. Kept lazily: every change of an order's subtree (the order, its packages, its cancellations)
 emits an event naming the order, which only marks it; the first read after re-files the marked orders.
 So the engine's hot path pays a set insertion per event, and a read pays for what changed since the last.
@@ -12,7 +12,7 @@ from collections.abc import Hashable, Iterator
 from typing import TYPE_CHECKING
 
 from simulator.engine.events import EngineEvent
-from simulator.engine.models import Cancellation, Order, Package
+from simulator.engine.models import Cancellation, Order, Package, Return
 from simulator.sortedindex import RecordIndex
 
 if TYPE_CHECKING:
@@ -68,6 +68,20 @@ class EngineIndex:
             {"create_time": lambda c: int(c.create_time.timestamp()),
              "update_time": lambda c: int(c.update_time.timestamp())})
 
+        def return_parts(r: Return) -> Iterator[Hashable]:
+            order = orders[r.order_id]
+            yield "shop", order.shop_id
+            yield "status", order.shop_id, r.status.value
+            yield "type", order.shop_id, r.return_type.value
+            buyer = order.buyer.get("user_id")
+            if isinstance(buyer, str):
+                yield "buyer", order.shop_id, buyer
+
+        self._returns: RecordIndex[Return] = RecordIndex(
+            lambda r: r.id, return_parts,
+            {"create_time": lambda r: int(r.create_time.timestamp()),
+             "update_time": lambda r: int(r.update_time.timestamp())})
+
     def on_event(self, event: EngineEvent) -> None:
         """An engine subscriber: the event's order changed (re-filed at the next read)."""
         self._dirty.add(event.order_id)
@@ -90,6 +104,8 @@ class EngineIndex:
                 self._packages.update(engine.packages[package_id])
             for cancel_id in order.cancellation_ids:
                 self._cancellations.update(engine.cancellations[cancel_id])
+            for return_id in order.return_ids:
+                self._returns.update(engine.returns[return_id])
 
     @property
     def orders(self) -> RecordIndex[Order]:
@@ -112,9 +128,17 @@ class EngineIndex:
         self._refresh()
         return self._cancellations
 
+    @property
+    def returns(self) -> RecordIndex[Return]:
+        """Returns: ``("shop", shop)``, ``("status", shop, status)``, ``("type", shop, return_type)``,
+        ``("buyer", shop, user_id)``; ``create_time``, ``update_time``."""
+        self._refresh()
+        return self._returns
+
     def check(self) -> list[str]:
         """Where an index disagrees with a scan of the engine's records (the invariant checker's question)."""
         engine = self._engine
         return ([f"orders: {p}" for p in self.orders.check(engine.orders.values())]
                 + [f"packages: {p}" for p in self.packages.check(engine.packages.values())]
-                + [f"cancellations: {p}" for p in self.cancellations.check(engine.cancellations.values())])
+                + [f"cancellations: {p}" for p in self.cancellations.check(engine.cancellations.values())]
+                + [f"returns: {p}" for p in self.returns.check(engine.returns.values())])
