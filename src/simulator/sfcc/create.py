@@ -40,10 +40,25 @@ MAX_AMOUNT = Decimal("1e12")  # beyond any order, and far inside what a float (t
 MAX_QUANTITY = 1_000_000
 
 
+_AMOUNTS: dict[str, Decimal] = {}  # amount strings already read: a shop's few prices, "0" (Decimals are immutable)
+
+
 def _money(value: Any, what: str) -> Decimal:
     """A price: a JSON number or a numeric string (TikTok sends strings), finite and bounded."""
     if value is None:
         return Decimal(0)
+    if value.__class__ is str:
+        known = _AMOUNTS.get(value)
+        if known is not None:
+            return known
+        amount = _parse_money(value, what)
+        if len(_AMOUNTS) < 4096:
+            _AMOUNTS[value] = amount
+        return amount
+    return _parse_money(value, what)
+
+
+def _parse_money(value: Any, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _fail(f"Exception: {what} is not a number")
     try:

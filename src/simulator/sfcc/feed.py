@@ -146,6 +146,7 @@ _BILLING, _SHIPPING_ADDRESS = _group(P3, "billing-address"), _group(P4, "shippin
 _BILLING_LEAVES, _SHIPPING_LEAVES = (tuple(_leaf(pad, key.replace("_", "-")) for key in _ADDRESS_FIELDS)
                                      for pad in (P4, P5))
 _ADDRESS_VALUES = attrgetter(*_ADDRESS_FIELDS)
+NL = "\n"
 
 
 def _close(lines: list[str], group: Leaf, mark: int) -> None:
@@ -164,8 +165,8 @@ def _address(lines: list[str], group: Leaf, leaves: tuple[Leaf, ...], value: Add
         return
     if "&" in joined or "<" in joined or ">" in joined:
         texts = [_cdata(text) for text in texts]
-    lines.append("\n".join([group[0], *(leaf[0] + text + leaf[1] for leaf, text in zip(leaves, texts, strict=True) if text),
-                            group[1]]))
+    parts = [leaf[0] + text + leaf[1] for leaf, text in zip(leaves, texts, strict=True) if text]
+    lines.append(f"{group[0]}\n{NL.join(parts)}\n{group[1]}")
 
 
 @lru_cache(maxsize=256)
