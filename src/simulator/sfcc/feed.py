@@ -146,7 +146,7 @@ _BILLING, _SHIPPING_ADDRESS = _group(P3, "billing-address"), _group(P4, "shippin
 _BILLING_LEAVES, _SHIPPING_LEAVES = (tuple(_leaf(pad, key.replace("_", "-")) for key in _ADDRESS_FIELDS)
                                      for pad in (P4, P5))
 _ADDRESS_VALUES = attrgetter(*_ADDRESS_FIELDS)
-NL = "\n"
+_NL = "\n"
 
 
 def _close(lines: list[str], group: Leaf, mark: int) -> None:
@@ -166,7 +166,7 @@ def _address(lines: list[str], group: Leaf, leaves: tuple[Leaf, ...], value: Add
     if "&" in joined or "<" in joined or ">" in joined:
         texts = [_cdata(text) for text in texts]
     parts = [leaf[0] + text + leaf[1] for leaf, text in zip(leaves, texts, strict=True) if text]
-    lines.append(f"{group[0]}\n{NL.join(parts)}\n{group[1]}")
+    lines.append(f"{group[0]}\n{_NL.join(parts)}\n{group[1]}")
 
 
 @lru_cache(maxsize=256)
