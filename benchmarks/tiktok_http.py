@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -133,11 +134,23 @@ class Served:
             self.best = (max(self.best[0], result[0]), min(self.best[1], result[1]), min(self.best[2], result[2]))
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        """Stop the server and everything it started: each runs in its own session (``spawn``), so the
+        group is signalled, not only the launcher (npm's ``wiremock`` script leaves its JVM behind)."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.proc.wait(timeout=15)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def spawn(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A server process in a session of its own (see :meth:`Served.stop`)."""
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def start_tts_sim(fast: bool = True) -> tuple[Served, Served, bytes]:
@@ -147,9 +160,8 @@ def start_tts_sim(fast: bool = True) -> tuple[Served, Served, bytes]:
     """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/tts-sim"), "serve", "--port", str(port)],
-                            env={**os.environ, "TTS_SIM_FAST_PATH": "1" if fast else "0"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = spawn([str(ROOT / ".venv/bin/tts-sim"), "serve", "--port", str(port)],
+                 env={**os.environ, "TTS_SIM_FAST_PATH": "1" if fast else "0"})
     wait_up(f"{base}/_sim/ping")
     creds = requests.get(f"{base}/_sim/credentials", timeout=5).json()["tiktok"]
     app, auth = creds["apps"][0], creds["authorizations"][0]
@@ -203,8 +215,7 @@ def start_prism(peers: Path, work: Path, body: bytes) -> Served | None:
     path = work / "prism.json"
     path.write_text(json.dumps(spec))
     port = free_port()
-    proc = subprocess.Popen([str(exe), "mock", "-h", "127.0.0.1", "-p", str(port), "--errors", "false", str(path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = spawn([str(exe), "mock", "-h", "127.0.0.1", "-p", str(port), "--errors", "false", str(path)])
     url = f"http://127.0.0.1:{port}{DETAIL}"
     wait_up(url)
     return Served("Prism (static example)", proc, lambda: url)
@@ -223,8 +234,7 @@ def start_wiremock(peers: Path, work: Path, body: bytes) -> Served | None:
         "request": {"method": "GET", "urlPath": DETAIL},
         "response": {"status": 200, "body": body.decode(), "headers": {"Content-Type": "application/json"}}}))
     port = free_port()
-    proc = subprocess.Popen([str(exe), "--port", str(port), "--root-dir", str(root), "--disable-banner",
-                             "--no-request-journal"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = spawn([str(exe), "--port", str(port), "--root-dir", str(root), "--disable-banner", "--no-request-journal"])
     url = f"http://127.0.0.1:{port}{DETAIL}"
     wait_up(url)
     return Served("WireMock (static stub, warmed)", proc, lambda: url)

@@ -276,3 +276,55 @@ def test_the_fast_path_skips_flask_and_can_be_turned_off() -> None:
         finally:
             request_started.disconnect(started, app)
         assert len(seen) == flask_requests
+
+
+class _Chunky(io.RawIOBase):
+    """``data`` in reads of at most ``step`` bytes, raising OSError once ``fail_after`` bytes are out."""
+
+    def __init__(self, data: bytes, step: int, fail_after: int | None = None) -> None:
+        self.data, self.step, self.fail_after, self.pos = data, step, fail_after, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.fail_after is not None and self.pos >= self.fail_after:
+            raise OSError("connection reset")
+        part = self.data[self.pos:self.pos + min(len(buffer), self.step)]
+        buffer[:len(part)] = part
+        self.pos += len(part)
+        return len(part)
+
+
+@pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 70_000, 200_000])
+@pytest.mark.parametrize("step", [7, 65_536, 1 << 20])
+@pytest.mark.parametrize("framing", ["terminated", "terminated+length", "length", "none", "failing"])
+def test_the_fast_paths_body_reader_reads_what_werkzeugs_bounded_stream_reads(size: int, step: int,
+                                                                              framing: str) -> None:
+    """inbound.environ_body on a terminated input (granian's) against werkzeug's get_input_stream: the same
+    bytes, the same refusal (413 by length or past the limit, a broken stream), the same bytes consumed."""
+    from werkzeug.wsgi import get_input_stream
+
+    from simulator.inbound import environ_body
+
+    limit = 100 if size < 1000 else 100_001
+
+    def environ() -> dict[str, Any]:
+        stream = _Chunky(b"x" * size, step, fail_after=size // 2 if framing == "failing" else None)
+        env: dict[str, Any] = {"wsgi.input": stream, "SERVER_PROTOCOL": "HTTP/1.1"}
+        if framing != "length" and framing != "none":
+            env["wsgi.input_terminated"] = True
+        if "length" in framing:
+            env["CONTENT_LENGTH"] = str(size)
+        return env
+
+    def outcome(read: Any, env: dict[str, Any]) -> tuple[object, int]:
+        try:
+            got: object = read(limit)
+        except Exception as exc:  # noqa: BLE001 - the refusal's type is what is compared
+            got = type(exc)
+        return got, env["wsgi.input"].pos
+
+    ours, theirs = environ(), environ()
+    assert outcome(environ_body(ours), ours) == outcome(
+        lambda limit: get_input_stream(theirs, max_content_length=limit).read(), theirs)

@@ -166,8 +166,8 @@ _EXTRA: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[t
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tts-sim`` console script."""
+    tune_gc()  # before the subcommands import what they need (a world, Flask): fewer collections while they do
     args = build_parser().parse_args(argv)
-    tune_gc()
     func: Command = args.func
     try:
         return func(args)

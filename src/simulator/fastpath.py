@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from simulator.inbound import Check, answer_headers, checks_of
+from simulator.inbound import RESPONSE_HEADERS_KEY, Check, checks_of
 from simulator.web import HOLDER_KEY
 
 if TYPE_CHECKING:
@@ -63,7 +63,10 @@ def query_bytes(environ: dict[str, Any]) -> bytes:
 
 def script_root(environ: dict[str, Any]) -> str:
     """The mount prefix (``/w/{world_id}``), as ``request.script_root``."""
-    return str(environ.get("SCRIPT_NAME") or "").encode("latin1").decode(errors="replace").rstrip("/")
+    name = environ.get("SCRIPT_NAME")
+    if not name:  # the default world: most requests
+        return ""
+    return str(name).encode("latin1").decode(errors="replace").rstrip("/")
 
 
 class FastPath:
@@ -89,10 +92,13 @@ class FastPath:
         return self._table
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        handler = self.table().get((environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")))
+        table = self._table if self._table is not None else self.table()
+        handler = table.get((environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")))
         if handler is None:
             return self.inner(environ, start_response)
         holder = environ.get(HOLDER_KEY) or self.app.extensions["tts_sim"]
         status, headers, body = handler(environ, holder.world, checks_of(self.app))
-        start_response(status_line(status), [*headers, ("Content-Length", str(len(body))), *answer_headers(environ)])
+        length = ("Content-Length", str(len(body)))
+        extra = environ.get(RESPONSE_HEADERS_KEY)  # answer_headers(environ), read only when a check added some
+        start_response(status_line(status), [*headers, length, *extra] if extra else [*headers, length])
         return [body]

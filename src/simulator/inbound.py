@@ -16,7 +16,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import parse_options_header
-from werkzeug.wsgi import get_input_stream
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from simulator.clock import ClockError, parse_instant
 
@@ -115,17 +115,20 @@ def decode_pairs(raw: bytes, limits: Limits, *, what: str = "query string") -> P
     """``a=1&b=%C3%A9`` -> pairs; ``+`` is a space; strict UTF-8 after percent-decoding."""
     if not raw:
         return []
+    if b"%" not in raw and b"+" not in raw:  # nothing to unquote (a signed TikTok URL, mostly): decode once
+        try:
+            texts = [text for text in raw.decode("utf-8").split("&") if text]
+        except UnicodeDecodeError:
+            texts = None  # refused below, after the parameter count, as any query
+        if texts is not None:
+            if len(texts) > limits.max_params:
+                raise InputError(Refusal.BAD_QUERY, f"The {what} has more than {limits.max_params} parameters.")
+            return [(name, given) for name, _, given in (text.partition("=") for text in texts)]
     parts = [p for p in raw.split(b"&") if p]
     if len(parts) > limits.max_params:
         raise InputError(Refusal.BAD_QUERY, f"The {what} has more than {limits.max_params} parameters.")
     pairs: Pairs = []
     try:
-        if b"%" not in raw and b"+" not in raw:  # nothing to unquote (a signed TikTok URL, mostly): decode once
-            for text in raw.decode("utf-8").split("&"):
-                if text:
-                    name, _, given = text.partition("=")
-                    pairs.append((name, given))
-            return pairs
         for part in parts:
             key, _, value = part.partition(b"=")
             pairs.append((_unquote(key), _unquote(value)))
@@ -224,6 +227,7 @@ def _safe(text: str, limit: int = 64) -> str:
 
 # -- the request -----------------------------------------------------------------------------------
 RESPONSE_HEADERS_KEY = "tts_sim.response_headers"  # environ: headers a check adds to the answer (Flask or fast path)
+BODY_CHUNK = 64 * 1024  # werkzeug's LimitedStream reads in these
 BodyReader = Callable[[int], bytes]  # the body read at most ``limit`` bytes (werkzeug's bounded stream)
 
 
@@ -292,8 +296,39 @@ def read_body(limits: Limits, reader: BodyReader) -> bytes:
 
 
 def environ_body(environ: dict[str, Any]) -> BodyReader:
-    """A body reader over a bare WSGI environ: werkzeug's own bounded stream, as ``flask.request`` reads it."""
-    return lambda limit: get_input_stream(environ, max_content_length=limit).read()
+    """A body reader over a bare WSGI environ: the bytes werkzeug's bounded stream gives ``flask.request``.
+
+    A server that terminates its input (``wsgi.input_terminated``: granian, every request) is read here
+    in werkzeug's own chunks and with its refusals, without its ``LimitedStream``, whose every read
+    allocates a 64 KB buffer: a third of a body-less signed GET under ``serve``. tests/test_fastpath.py
+    holds both readers to one answer (oversized, chunked, truncated bodies).
+    """
+
+    def read(limit: int) -> bytes:
+        if "wsgi.input_terminated" not in environ:
+            return get_input_stream(environ, max_content_length=limit).read()
+        length = get_content_length(environ)
+        if length is not None and length > limit:
+            raise RequestEntityTooLarge()
+        return _read_terminated(environ["wsgi.input"], limit)
+
+    return read
+
+
+def _read_terminated(stream: Any, limit: int) -> bytes:
+    """``LimitedStream(stream, limit, is_max=True).read()``: up to ``limit`` bytes in 64 KB reads, until one is empty."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < limit:
+        try:
+            data = stream.read(min(BODY_CHUNK, limit - got))
+        except (OSError, ValueError):
+            raise ClientDisconnected() from None
+        if not data:
+            break
+        chunks.append(data)
+        got += len(data)
+    return b"".join(chunks)
 
 
 @lru_cache(maxsize=64)

@@ -1,6 +1,11 @@
-"""Signing: the API doc's official vectors and the empty-body rule."""
+"""Signing: the API doc's official vectors, the empty-body rule, and verify against its definition."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.tiktok_shop.signing import sign, verify, webhook_signature
 from tests.fixtures.tiktok import doc_sign
@@ -32,3 +37,23 @@ def test_empty_body_verifies_signed_with_or_without_braces() -> None:
         for sent in (b"", b"{}"):
             assert verify("s", given, "/p", q, sent)
     assert not verify("s", sign("s", "/p", q, b'{"a":1}'), "/p", q, b'{"a": 1}')
+
+
+@settings(max_examples=300, deadline=None)
+@given(secret=st.text(max_size=12), query=st.dictionaries(st.sampled_from(["app_key", "ids", "sign", "é", "timestamp"]),
+                                                          st.text(max_size=4) | st.lists(st.text(max_size=3), max_size=2),
+                                                          max_size=4),
+       body=st.sampled_from([b"", b" ", b"{}", b"[]", b' {} ', b'{"a":1}', "é".encode()]),
+       signed=st.sampled_from([b"", b"{}", b"[]", b'{"a":1}', b"x"]), multipart=st.booleans(),
+       signed_multipart=st.booleans(), upper=st.booleans())
+def test_verify_accepts_exactly_the_signs_of_the_body_or_an_empty_spelling(
+        secret: str, query: dict[str, Any], body: bytes, signed: bytes, multipart: bool, signed_multipart: bool,
+        upper: bool) -> None:
+    """verify == some accepted body spelling's sign() equals the given sign, case-insensitively (the one-call form
+    verify uses is this definition)."""
+    given = sign(secret, "/p", query, signed, multipart=signed_multipart)
+    given = given.upper() if upper else given
+    spellings = (body, b"", b"{}") if body.strip() in (b"", b"{}", b"[]") else (body,)
+    expected = any(sign(secret, "/p", query, b, multipart=multipart) == given.lower() for b in spellings)
+    assert verify(secret, given, "/p", query, body, multipart=multipart) is expected
+    assert not verify(secret, given[:-1], "/p", query, body, multipart=multipart)

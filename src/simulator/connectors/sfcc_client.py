@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from simulator.clock import Clock
+from simulator.lazyimport import requests
 
 BM_GRANT = "urn:demandware:params:oauth:grant-type:client-id:dwsid:dwsecuretoken"
 

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-import requests
-
 from simulator.connectors.sfcc_client import SfccClient
+from simulator.lazyimport import requests
 from simulator.sfcc import errors as E
 from simulator.sfcc.create import CreateRefused
 from simulator.sfcc.serializers import OrderView, doc_version, resource_state

@@ -20,8 +20,6 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from simulator.connectors import sfcc_shipments as S
 from simulator.connectors.sfcc_client import SfccClient, SfccSettings
 from simulator.connectors.sfcc_feed import apply_feed, sfcc_cancelled_units
@@ -30,6 +28,7 @@ from simulator.engine import Cancellation, CancelStatus, Order, OrderStatus
 from simulator.engine.base import Defer
 from simulator.engine.events import CancellationChanged, EngineEvent, OrderStatusChanged, ReturnChanged
 from simulator.faults.port import FaultyPort
+from simulator.lazyimport import requests
 from simulator.rules import parse_duration
 from simulator.sfcc.models import (
     CHANNEL_STATUS_CANCELLED,

@@ -7,8 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
+from simulator.lazyimport import requests
 from simulator.sfcc.auth import Authenticator
 from simulator.sfcc.config import SfccConfig, job_interval, load_config
 from simulator.sfcc.jobs import (
@@ -26,7 +25,6 @@ from simulator.sfcc.jobs import (
 from simulator.sfcc.models import EXPORT_READY
 from simulator.sfcc.orders import OrderBook
 from simulator.sfcc.serializers import order_document
-from simulator.transport import WSGIAdapter
 
 if TYPE_CHECKING:
 
@@ -110,6 +108,8 @@ class SfccBackend:
     def outbound_session(self, url: str) -> requests.Session:
         """A session for the instance's own outbound calls (mounted WSGI apps in-process, else real HTTP)."""
         if self._session is None:
+            from simulator.transport import WSGIAdapter  # requests' adapter classes: only once a call goes out
+
             session = requests.Session()
             for prefix, app in self._mounts.items():
                 session.mount(prefix, WSGIAdapter(app))

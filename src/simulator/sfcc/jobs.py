@@ -8,10 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from simulator.clock import Clock, Timer
 from simulator.journal import Journal
+from simulator.lazyimport import requests
 from simulator.sfcc import errors as E
 from simulator.sfcc.feed import ORDER_TOKENS, SHIPPING_TOKENS, read_status_csv, write_orders_xml
 

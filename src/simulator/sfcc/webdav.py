@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from flask import Response, jsonify
 
 from simulator.inbound import Inbound, InputError, Refusal
+from simulator.lazyimport import requests
 from simulator.sfcc import inbound
 from simulator.sfcc.auth import basic_credentials
 from simulator.sfcc.backend import SfccBackend

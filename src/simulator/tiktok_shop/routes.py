@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from simulator.engine.errors import EngineError
 from simulator.fastpath import FastHandler, query_bytes, script_root, set_fast
 from simulator.inbound import Check, Inbound, InputError, Limits, decode, environ_body, mimetype_of
 from simulator.inbound import read as read_input
@@ -122,8 +123,10 @@ def answer(world: World, view: View, module: str, shop: bool, signed: bool, kwar
                 caller = backend.gateway.authenticate(
                     raw, shop_scoped=shop, now=world.clock.now(), transport_now=backend.transport_now()
                 ) if signed else None
-                with backend.engine_errors(module):
+                try:  # backend.engine_errors(module), without a generator context manager on every call
                     data = view(Call(backend, caller, raw), **kwargs)
+                except EngineError as exc:
+                    raise E.from_engine(exc, module) from exc
                 status, body = 200, envelope(0, "Success", request_id, data)
                 code, rule, sim = 0, None, {}
             except E.TikTokError as exc:
