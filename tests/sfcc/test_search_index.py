@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.sfcc.search import search
+from simulator.sfcc.search_index import norm
 from simulator.world import World
 
 FIELDS = ("order_no", "status", "export_status", "shipping_status", "c_externalOrderId", "c_externalExportStatus",
@@ -100,3 +101,11 @@ def test_order_search_from_the_index_equals_a_scan(seed: int) -> None:
         indexed = search((book.orders[n] for n in book.index.by_site.get(site, ())), request, book.index,
                          book.orders, site)
         assert ([o.order_no for o in indexed[0]], indexed[1:]) == ([o.order_no for o in scan[0]], scan[1:]), request
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=8), st.integers(-5, 40), st.booleans(), st.none(), st.floats(allow_nan=False),
+                 st.sampled_from(["New", "NEW", "new", "İ", "ß", "00000001"])))
+def test_norm_is_str_lower(value: Any) -> None:
+    """The index compares values as the search does, ``str(value).lower()``, whatever shortcut norm takes (FUL-3)."""
+    assert norm(value) == str(value).lower()

@@ -30,9 +30,9 @@ class OrderIndex:
 
     def add(self, order: CaOrder) -> None:
         """File a newly imported order (exported by no application yet)."""
-        self.by_profile.setdefault(order.profile_id, SortedList()).add(order.id)
-        self.created.setdefault(order.profile_id, SortedList()).add((order.created, order.id))
-        self.imported.setdefault(order.profile_id, SortedList()).add((order.imported, order.id))
+        _keys(self.by_profile, order.profile_id).add(order.id)
+        _keys(self.created, order.profile_id).add((order.created, order.id))
+        _keys(self.imported, order.profile_id).add((order.imported, order.id))
         for (_, profile), (_, no) in self._export.items():
             if profile == order.profile_id:
                 no.add(order.id)
@@ -91,6 +91,14 @@ class OrderIndex:
         if items != self.item_order or fulfillments != self.fulfillment_order:
             problems.append("item or fulfillment IDs disagree with the orders")
         return problems
+
+
+def _keys(lists: dict[int, SortedList], profile_id: int) -> SortedList:
+    """A profile's sorted list, created on first use (not a new SortedList per call, as ``setdefault`` would)."""
+    found = lists.get(profile_id)
+    if found is None:
+        found = lists[profile_id] = SortedList()
+    return found
 
 
 def unrelayed(fulfillment: CaFulfillment) -> bool:

@@ -9,6 +9,7 @@ then costs about what its events cost); the HTTP port (:class:`SfccClient`) is u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -16,12 +17,12 @@ from simulator.connectors.sfcc_client import SfccClient
 from simulator.lazyimport import requests
 from simulator.sfcc import errors as E
 from simulator.sfcc.create import CreateRefused
-from simulator.sfcc.serializers import doc_version, order_document, resource_state
+from simulator.sfcc.serializers import OrderView, doc_version, resource_state
 
 if TYPE_CHECKING:
     from simulator.sfcc.backend import SfccBackend
 
-Answer = tuple[int, dict[str, Any]]
+Answer = tuple[int, Mapping[str, Any]]  # a document: a dict, or (in-process) an OrderView
 WEBDAV_IMPEX = "/on/demandware.servlet/webdav/Sites/IMPEX/"
 
 
@@ -65,7 +66,7 @@ class DirectPort:
     def get(self, site_id: str, order_no: str) -> Answer:
         """GetOrder, or the OCAPI fault."""
         try:
-            return 200, order_document(self.backend.orders.get(site_id, order_no), self.version)
+            return 200, OrderView(self.backend.orders.get(site_id, order_no), self.version)
         except E.OcapiFault as fault:
             return fault.status, fault.document(self.version)
 
@@ -75,7 +76,7 @@ class DirectPort:
             order = self.backend.orders.patch(site_id, order_no, body, resource_state)
         except E.OcapiFault as fault:
             return fault.status, fault.document(self.version)
-        return 200, order_document(order, self.version)
+        return 200, OrderView(order, self.version)
 
     def find(self, site_id: str, external_id: str) -> str | None:
         """The order number created for a TikTok order on the site."""

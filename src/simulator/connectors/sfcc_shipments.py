@@ -10,6 +10,7 @@ whole order, changing nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -83,7 +84,7 @@ def from_feed(feed: FeedOrder) -> SfccShipping:
     return SfccShipping(status, lines, tracking)
 
 
-def from_document(doc: dict[str, Any]) -> SfccShipping:
+def from_document(doc: Mapping[str, Any]) -> SfccShipping:
     """The facts an OCAPI order document carries (GetOrder)."""
     items = doc.get("product_items") or []
     lines = tuple(Line(str(i.get("product_id") or ""), _int(i.get("c_externalLineItemStatus")),

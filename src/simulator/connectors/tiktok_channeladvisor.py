@@ -278,25 +278,30 @@ class TikTokChannelAdvisorSync:
             total_shipping_price=order.shipping_fee,
             buyer_email=_text(order.buyer, "email", "buyer_email"),
             buyer_user_id=_text(order.buyer, "user_id", "id", "buyer_user_id"),
-            shipping=_address(order.recipient_address),
-            billing=_address(order.recipient_address),
+            shipping=(address := _address(order.recipient_address)),
+            billing=dict(address),  # the same fields: read once
             special_instructions=order.buyer_message or None,
         )
         ca.items = _items(self.backend, ca, order)
         ca.fulfillments = []
         self._reflect_packages(order, ca)
         self.backend.add_order(ca)
-        self.backend.journal("sync", ca, direction="tiktok_to_ca", action="import", ok=True)
-        self._reflect(order, ca)
+        self._journal(ca, direction="tiktok_to_ca", action="import", ok=True)
+        self._reflect(order, ca, packages=False)  # the packages were reflected a moment ago
 
-    def _reflect(self, order: Order, ca: CaOrder) -> None:
+    def _journal(self, ca: CaOrder, **data: str | bool) -> None:
+        """A ``ca.sync`` entry, as ``backend.journal`` records it (its values are plain already: no conversion)."""
+        self.world.journal.record("ca.sync", order_id=ca.site_order_id, ca_order_id=ca.id, **data)
+
+    def _reflect(self, order: Order, ca: CaOrder, packages: bool = True) -> None:
         engine = self.world.engine
         old = (ca.shipping_status, ca.tiktok_status)
         ca.tiktok_status = order.status.value
         status = to_ca(self.world.rules[PROFILE], order.status, order.shipping_type)
         if status is not None:
             ca.shipping_status = status
-        self._reflect_packages(order, ca)
+        if packages:
+            self._reflect_packages(order, ca)
         if status in (ShippingStatus.SHIPPED, ShippingStatus.PARTIALLY_SHIPPED):
             self._reflect_shipment(order, ca)
         if status == ShippingStatus.CANCELED:
@@ -317,14 +322,8 @@ class TikTokChannelAdvisorSync:
         for return_id in order.return_ids:
             self._reflect_return(ca, order, engine.returns[return_id])
         if (ca.shipping_status, ca.tiktok_status) != old:
-            self.backend.journal(
-                "sync",
-                ca,
-                direction="tiktok_to_ca",
-                action="status",
-                tiktok_status=order.status,
-                shipping_status=ca.shipping_status,
-            )
+            self._journal(ca, direction="tiktok_to_ca", action="status", tiktok_status=order.status.value,
+                          shipping_status=str(ca.shipping_status))
 
     @staticmethod
     def _mirror(adj: CaAdjustment, cancellation: Cancellation) -> None:

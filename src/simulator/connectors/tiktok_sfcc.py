@@ -16,7 +16,7 @@ call is retried on the world clock with backoff; each attempt is journaled (``co
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +55,7 @@ CANCEL_RULES = {"approve_cancel": "CAN-B2", "platform_cancel": "CAN-P1", "auto_c
 PARTIAL_STATUS = {"c_externalOrderStatus": "CANCELLED_PARTIAL", "c_externalChannelOrderStatus": 7}
 
 
-def _shipped(doc: dict[str, Any]) -> bool:
+def _shipped(doc: Mapping[str, Any]) -> bool:
     """An SFCC order document shows shipment (order status, or a shipped/part-shipped line)."""
     return doc.get("shipping_status") in ("shipped", "part_shipped") or any(
         i.get("c_externalLineItemStatus") in (LINE_PARTSHIPPED, LINE_SHIPPED) for i in doc.get("product_items", []))
@@ -71,6 +71,8 @@ class TikTokSfccConnector:
         self._abandoned: set[str] = set()
         self._approval_attempts: dict[str, int] = {}
         self._port: SfccPort | None = None
+        self._sites: dict[str, str | None] = {}  # shop -> its SFCC site (site_for)
+        self._mapping: tuple[Any, dict[str, Any]] | None = None  # (rules, their sfcc status mapping)
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
         self.retry = [parse_duration(v) for v in settings.get("create_retry", cfg.get("create_retry", ["1m"]))]
@@ -123,12 +125,19 @@ class TikTokSfccConnector:
 
     def site_for(self, order: Order) -> str | None:
         """The SFCC site an order goes to: the one wired to its shop (a configured ``site_id`` for a real server)."""
-        over = self.world.config.get("sfcc") or {}
-        if order.profile != "sfcc" or not self.backend.serves_shop(order.shop_id):
+        if order.profile != "sfcc":
             return None
-        if over.get("base_url") and over.get("site_id"):
-            return str(over["site_id"])
-        return self.backend.site_for_shop(order.shop_id)
+        try:  # sites and their shops are fixed once the instance's config is loaded: looked up once per shop
+            return self._sites[order.shop_id]
+        except KeyError:
+            pass
+        over = self.world.config.get("sfcc") or {}
+        site: str | None = None
+        if self.backend.serves_shop(order.shop_id):
+            site = str(over["site_id"]) if over.get("base_url") and over.get("site_id") else \
+                self.backend.site_for_shop(order.shop_id)
+        self._sites[order.shop_id] = site
+        return site
 
     def _journal(self, kind: str, order_id: str, **data: Any) -> None:
         self.world.journal.record(f"connector.sfcc.{kind}", order_id=order_id, **data)
@@ -274,7 +283,7 @@ class TikTokSfccConnector:
                 self.order_nos[order.id] = found
         return self.order_nos.get(order.id)
 
-    def _get(self, order: Order, rule: str) -> tuple[str | None, dict[str, Any] | None]:
+    def _get(self, order: Order, rule: str) -> tuple[str | None, Mapping[str, Any] | None]:
         """GetOrder: (order_no, document); document None when SFCC could not be read (journaled)."""
         site = self.site_for(order)
         try:
@@ -378,10 +387,10 @@ class TikTokSfccConnector:
         self._journal("sync_failed", order_id, http_status=status, attempt=attempt, rule=rule)
         self._retry("sync", order_id, attempt, lambda oid, n: self.reconcile(oid, rule, n))
 
-    def _patch_body(self, order: Order, doc: dict[str, Any]) -> dict[str, Any]:
+    def _patch_body(self, order: Order, doc: Mapping[str, Any]) -> dict[str, Any]:
         """The fields TikTok's truth changes in the SFCC document (empty: SFCC already agrees)."""
         engine = self.world.engine
-        wanted = self.world.rules["sfcc"].status_mapping("sfcc")[order.status.value] or {}
+        wanted = self._status_mapping()[order.status.value] or {}
         body: dict[str, Any] = {}
         cancelled = order.status == OrderStatus.CANCELLED
         cut = S.partial_cancel_units(order)
@@ -406,7 +415,7 @@ class TikTokSfccConnector:
         if doc.get("shipping_status") != shipping:
             body["shipping_status"] = shipping
         if not cancelled and not items_to_cancel:
-            items = self._line_patch(order, doc)
+            items = self._line_patch(order, doc, cut)
             if items:
                 body["product_items"] = items
                 body.setdefault("c_orderAction", "update")  # the cartridge copies line tracking onto the shipment
@@ -416,8 +425,15 @@ class TikTokSfccConnector:
             body["c_externalExportStatus"] = doc.get("c_externalExportStatus")
         return body
 
+    def _status_mapping(self) -> dict[str, Any]:
+        """``status_mappings.sfcc`` of the world's rules (a copy made once per rules object, not per reconcile)."""
+        rules = self.world.rules["sfcc"]
+        if self._mapping is None or self._mapping[0] is not rules:
+            self._mapping = (rules, rules.status_mapping("sfcc"))
+        return self._mapping[1]
+
     @staticmethod
-    def _items_to_cancel(order: Order, doc: dict[str, Any], cut: dict[str, int]) -> dict[str, Any] | None:
+    def _items_to_cancel(order: Order, doc: Mapping[str, Any], cut: dict[str, int]) -> dict[str, Any] | None:
         """CAN-L3: the ``c_cancelInfo`` for units TikTok cancelled that SFCC's cancel history does not show yet."""
         if order.status == OrderStatus.CANCELLED or not cut:
             return None
@@ -442,10 +458,9 @@ class TikTokSfccConnector:
         whole = len(ret.line_item_ids) == len(order.line_items)
         return int(value["refunded" if not goods_back else "returned" if whole else "partial_return"])
 
-    def _line_patch(self, order: Order, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    def _line_patch(self, order: Order, doc: Mapping[str, Any], cut: dict[str, int]) -> list[dict[str, Any]]:
         engine = self.world.engine
         units: dict[str, list[Any]] = {}
-        cut = S.partial_cancel_units(order)
         for li in order.line_items:
             if li.status != OrderStatus.CANCELLED:
                 units.setdefault(li.seller_sku or li.sku_id, []).append(engine.packages[li.package_id])

@@ -36,32 +36,38 @@ def _fail(msg: str) -> CreateRefused:
     return CreateRefused({"error": True, "msg": msg})
 
 
-ZERO = Decimal(0)
+ZERO = Decimal(0)  # one shared instance for absent amounts
 MAX_AMOUNT = Decimal("1e12")  # beyond any order, and far inside what a float (the OCAPI rendering) holds
 MAX_QUANTITY = 1_000_000
 
 
-_AMOUNTS: dict[str, Decimal] = {}  # text -> its Decimal: an order's prices are shared objects, not its own (memory)
+_AMOUNTS: dict[str, Decimal] = {}  # amount strings already read: a shop's few prices, "0" (Decimals are immutable)
 
 
 def _money(value: Any, what: str) -> Decimal:
     """A price: a JSON number or a numeric string (TikTok sends strings), finite and bounded."""
     if value is None:
         return ZERO
+    if value.__class__ is str:
+        known = _AMOUNTS.get(value)
+        if known is not None:
+            return known
+        amount = _parse_money(value, what)
+        if len(_AMOUNTS) < 4096:
+            _AMOUNTS[value] = amount
+        return amount
+    return _parse_money(value, what)
+
+
+def _parse_money(value: Any, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _fail(f"Exception: {what} is not a number")
-    text = str(value).strip()
-    amount = _AMOUNTS.get(text)
-    if amount is not None:
-        return amount
     try:
-        amount = Decimal(text)
+        amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise _fail(f"Exception: {what} is not a number") from None
     if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
         raise _fail(f"Exception: {what} is not a number")
-    if len(_AMOUNTS) < 4096:
-        _AMOUNTS[text] = amount
     return amount
 
 
@@ -84,16 +90,21 @@ def _text(raw: dict[str, Any], key: str) -> str:
     return value
 
 
+ADDRESS_KEYS = ("first_name", "last_name", "address1", "address2", "city", "postal_code", "state_code", "country_code",
+                "phone")
+
+
 def _address(raw: Any) -> Address:
     raw = _obj(raw, "address")
-    first, last = _text(raw, "first_name").strip(), _text(raw, "last_name").strip()
+    values = [raw.get(key) for key in ADDRESS_KEYS]
+    for key, value in zip(ADDRESS_KEYS, values, strict=True):  # the first property that is not a string is named
+        if value is not None and not isinstance(value, str):
+            raise _fail(f"Exception: {key} must be a string")
+    first, last, *rest = (value or "" for value in values)
+    first, last = first.strip(), last.strip()
     if first and not last and " " in first:  # "First Last" in first_name is split (OrderCreateHelper)
         first, last = first.split(" ", 1)
-    return Address(
-        first_name=first or "TikTok", last_name=last or "Shop",
-        **{k: _text(raw, k) for k in ("address1", "address2", "city", "postal_code", "state_code", "country_code",
-                                       "phone")},
-    )
+    return Address(first or "TikTok", last or "Shop", *rest)
 
 
 def build_order(
@@ -146,7 +157,7 @@ def build_order(
     )
     order.payment_instruments.append(PaymentInstrument(
         payment_instrument_id=hashlib.sha256(f"pi:{token}".encode()).hexdigest()[:24], payment_method_id=method,
-        amount=order.order_total, processor_id=site.payment_methods[method].get("processor", "BASIC_CREDIT"),
+        amount=placed_total(items, shipment), processor_id=site.payment_methods[method].get("processor", "BASIC_CREDIT"),
         transaction_id=str(external_id),
     ))
     order.custom.update({
@@ -161,6 +172,16 @@ def build_order(
         order.custom["orderNoteHistory"] = json.dumps(
             {"orderNoteData": [{"orderNote": order.custom["orderNote"], "noteData": now.isoformat()}]})
     return order
+
+
+def placed_total(items: list[ProductItem], shipment: Shipment) -> Decimal:
+    """``SfccOrder.order_total`` of a new order (one shipment), summed in the same order in one pass."""
+    product_total = product_tax = Decimal("0")
+    for item in items:
+        product_total += item.price
+        product_tax += item.tax
+    shipping_total, shipping_tax = Decimal("0") + shipment.shipping_total, Decimal("0") + shipment.shipping_tax
+    return product_total + shipping_total + (product_tax + shipping_tax)
 
 
 def _item(raw: Any, position: int, catalog: Catalog) -> ProductItem:

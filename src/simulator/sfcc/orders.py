@@ -30,6 +30,7 @@ from simulator.sfcc.models import (
 from simulator.sfcc.search_index import SearchIndex
 
 PLACED = frozenset({"new", "open", "completed"})
+_SAFEGUARD_KINDS = {kind: f"sfcc.safeguard.{kind}" for kind in ("payment_capture", "order_confirmation_email")}
 # Order document properties a PATCH may carry but OCAPI does not consider (ignored, not refused).
 READ_ONLY = frozenset({
     "_v", "_type", "_resource_state", "order_no", "order_token", "confirmation_status", "export_status",
@@ -139,20 +140,20 @@ class OrderBook:
         # SFCC-3: placing the order triggers a CAPTURE transaction and the confirmation email; a
         # non-production instance must have both switched off. Would-be actions are recorded either way.
         protected = self.config.environment != "production"
+        payment = order.payment_instruments[0]  # placed with the order's total (build_order)
+        now, order_id, order_no = self.clock.now(), order.external_order_id, order.order_no
         for kind, performed, detail in (
             ("payment_capture", site.payment_capture,
-             {"amount": str(order.order_total), "currency": order.currency,
-              "payment_method": order.payment_instruments[0].payment_method_id}),
+             {"amount": str(payment.amount), "currency": order.currency, "payment_method": payment.payment_method_id}),
             ("order_confirmation_email", site.order_confirmation_emails, {"to": order.customer_email}),
         ):
-            record = SafeguardRecord(self.clock.now(), kind, site.id, order.order_no, detail, performed,
-                                     let_out=performed and protected)
+            record = SafeguardRecord(now, kind, site.id, order_no, detail, performed, let_out=performed and protected)
             self.safeguards.append(record)
-            self.journal.record(f"sfcc.safeguard.{kind}", order_id=order.external_order_id, order_no=order.order_no,
-                                performed=performed, let_out=record.let_out, rule="SFCC-3", **detail)
+            self.journal.record(_SAFEGUARD_KINDS[kind], order_id=order_id, order_no=order_no, performed=performed,
+                                let_out=record.let_out, rule="SFCC-3", **detail)
             if record.let_out:
-                self.journal.record("sfcc.safeguard.violation", order_id=order.external_order_id, kind=kind,
-                                    order_no=order.order_no, environment=self.config.environment, rule="SFCC-3")
+                self.journal.record("sfcc.safeguard.violation", order_id=order_id, kind=kind,
+                                    order_no=order_no, environment=self.config.environment, rule="SFCC-3")
 
     # -- OCAPI Shop PATCH ----------------------------------------------------------------------------
     def patch(self, site_id: str, order_no: str, body: Any, state: Callable[[SfccOrder], str]) -> SfccOrder:

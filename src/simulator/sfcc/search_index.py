@@ -22,9 +22,17 @@ INDEXED = ("order_no", "status", "export_status", "shipping_status", "confirmati
 
 def norm(value: Any) -> str:
     """How order_search compares a value: ``str(value).lower()``, sharing strings (it is kept per order)."""
-    if isinstance(value, str) and value == value.lower():
-        return value  # the order's own string, not a copy
+    if value.__class__ is str:
+        lowered = value.lower()
+        return value if lowered == value else sys.intern(lowered)  # the order's own string, not a copy
+    if value.__class__ is int:  # the cartridge's enum-of-int attributes: a handful of values, on every change
+        known = _INTS.get(value)
+        if known is not None:
+            return known
     return sys.intern(str(value).lower())  # numbers, None, mixed case: few distinct values
+
+
+_INTS = {number: sys.intern(str(number)) for number in range(-1, 16)}
 
 
 def _value(order: SfccOrder, field: str) -> Any:
@@ -51,25 +59,30 @@ class SearchIndex:
         # (site, field) -> normalized value -> the one order number, or a set of several (most values of
         # order_no, c_externalOrderId, customer_email name one order: no set per order).
         self._postings: dict[tuple[str, str], dict[str, str | set[str]]] = {}
-        self._filed: dict[str, tuple[str, tuple[str, ...]]] = {}  # order_no -> (site, values of INDEXED)
+        self._filed: dict[str, tuple[str, ...]] = {}  # order_no -> values of INDEXED (an order keeps its site)
+        self._fields: dict[str, tuple[dict[str, str | set[str]], ...]] = {}  # site -> its postings, as INDEXED
 
     def file(self, order: SfccOrder) -> None:
         """(Re-)file an order after it was created or changed."""
         site, values = order.site_id, _values(order)
         old = self._filed.get(order.order_no)
         if old is None:
-            self.by_site.setdefault(site, SortedList()).add(order.order_no)
-            self.created.setdefault(site, SortedList()).add((norm(order.creation_date.isoformat()), order.order_no))
+            if site not in self.by_site:  # not setdefault: that would build a SortedList per order
+                self.by_site[site], self.created[site] = SortedList(), SortedList()
+            self.by_site[site].add(order.order_no)
+            self.created[site].add((norm(order.creation_date.isoformat()), order.order_no))
             before: tuple[str | None, ...] = (None,) * len(INDEXED)  # equal to no value: every posting is added
-        elif old[1] == values:
+        elif old == values:
             return
         else:
-            before = old[1]
+            before = old
         no = order.order_no
-        for field, was, value in zip(INDEXED, before, values, strict=True):
+        fields = self._fields.get(site)
+        if fields is None:
+            fields = self._fields[site] = tuple(self._postings.setdefault((site, field), {}) for field in INDEXED)
+        for postings, was, value in zip(fields, before, values, strict=True):
             if was == value:
                 continue
-            postings = self._postings.setdefault((site, field), {})
             if was is not None:
                 members = postings[was]
                 if isinstance(members, str):
@@ -85,7 +98,7 @@ class SearchIndex:
                 postings[value] = {present, no}
             else:
                 present.add(no)
-        self._filed[no] = (site, values)
+        self._filed[no] = values
 
     def posting(self, site_id: str, field: str, value: str) -> set[str]:
         """Order numbers of a site whose ``field`` normalizes to ``value`` (a new set: the caller may change it)."""
