@@ -8,8 +8,8 @@ So the engine's hot path pays a set insertion per event, and a read pays for wha
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from simulator.engine.events import EngineEvent
 from simulator.engine.models import Cancellation, Order, Package, Return
@@ -54,33 +54,21 @@ class EngineIndex:
             {"create_time": lambda p: int(p.create_time.timestamp()),
              "update_time": lambda p: int(p.update_time.timestamp()), "order_pay_time": pay_time})
 
-        def cancellation_parts(c: Cancellation) -> Iterator[Hashable]:
-            order = orders[c.order_id]
+        def request_parts(order: Order, status: Hashable, kind: Hashable) -> Iterator[Hashable]:
+            """A buyer request's partitions (cancellations, returns): shop, status, type, buyer."""
             yield "shop", order.shop_id
-            yield "status", order.shop_id, c.status
-            yield "type", order.shop_id, c.cancel_type
+            yield "status", order.shop_id, status
+            yield "type", order.shop_id, kind
             buyer = order.buyer_user_id
             if isinstance(buyer, str):
                 yield "buyer", order.shop_id, buyer
 
+        timed: dict[str, Callable[[Any], int]] = {"create_time": lambda r: int(r.create_time.timestamp()),
+                                                   "update_time": lambda r: int(r.update_time.timestamp())}
         self._cancellations: RecordIndex[Cancellation] = RecordIndex(
-            lambda c: c.id, cancellation_parts,
-            {"create_time": lambda c: int(c.create_time.timestamp()),
-             "update_time": lambda c: int(c.update_time.timestamp())})
-
-        def return_parts(r: Return) -> Iterator[Hashable]:
-            order = orders[r.order_id]
-            yield "shop", order.shop_id
-            yield "status", order.shop_id, r.status.value
-            yield "type", order.shop_id, r.return_type.value
-            buyer = order.buyer_user_id
-            if isinstance(buyer, str):
-                yield "buyer", order.shop_id, buyer
-
+            lambda c: c.id, lambda c: request_parts(orders[c.order_id], c.status, c.cancel_type), timed)
         self._returns: RecordIndex[Return] = RecordIndex(
-            lambda r: r.id, return_parts,
-            {"create_time": lambda r: int(r.create_time.timestamp()),
-             "update_time": lambda r: int(r.update_time.timestamp())})
+            lambda r: r.id, lambda r: request_parts(orders[r.order_id], r.status.value, r.return_type.value), timed)
 
     def on_event(self, event: EngineEvent) -> None:
         """An engine subscriber: the event's order changed (re-filed at the next read)."""
