@@ -83,37 +83,18 @@ def parse_instant(text: str) -> datetime:
 class Timer:
     """A callback due at a virtual instant; equal due times fire in scheduling order (``seq``).
 
-    A one-shot timer (an order's deadlines: thousands live at once) has six slots; given ``every``
-    it is a :class:`RecurringTimer`, which adds the interval, the ``idle`` predicate and the count
-    of skipped runs (on a one-shot timer they read as ``None``, ``None`` and 0).
+    A one-shot timer (an order's deadlines: thousands live at once) has six slots; :meth:`Clock.every`
+    makes a :class:`RecurringTimer`, which adds the interval, the ``idle`` predicate and the count of
+    skipped runs (on a one-shot timer they read as ``None``, ``None`` and 0).
     """
 
     __slots__ = ("due", "seq", "kind", "callback", "key", "cancelled")
     every: timedelta | None = None  # a recurring timer: rescheduled ``every`` after each run
     idle: Callable[[], bool] | None = None  # True: a run now would do nothing
+    skipped: int = 0  # runs not made because ``idle`` said there was nothing to do
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Timer:
-        recurring = cls is Timer and kwargs and (kwargs.get("every") is not None or kwargs.get("idle") is not None
-                                                 or kwargs.get("skipped"))
-        return object.__new__(RecurringTimer if recurring else cls)
-
-    def __init__(
-        self, due: datetime, seq: int, kind: str, callback: Callable[[], Any], key: str | None = None,
-        cancelled: bool = False, *, every: timedelta | None = None, idle: Callable[[], bool] | None = None,
-        skipped: int = 0,
-    ) -> None:
-        self.due, self.seq, self.kind, self.callback, self.key, self.cancelled = due, seq, kind, callback, key, cancelled
-        if type(self) is RecurringTimer:
-            self.every, self.idle, self.skipped = every, idle, skipped
-
-    @property
-    def skipped(self) -> int:
-        """Runs not made because ``idle`` said there was nothing to do (a one-shot timer: none)."""
-        return 0
-
-    @skipped.setter
-    def skipped(self, value: int) -> None:
-        raise AttributeError("a one-shot timer skips no runs")
+    def __init__(self, due: datetime, seq: int, kind: str, callback: Callable[[], Any], key: str | None = None) -> None:
+        self.due, self.seq, self.kind, self.callback, self.key, self.cancelled = due, seq, kind, callback, key, False
 
     def cancel(self) -> None:
         """Cancel the timer; it stays in the heap but never fires (lazy deletion keeps cancel O(1))."""
@@ -129,6 +110,12 @@ class RecurringTimer(Timer):
     """A timer made by :meth:`Clock.every`: its interval, ``idle`` predicate and skipped runs."""
 
     __slots__ = ("every", "idle", "skipped")  # instance slots over the one-shot class defaults
+    every: timedelta
+
+    def __init__(self, due: datetime, seq: int, kind: str, callback: Callable[[], Any], key: str | None,
+                 every: timedelta, idle: Callable[[], bool] | None) -> None:
+        super().__init__(due, seq, kind, callback, key)
+        self.every, self.idle, self.skipped = every, idle, 0
 
 
 @dataclass(frozen=True)
@@ -197,7 +184,7 @@ class Clock:
         key: str | None = None,
         idle: Callable[[], bool] | None = None,
         first: datetime | None = None,
-    ) -> Timer:
+    ) -> RecurringTimer:
         """Run ``callback`` every ``interval`` (first at ``first``, default one interval from now) until cancelled.
 
         ``idle`` makes a quiet schedule cost nothing: when it answers True at a run's instant, the
@@ -210,7 +197,7 @@ class Clock:
         if interval <= timedelta(0):
             raise ClockError(f"a recurring timer needs a positive interval (got {interval})")
         due = ensure_aware(first) if first is not None else self._now + interval
-        timer = Timer(due, next(self._seq), kind, callback, key, every=interval, idle=idle)
+        timer = RecurringTimer(due, next(self._seq), kind, callback, key, interval, idle)
         heapq.heappush(self._heap, (due, timer.seq, timer))
         self._live += 1
         return timer
@@ -254,7 +241,7 @@ class Clock:
                 f"cannot move the clock backwards from {self._now.isoformat()} to {target.isoformat()}"
             )
         fired: list[Fired] = []
-        asleep: list[Timer] = []  # idle recurring timers popped since the last run (see ``every``)
+        asleep: list[RecurringTimer] = []  # idle recurring timers popped since the last run (see ``every``)
         stopping = False  # ``stop`` answered True after this instant's last run
         try:
             while True:
@@ -265,6 +252,7 @@ class Clock:
                     break
                 due, _, timer = heapq.heappop(self._heap)
                 if timer.idle is not None and self.skip_idle and timer.idle():
+                    assert isinstance(timer, RecurringTimer)  # only Clock.every sets ``idle``
                     asleep.append(timer)
                     continue
                 if asleep:
@@ -292,7 +280,7 @@ class Clock:
             if asleep:  # every instant up to now has been seen: wake at the first one after it
                 self._wake(asleep, self._now, inclusive=False)
 
-    def _wake(self, asleep: list[Timer], instant: datetime, *, inclusive: bool) -> None:
+    def _wake(self, asleep: list[RecurringTimer], instant: datetime, *, inclusive: bool) -> None:
         """Put sleeping recurring timers back at their first cadence instant after the one they skipped.
 
         That instant is at or after ``instant`` (``inclusive``) or strictly after it; the runs in
@@ -304,13 +292,12 @@ class Clock:
         woken = []
         for timer in asleep:
             every = timer.every
-            assert every is not None
             span = instant - timer.due
             steps = max(-(-span // every) if inclusive else span // every + 1, 1)  # ceil / floor + 1, exact
             timer.skipped += steps
             self.skipped_runs += steps
             due = timer.due + every * steps
-            woken.append(((due, due - every, -(timer.due - self._now).total_seconds(), timer.seq), due, timer))
+            woken.append(((due, due - every, span, timer.seq), due, timer))  # on one cadence: later asleep first
         woken.sort(key=lambda item: item[0])
         for _, due, timer in woken:
             timer.due = due

@@ -8,13 +8,13 @@ import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any, BinaryIO
 
 from simulator.sfcc.models import Address, SfccOrder
+from simulator.sfcc.serializers import date_text
 
 NS = "http://www.demandware.com/xml/impex/order/2006-10-31"
 ET.register_namespace("", NS)
@@ -188,13 +188,6 @@ def _customs(lines: list[str], pad: str, custom: dict[str, Any]) -> dict[str, st
     return {key: text.strip() for key, text in zip(keys, texts, strict=True)}
 
 
-def _date(value: datetime) -> str:
-    if value.year < 1000:  # strftime does not pad the year to four digits
-        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    return (f"{value.year}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
-            f"{value.second:02d}.000Z")  # strftime's result, a third of its cost
-
-
 def _order(lines: list[str], order: SfccOrder) -> FeedOrder:
     # Totals summed here in one pass each (the model's properties sum again per read); every amount
     # is written with two decimals, so the sum's exponent does not show.
@@ -209,7 +202,7 @@ def _order(lines: list[str], order: SfccOrder) -> FeedOrder:
     status, shipping = order.status.upper(), order.shipping_status.upper()
     order_no = order.order_no
     lines.append(f'{P1}<order order-no="{_attr(order_no)}">')
-    _fill(lines, _HEADER, (_date(order.creation_date), _str(order.created_by),
+    _fill(lines, _HEADER, (date_text(order.creation_date, millis=False), _str(order.created_by),
                            order_no, _str(order.currency), order_no, _str(order.customer_name),
                            _str(order.customer_email)))
     _address(lines, _BILLING, _BILLING_LEAVES, order.billing_address)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -186,15 +186,15 @@ def _import_file(backend: SfccBackend, folder: str, path: Path) -> dict[str, Any
     return {"file": path.name, "applied": applied, "errors": errors}
 
 
-def _open_orders(backend: SfccBackend) -> list[Any]:
-    return [o for o in backend.orders.orders.values()
+def _open_orders(backend: SfccBackend) -> Iterator[Any]:
+    return (o for o in backend.orders.orders.values()
             if o.channel_type == "tiktok" and o.status not in ("cancelled", "completed")
-            and o.custom.get("externalChannelOrderStatus") not in (6, 5)]
+            and o.custom.get("externalChannelOrderStatus") not in (6, 5))
 
 
 def pull_idle(backend: SfccBackend) -> bool:
     """A run of the OMS pull now would ask nothing (no OMS URL, or no open TikTok order to ask about)."""
-    return not backend.config.jobs.get(PULL_JOB, {}).get("url") or not _open_orders(backend)
+    return not backend.config.jobs.get(PULL_JOB, {}).get("url") or next(_open_orders(backend), None) is None
 
 
 def pull_oms_statuses(backend: SfccBackend) -> dict[str, Any]:
@@ -202,7 +202,7 @@ def pull_oms_statuses(backend: SfccBackend) -> dict[str, Any]:
     url = backend.config.jobs.get(PULL_JOB, {}).get("url")
     if not url:
         return {"skipped": "no OMS status URL configured"}
-    open_orders = _open_orders(backend)
+    open_orders = list(_open_orders(backend))
     if not open_orders:
         return {"orders": []}
     numbers = ",".join(sorted(o.order_no for o in open_orders))

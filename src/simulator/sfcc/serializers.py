@@ -25,11 +25,13 @@ def _state(order_no: str, revision: int, last_modified: datetime) -> str:
     return hashlib.sha256(f"{order_no}:{revision}:{last_modified.isoformat()}".encode()).hexdigest()
 
 
-def _date(value: datetime) -> str:
+def date_text(value: datetime, *, millis: bool = True) -> str:
+    """SFCC's ``yyyy-MM-ddTHH:mm:ss.SSSZ`` (``millis=False``: ``.000`` always, as the impex feed writes it)."""
+    fraction = f"{value.microsecond // 1000:03d}" if millis else "000"
     if value.year < 1000:  # strftime does not pad the year to four digits
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + fraction + "Z"
     return (f"{value.year}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
-            f"{value.second:02d}.{value.microsecond // 1000:03d}Z")  # strftime's result, a third of its cost
+            f"{value.second:02d}.{fraction}Z")  # strftime's result, a third of its cost
 
 
 _num = float  # OCAPI numbers are JSON numbers
@@ -105,11 +107,11 @@ def order_document(order: SfccOrder, version: str, *, custom: dict[str, Any] | N
         "adjusted_shipping_total_tax": ship_tax,
         "billing_address": address(order.billing_address), "channel_type": order.channel_type,
         "confirmation_status": order.confirmation_status, "created_by": order.created_by,
-        "creation_date": _date(order.creation_date), "currency": order.currency,
+        "creation_date": date_text(order.creation_date), "currency": order.currency,
         "customer_info": {"_type": "customer_info", "customer_id": f"cust-{order.order_token[:16]}",
                           "customer_name": order.customer_name, "email": order.customer_email},
         "customer_name": order.customer_name, "export_status": order.export_status,
-        "last_modified": _date(order.last_modified), "merchandize_total_tax": merch_tax,
+        "last_modified": date_text(order.last_modified), "merchandize_total_tax": merch_tax,
         "notes": {"_type": "simple_link", "link": f"/orders/{order.order_no}/notes"},
         "order_no": order.order_no, "order_token": order.order_token, "order_total": _num(product_total + shipping_total + (product_tax + shipping_tax)),
         "payment_instruments": [_payment(p) for p in order.payment_instruments],

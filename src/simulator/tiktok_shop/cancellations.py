@@ -9,7 +9,7 @@ from simulator.engine import Cancellation, CancelStatus, CancelType, Order, Role
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import params as P
 from simulator.tiktok_shop import returns
-from simulator.tiktok_shop.paging import Source, fingerprint, search
+from simulator.tiktok_shop.paging import fingerprint, request_sources, search, within
 from simulator.tiktok_shop.serializers import reason_text
 
 if TYPE_CHECKING:
@@ -86,8 +86,6 @@ def search_cancellations(
     created_range, updated_range = P.time_range(body, "create_time"), P.time_range(body, "update_time")
     engine = backend.engine
     ranges = {"create_time": created_range, "update_time": updated_range}
-    given = {k for k, v in f.items() if v is not None} | {k for k, v in ranges.items() if v != (None, None)}
-    given.discard(sort_field)
 
     def keep(cancel_id: str) -> bool:
         c = engine.cancellations[cancel_id]
@@ -99,30 +97,18 @@ def search_cancellations(
                 and (f["buyer_user_ids"] is None or order.buyer.get("user_id") in f["buyer_user_ids"])
                 and (f["cancel_status"] is None or c.status in f["cancel_status"])
                 and (f["cancel_types"] is None or c.cancel_type in f["cancel_types"])
-                and _within(created, created_range) and _within(updated, updated_range))
+                and within(created, created_range) and within(updated, updated_range))
 
-    sources = [Source((("shop", shop.id),), exact=not given)]
-    if f["cancel_ids"] is not None:
-        sources.append(Source(ids=tuple(f["cancel_ids"])))
-    if f["order_ids"] is not None:
-        orders = (engine.orders.get(o) for o in f["order_ids"])
-        sources.append(Source(ids=tuple(c for o in orders if o is not None for c in o.cancellation_ids)))
-    for name, kind in (("cancel_status", "status"), ("cancel_types", "type"), ("buyer_user_ids", "buyer")):
-        values = f[name]
-        if values is not None:
-            parts = tuple((kind, shop.id, v) for v in sorted(values, key=str))
-            sources.append(Source(parts, exact=given == {name} and len(parts) == 1))
+    sources = request_sources(
+        shop.id, f, ranges, sort_field, id_filter="cancel_ids",
+        children=lambda ids: (c for o in ids if (order := engine.orders.get(o)) is not None for c in order.cancellation_ids),
+        partitions=(("cancel_status", "status"), ("cancel_types", "type"), ("buyer_user_ids", "buyer")))
     page = search(engine.index.cancellations, sort_field, sources, ranges[sort_field], keep, descending=descending,
                   size=size, token=query.get("page_token") or None,
                   fp=fingerprint(shop.id, f, created_range, updated_range, sort_field, descending))
     return {"cancellations": [backend.serializer.cancellation(engine.cancellations[i], engine.orders[
                 engine.cancellations[i].order_id], engine.packages) for i in page.items],
             "next_page_token": page.next_page_token, "total_count": page.total_count}
-
-
-def _within(value: int, bounds: tuple[int | None, int | None]) -> bool:
-    low, high = bounds
-    return (low is None or value >= low) and (high is None or value < high)
 
 
 def approve(backend: TikTokBackend, shop: Shop, cancel_id: str, query: Mapping[str, str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from simulator.engine import Order, Package, PackageStatus
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import params as P
 from simulator.tiktok_shop.catalog import Provider
-from simulator.tiktok_shop.paging import Source, fingerprint, search
+from simulator.tiktok_shop.paging import Source, fingerprint, search, within
 
 if TYPE_CHECKING:
     from simulator.tiktok_shop.backend import TikTokBackend
@@ -177,18 +177,13 @@ def search_packages(backend: TikTokBackend, shop: Shop, query: Mapping[str, str]
     def keep(package_id: str) -> bool:
         p = engine.packages[package_id]
         c, u = int(p.create_time.timestamp()), int(p.update_time.timestamp())
-        return (not status or p.status == status) and _within(c, created) and _within(u, updated)
+        return (not status or p.status == status) and within(c, created) and within(u, updated)
 
     page = search(engine.index.packages, sort_field, sources, ranges.get(sort_field, (None, None)), keep,
                   descending=descending, size=size, token=query.get("page_token") or None,
                   fp=fingerprint(shop.id, status, created, updated, sort_field, descending))
     return {"packages": [backend.serializer.package_summary(engine.packages[i]) for i in page.items],
             "next_page_token": page.next_page_token, "total_count": page.total_count}
-
-
-def _within(value: int, bounds: tuple[int | None, int | None]) -> bool:
-    low, high = bounds
-    return (low is None or value >= low) and (high is None or value < high)
 
 
 def update_package_shipping_info(

@@ -6,7 +6,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -64,6 +64,31 @@ class Source:
     exact: bool = False
 
 
+def request_sources(
+    shop_id: str, filters: Mapping[str, Any], ranges: Mapping[str, Bounds], sort_field: str, *, id_filter: str,
+    children: Callable[[list[str]], Iterable[str]], partitions: Sequence[tuple[str, str]],
+) -> list[Source]:
+    """Where a buyer-request search (cancellations, returns) finds its matches, smallest source chosen later.
+
+    The shop's partition (exact when no filter but the sort field's range is given), the listed
+    ids (``id_filter``), the requests of the listed orders (``children``), and one partition set per
+    filter in ``partitions`` (``(filter name, index kind)``), exact when it is the only filter.
+    """
+    given = {k for k, v in filters.items() if v is not None} | {k for k, v in ranges.items() if v != (None, None)}
+    given.discard(sort_field)
+    sources = [Source((("shop", shop_id),), exact=not given)]
+    if filters[id_filter] is not None:
+        sources.append(Source(ids=tuple(filters[id_filter])))
+    if filters["order_ids"] is not None:
+        sources.append(Source(ids=tuple(children(filters["order_ids"]))))
+    for name, kind in partitions:
+        values = filters[name]
+        if values is not None:
+            parts = tuple((kind, shop_id, v) for v in sorted(set(values), key=str))
+            sources.append(Source(parts, exact=given == {name} and len(parts) == 1))
+    return sources
+
+
 def search(
     index: RecordIndex[Any], field: str, sources: Sequence[Source], bounds: Bounds, keep: Callable[[str], bool], *,
     descending: bool, size: int, token: str | None, fp: str,
@@ -84,7 +109,7 @@ def search(
             found = {k for k in (index.key_of(i, field) for i in best.ids) if k is not None}
         else:
             found = {k for p in best.parts for k in index.keys(p, field).window(bounds)}
-        ordered = sorted((k for k in found if _within(k[0], bounds) and keep(k[1])), reverse=descending)
+        ordered = sorted((k for k in found if within(k[0], bounds) and keep(k[1])), reverse=descending)
         start = 0
         if after is not None:
             start = next((i for i, k in enumerate(ordered) if (k < after if descending else k > after)), len(ordered))
@@ -109,6 +134,7 @@ def paginate(
     return Page(page, _encode(key(page[-1]), fp) if more and page else "", len(ordered))
 
 
-def _within(value: int, bounds: Bounds) -> bool:
+def within(value: int, bounds: Bounds) -> bool:
+    """``value`` in ``[low, high)`` (a bound of None is open): the search endpoints' ``*_ge`` / ``*_lt`` filters."""
     low, high = bounds
     return (low is None or value >= low) and (high is None or value < high)

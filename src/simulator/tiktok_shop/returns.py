@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.engine import Order, Return, ReturnType, Role
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop import params as P
-from simulator.tiktok_shop.paging import Source, fingerprint
+from simulator.tiktok_shop.paging import fingerprint, request_sources, within
 from simulator.tiktok_shop.paging import search as search_index
 from simulator.tiktok_shop.serializers import REPLACEMENT_STATUSES, RETURN_STATUS_ALIASES, reason_text
 
@@ -82,32 +82,18 @@ def search(backend: TikTokBackend, shop: Shop, query: Mapping[str, str], body: M
                 and (f["return_status"] is None or r.status.value in f["return_status"])
                 and (not f["arbitration_status"])  # no arbitration is ever opened
                 and (f["seller_proposed_return_type"] is None or r.partial_refund is not None)
-                and _within(int(r.create_time.timestamp()), created) and _within(int(r.update_time.timestamp()), updated))
+                and within(int(r.create_time.timestamp()), created) and within(int(r.update_time.timestamp()), updated))
 
     # The smallest index partition (or listed ids) that holds every match; rows are built for the page only.
-    given = {k for k, v in f.items() if v is not None} | {k for k, v in ranges.items() if v != (None, None)}
-    given.discard(sort_field)
-    sources = [Source((("shop", shop.id),), exact=not given)]
-    if f["return_ids"] is not None:
-        sources.append(Source(ids=tuple(f["return_ids"])))
-    if f["order_ids"] is not None:
-        orders = (engine.orders.get(o) for o in f["order_ids"])
-        sources.append(Source(ids=tuple(r for o in orders if o is not None for r in o.return_ids)))
-    for name, kind in (("return_status", "status"), ("return_types", "type"), ("buyer_user_ids", "buyer")):
-        values = f[name]
-        if values is not None:
-            parts = tuple((kind, shop.id, v) for v in sorted(set(values), key=str))
-            sources.append(Source(parts, exact=given == {name} and len(parts) == 1))
+    sources = request_sources(
+        shop.id, f, ranges, sort_field, id_filter="return_ids",
+        children=lambda ids: (r for o in ids if (order := engine.orders.get(o)) is not None for r in order.return_ids),
+        partitions=(("return_status", "status"), ("return_types", "type"), ("buyer_user_ids", "buyer")))
     page = search_index(engine.index.returns, sort_field, sources, ranges[sort_field], keep, descending=descending,
                   size=size, token=query.get("page_token") or None,
                   fp=fingerprint(shop.id, f, created, updated, sort_field, descending))
     return {"return_orders": [render(backend, engine.returns[i]) for i in page.items],
             "next_page_token": page.next_page_token, "total_count": page.total_count}
-
-
-def _within(value: int, bounds: tuple[int | None, int | None]) -> bool:
-    low, high = bounds
-    return (low is None or value >= low) and (high is None or value < high)
 
 
 def records(backend: TikTokBackend, shop: Shop, return_id: str, query: Mapping[str, str]) -> dict[str, Any]:
