@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.connectors import sfcc_shipments as S
 from simulator.engine import EngineError, Order, OrderStatus, PackageStatus
 from simulator.inbound import InputError, parse_json
-from simulator.sfcc.feed import FeedOrder, read_orders_xml
+from simulator.sfcc.feed import FeedOrder, parse_orders_xml
 from simulator.sfcc.models import CHANNEL_STATUS_CANCELLED, CHANNEL_STATUS_CANCELLED_PARTIAL, CHANNEL_STATUS_COMPLETED
 
 if TYPE_CHECKING:
@@ -25,10 +25,14 @@ DEFAULT_SELLER_REASON = "seller_cancel_reason_out_of_stock"
 Outcome = tuple[str, str, dict[str, Any]]  # (journal kind suffix, action, details)
 
 
-def apply_feed(world: World, data: bytes, source: str) -> dict[str, Any]:
-    """Parse an order export file and apply each order's state to the TikTok order it names."""
+def apply_feed(world: World, data: bytes, source: str, records: list[FeedOrder] | None = None) -> dict[str, Any]:
+    """Parse an order export file and apply each order's state to the TikTok order it names.
+
+    ``records``: what parsing ``data`` yields, when the caller knows it already (the export job wrote the
+    file in this process: ``write_orders_xml``); the file is then not parsed again.
+    """
     try:
-        orders = read_orders_xml(data)
+        orders = parse_orders_xml(data) if records is None else records
     except ET.ParseError as exc:
         world.journal.record("connector.sfcc.feed_rejected", file=source, error=str(exc), rule="FUL-3")
         return {"applied": [], "error": str(exc)}

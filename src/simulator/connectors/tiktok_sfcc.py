@@ -43,6 +43,7 @@ from simulator.sfcc.models import (
 if TYPE_CHECKING:
     from simulator.clock import Timer
     from simulator.sfcc.backend import SfccBackend
+    from simulator.sfcc.feed import FeedOrder
     from simulator.world import World
 
 CANCEL_AFTER_SHIPPED_TAG = "cancel_after_shipped"  # UNCERTAIN name (sfcc-ocapi.md section 1): sent as c_orderTag
@@ -484,15 +485,25 @@ class TikTokSfccConnector:
         return items
 
     # -- FUL-3 / CAN-S1 feed pickup --------------------------------------------------------------
-    def pickup(self, url: str) -> dict[str, Any]:
-        """TikTok downloads a notified feed file and applies it (see :mod:`simulator.connectors.sfcc_feed`)."""
+    def pickup(self, url: str, records: list[FeedOrder] | None = None) -> dict[str, Any]:
+        """TikTok downloads a notified feed file and applies it (see :mod:`simulator.connectors.sfcc_feed`).
+
+        ``records``: what the file parses to, from this world's export job that wrote it; taken instead of
+        parsing only when the download reads this world's own IMPEX folder (a configured SFCC server's
+        file is another instance's, and is parsed).
+        """
         try:
-            data = self.port.download(url)
+            data = self.port.download(url)  # still read: a download fault or a missing file fails as it would
         except SfccUnreachable as exc:
             # Not applied: the notification fails, so the export job keeps the orders ready for its next run.
             self.world.journal.record("connector.sfcc.feed_download_failed", file=url, error=str(exc), rule="FUL-3")
             return {"applied": [], "error": "download failed: SFCC unreachable"}
-        return apply_feed(self.world, data, url)
+        return apply_feed(self.world, data, url, records if self._local_files() else None)
+
+    def _local_files(self) -> bool:
+        """True when downloads read this world's own SFCC instance (its IMPEX folder), not a server's."""
+        port = self.port.port if isinstance(self.port, FaultyPort) else self.port
+        return isinstance(port, DirectPort) and port.backend is self.backend
 
 
 def install(world: World) -> TikTokSfccConnector | None:

@@ -239,12 +239,12 @@ def _feed(c: _Checker, spec: dict[str, Any]) -> None:
         if not files:
             c.found.append(Mismatch("feed.last", spec["last"], "no feed file carried the order"))
             return
-        from simulator.sfcc.feed import read_orders_xml
+        from simulator.sfcc.feed import parse_orders_xml
 
         sfcc = c.world.systems["sfcc"]
         path = sfcc.impex_path(files[-1])
         doc = sfcc.project_order(order.id) or {}
-        entries = [asdict(o) for o in read_orders_xml(path.read_bytes()) if o.order_no == doc.get("order_no")]
+        entries = [asdict(o) for o in parse_orders_xml(path.read_bytes()) if o.order_no == doc.get("order_no")]
         c.paths("feed.last", entries[0] if entries else {}, spec["last"])
 
 

@@ -125,7 +125,7 @@ class SfccBackend:
         if not url.startswith(TIKTOK_BUSINESS_API + "/") or TIKTOK_BUSINESS_API + "/" in self._mounts:
             return None
         if self.connector is None:
-            return lambda file_url: {"error": "feed pickup disabled"}
+            return lambda file_url, records=None: {"error": "feed pickup disabled"}
         return self.connector.pickup
 
     def configure_oms_pull(self, url: str | None, interval: str | float | None = None) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -264,8 +263,191 @@ def _order(lines: list[str], order: SfccOrder) -> FeedOrder:
     return FeedOrder(order_no, status.strip(), shipping.strip(), custom, read_shipments, read_lines)
 
 
-# What the last file written parses to, by (size, digest): the in-process reader takes it (read_orders_xml).
-_last_written: tuple[int, bytes, list[FeedOrder]] | None = None
+
+# -- the same text, an order in one join ------------------------------------------------------------------
+# ``_order`` fills a dozen templates per order; most orders of an export share one structure (how many
+# items, shipments and payments, which custom attribute ids, which address fields are set), so the whole
+# order's text is one frame per structure, made once, its slots filled in a single join. The frame is
+# the reference's output only while every slot holds text (an empty leaf is written ``<tag />``) and no
+# text needs escaping: other orders take the reference path (tests/sfcc/test_feed_writer.py proves both equal).
+
+class _Frame:
+    """A frame under construction: constant text between slots (``parts``) and the text since the last slot."""
+
+    __slots__ = ("parts", "text")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.text = ""
+
+    def line(self, text: str) -> None:
+        self.text += text + "\n"
+
+    def slot(self, before: str, after: str) -> None:
+        self.parts.append(self.text + before)
+        self.text = after + "\n"
+
+    def template(self, template: _Template) -> None:
+        for part in template.parts:
+            if isinstance(part, str):
+                self.line(part)
+            else:
+                self.slot(part[0], part[1])
+
+    def group(self, group: Leaf, count: int) -> None:
+        """Open a group (``count`` children follow) or write its empty form."""
+        self.line(group[0] if count else group[2])
+
+    def address(self, group: Leaf, leaves: tuple[Leaf, ...], mask: tuple[bool, ...]) -> None:
+        if not any(mask):
+            self.line(group[2])
+            return
+        self.line(group[0])
+        for leaf, present in zip(leaves, mask, strict=True):
+            if present:
+                self.slot(leaf[0], leaf[1])
+        self.line(group[1])
+
+    def customs(self, pad: str, keys: tuple[str, ...]) -> None:
+        if keys:
+            self.template(_custom_template(pad, keys))
+
+    def done(self) -> list[str]:
+        """The frame: constants and slots alternating (``frame[1::2]`` are the slots), ending in a constant."""
+        self.parts.append(self.text)
+        return [piece for const in self.parts for piece in (const, "")][:-1]
+
+
+Shape = tuple[Any, ...]
+
+
+@lru_cache(maxsize=256)
+def _frame(shape: Shape) -> list[str]:
+    """The frame of every order with this structure (see :func:`_shape_texts` for the shape)."""
+    billing, items, shipments, payments, custom = shape
+    frame = _Frame()
+    frame.slot(f'{P1}<order order-no="', '">')
+    frame.template(_HEADER)
+    frame.address(_BILLING, _BILLING_LEAVES, billing)
+    frame.template(_STATUS)
+    frame.group(_ITEMS, len(items))
+    for keys in items:
+        frame.template(_ITEM)
+        frame.customs(P4, keys)
+        frame.line(f"{P3}</product-lineitem>")
+    if items:
+        frame.line(_ITEMS[1])
+    frame.group(_SHIPPING_LINES, len(shipments))
+    for _ in shipments:
+        frame.template(_SHIPPING_LINE)
+    if shipments:
+        frame.line(_SHIPPING_LINES[1])
+    frame.group(_SHIPMENTS, len(shipments))
+    for tracking, mask, keys in shipments:
+        frame.slot(f'{P3}<shipment shipment-id="', '">')
+        frame.template(_SHIPMENT)
+        if tracking:
+            frame.template(_TRACKING)
+        frame.address(_SHIPPING_ADDRESS, _SHIPPING_LEAVES, mask)
+        frame.template(_SHIPMENT_TOTALS)
+        frame.customs(P4, keys)
+        frame.line(f"{P3}</shipment>")
+    if shipments:
+        frame.line(_SHIPMENTS[1])
+    frame.template(_TOTALS)
+    frame.group(_PAYMENTS, payments)
+    for _ in range(payments):
+        frame.template(_PAYMENT)
+    if payments:
+        frame.line(_PAYMENTS[1])
+    frame.customs(P2, custom)
+    frame.text += f"{P1}</order>"
+    return frame.done()
+
+
+def _address_texts(texts: list[str], value: Address) -> tuple[bool, ...]:
+    values = _ADDRESS_VALUES(value)
+    texts.extend([_str(text) for text in values if text])
+    return tuple([bool(text) for text in values])
+
+
+def _custom_texts(texts: list[str], custom: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, str]]:
+    if not custom:
+        return (), {}
+    keys = tuple(sorted(custom))
+    values = [_str(custom[key]) for key in keys]
+    texts.extend(values)
+    return keys, {key: text.strip() for key, text in zip(keys, values, strict=True)}
+
+
+def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
+    """The order's text (as ``_order`` writes it), True when its texts are printable, and its record, in one
+    join; None: take the reference path."""
+    product_total = product_tax = shipping_total = shipping_tax = _ZERO
+    for item in order.product_items:
+        product_total += item.price
+        product_tax += item.tax
+    for shipment in order.shipments:
+        shipping_total += shipment.shipping_total
+        shipping_tax += shipment.shipping_tax
+    tax_total = product_tax + shipping_tax
+    status, shipping = order.status.upper(), order.shipping_status.upper()
+    order_no = order.order_no
+    texts = [order_no, date_text(order.creation_date, millis=False), _str(order.created_by), order_no,
+             _str(order.currency), order_no, _str(order.customer_name), _str(order.customer_email)]
+    billing = _address_texts(texts, order.billing_address)
+    texts += (status, shipping, order.confirmation_status.upper(), order.payment_status.upper(), order_no)
+    item_keys, read_lines = [], []
+    for item in order.product_items:
+        price, tax = item.price, item.tax
+        line = f"{price:.2f}"
+        texts += (line, f"{tax:.2f}", f"{price + tax:.2f}", f"{item.base_price:.2f}", _str(item.product_name),
+                  line, _str(item.position), _str(item.product_id), _str(item.product_name),
+                  f"{item.quantity:.1f}", f"{item.tax_rate}", _str(item.shipment_id))
+        keys, custom = _custom_texts(texts, item.custom)
+        item_keys.append(keys)
+        read_lines.append({"product-id": str(item.product_id).strip(), **custom})
+    merchandize = (f"{product_total:.2f}", f"{product_tax:.2f}", f"{product_total + product_tax:.2f}")
+    shipment_prices = []
+    for shipment in order.shipments:
+        total, tax = shipment.shipping_total, shipment.shipping_tax
+        prices = (f"{total:.2f}", f"{tax:.2f}", f"{total + tax:.2f}")
+        shipment_prices.append(prices)
+        texts += (*prices, prices[0], _str(shipment.shipment_id))
+    shipment_shapes, read_shipments = [], []
+    for shipment, prices in zip(order.shipments, shipment_prices, strict=True):
+        state = shipment.shipping_status.upper()
+        texts += (shipment.shipment_id, state, _str(shipment.shipping_method_id))
+        tracking = shipment.tracking_number
+        if tracking:
+            texts.append(_str(tracking))
+        mask = _address_texts(texts, shipment.shipping_address)
+        net = product_total + shipment.shipping_total
+        texts += (*merchandize, *prices, f"{net:.2f}", f"{tax_total:.2f}", f"{net + tax_total:.2f}")
+        keys, _ = _custom_texts(texts, shipment.custom)
+        shipment_shapes.append((bool(tracking), mask, keys))
+        read_shipments.append(FeedShipment(shipment.shipment_id, state.strip(), str(tracking or "").strip() or None))
+    net = product_total + shipping_total
+    shipping_prices = (f"{shipping_total:.2f}", f"{shipping_tax:.2f}", f"{shipping_total + shipping_tax:.2f}")
+    texts += (*merchandize, *merchandize, *shipping_prices, *shipping_prices, f"{net:.2f}", f"{tax_total:.2f}",
+              f"{net + tax_total:.2f}")
+    for pi in order.payment_instruments:
+        texts += (_str(pi.payment_method_id), f"{pi.amount:.2f}", _str(pi.processor_id), _str(pi.transaction_id))
+    custom_keys, custom = _custom_texts(texts, order.custom)
+    joined = "".join(texts)
+    if not all(texts) or "&" in joined or "<" in joined or ">" in joined:
+        return None  # an empty leaf (``<tag />``) or markup to escape: the reference writes it
+    if order_no != _attr(order_no) or any(s.shipment_id != _attr(s.shipment_id) for s in order.shipments):
+        return None  # an attribute to escape
+    frame = _frame((billing, tuple(item_keys), tuple(shipment_shapes), len(order.payment_instruments),
+                    custom_keys)).copy()
+    frame[1::2] = texts
+    # The frame's constants are plain ASCII: whether a parser reads the text back unchanged is a property
+    # of the texts alone (printable text has no control character, surrogate or U+FFFE/U+FFFF).
+    return ("".join(frame), joined.isprintable(),
+            FeedOrder(order_no, status.strip(), shipping.strip(), custom, read_shipments, read_lines))
+
+
 _HEAD = f"<?xml version='1.0' encoding='utf-8'?>\n<orders xmlns=\"{NS}\">\n".encode()
 _EMPTY = f"<?xml version='1.0' encoding='utf-8'?>\n<orders xmlns=\"{NS}\" />\n".encode()
 
@@ -277,9 +459,14 @@ def _chunks(orders: list[SfccOrder], read: list[FeedOrder]) -> Iterator[tuple[by
         return
     yield _HEAD, True
     for order in orders:
+        fast = _fast_order(order)
+        if fast is not None and fast[1]:  # printable ASCII or not, a parser reads it back unchanged
+            read.append(fast[2])
+            yield (fast[0] + "\n").encode("utf-8"), True
+            continue
         lines: list[str] = []
-        read.append(_order(lines, order))
-        text = "\n".join(lines) + "\n"
+        read.append(_order(lines, order) if fast is None else fast[2])
+        text = "\n".join(lines) + "\n" if fast is None else fast[0] + "\n"
         if text.isascii():  # no surrogate, no U+FFFE/U+FFFF: only control characters can stop a parser
             data = text.encode("ascii")
             yield data, len(data.translate(None, _CONTROL)) == len(data)
@@ -294,17 +481,18 @@ def _chunks(orders: list[SfccOrder], read: list[FeedOrder]) -> Iterator[tuple[by
     yield b"</orders>\n", True
 
 
-def write_orders_xml(orders: list[SfccOrder], out: BinaryIO) -> None:
-    """Write the export file to ``out`` an order at a time (an export of many orders never sits in memory whole)."""
-    global _last_written
+def write_orders_xml(orders: list[SfccOrder], out: BinaryIO) -> list[FeedOrder] | None:
+    """Write the export file to ``out`` an order at a time (an export of many orders never sits in memory whole).
+
+    Returns what parsing the file yields (:func:`parse_orders_xml`), known while writing it, so the
+    in-process pickup need not parse it back; None when a text in it is one a parser rewrites or refuses.
+    """
     read: list[FeedOrder] = []
-    digest, size, plain = hashlib.sha256(), 0, True  # SHA-256: hardware-assisted, faster than BLAKE2 here
+    plain = True
     for chunk, readable in _chunks(orders, read):
         out.write(chunk)
-        digest.update(chunk)
-        size += len(chunk)
         plain = plain and readable
-    _last_written = (size, digest.digest(), read) if plain else None
+    return read if plain else None
 
 
 def orders_xml(orders: list[SfccOrder]) -> bytes:
@@ -345,20 +533,6 @@ def _custom_map(node: ET.Element | None) -> dict[str, str]:
         return {}
     return {c.get("attribute-id", ""): (c.text or "").strip()
             for c in node.findall("o:custom-attributes/o:custom-attribute", {"o": NS})}
-
-
-def read_orders_xml(data: bytes) -> list[FeedOrder]:
-    """Parse an export file (raises ``ET.ParseError`` on malformed XML).
-
-    The file this process wrote last is not parsed again: its writer kept what parsing it yields
-    (the same result; files with characters a parser rewrites or refuses are parsed for real).
-    """
-    global _last_written
-    last = _last_written
-    if last is not None and last[0] == len(data) and last[1] == hashlib.sha256(data).digest():
-        _last_written = None  # handed over once: the reader owns these objects
-        return last[2]
-    return parse_orders_xml(data)
 
 
 def parse_orders_xml(data: bytes) -> list[FeedOrder]:

@@ -12,7 +12,7 @@ from simulator.clock import Clock, Timer
 from simulator.journal import Journal
 from simulator.lazyimport import requests
 from simulator.sfcc import errors as E
-from simulator.sfcc.feed import ORDER_TOKENS, SHIPPING_TOKENS, read_status_csv, write_orders_xml
+from simulator.sfcc.feed import ORDER_TOKENS, SHIPPING_TOKENS, FeedOrder, read_status_csv, write_orders_xml
 
 if TYPE_CHECKING:
     from simulator.sfcc.backend import SfccBackend
@@ -100,7 +100,7 @@ def export_order_status(backend: SfccBackend) -> dict[str, Any]:
     partial = path.with_name(path.name + ".part")  # written an order at a time: whole, or not at all
     try:
         with partial.open("wb", buffering=1 << 16) as out:  # a syscall per 64 KiB, not per 8
-            write_orders_xml(ready, out)
+            records = write_orders_xml(ready, out)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -110,7 +110,7 @@ def export_order_status(backend: SfccBackend) -> dict[str, Any]:
     numbers = [o.order_no for o in ready]
     backend.journal.record("sfcc.feed.written", job=EXPORT_JOB, file=f"{folder}/{name}", orders=numbers,
                            order_ids=[o.external_order_id for o in ready], rule="FUL-3")
-    if numbers and not _notify(backend, job, f"{folder}/{name}"):
+    if numbers and not _notify(backend, job, f"{folder}/{name}", records):
         # TikTok never learnt of the file: the orders stay ready, so the next run carries them again
         # (marking them exported would leave SFCC ahead of TikTok for good).
         for order in ready:
@@ -118,7 +118,7 @@ def export_order_status(backend: SfccBackend) -> dict[str, Any]:
     return {"file": f"{folder}/{name}", "orders": numbers}
 
 
-def _notify(backend: SfccBackend, job: dict[str, Any], relative: str) -> bool:
+def _notify(backend: SfccBackend, job: dict[str, Any], relative: str, records: list[FeedOrder] | None) -> bool:
     url = str(job.get("notify_url") or "https://business-api.tiktok.com/tbp/v2.0/feed/download/")
     file_url = f"https://{backend.config.host}/on/demandware.servlet/webdav/Sites/IMPEX/{relative}"
     body = {"business_platform": "SALESFORCE", "external_business_id": str(job.get("external_business_id", "")),
@@ -129,7 +129,8 @@ def _notify(backend: SfccBackend, job: dict[str, Any], relative: str) -> bool:
         status: int | None = None
         code: Any = None
         if pickup is not None:  # this world's own TikTok: told directly, as its endpoint would be
-            code = 0 if "error" not in pickup(file_url) else 50001
+            # What the file parses to, known from writing it: this world's pickup need not parse it back.
+            code = 0 if "error" not in pickup(file_url, records) else 50001
         else:
             try:
                 answer = backend.outbound_session(url).post(url, json=body, timeout=10)
