@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -99,6 +100,30 @@ class CaAdjustment:
     answered: RequestStatus | None = None  # the RequestStatus the OMS's answer was for (in flight)
 
 
+BuyerFields = tuple[str | None, str | None, dict[str, Any]]  # (email, user id, address fields)
+
+
+class Buyer:
+    """An order's buyer fields, read from the marketplace's record of the buyer the first time anyone asks.
+
+    The import keeps the (immutable) source instead of building an address dict per order that only
+    a page of ``/v1/Orders`` ever reads; every read gives the values the import would have built.
+    """
+
+    __slots__ = ("_read", "_fields")
+
+    def __init__(self, read: Callable[[], BuyerFields]) -> None:
+        self._read: Callable[[], BuyerFields] | None = read
+        self._fields: BuyerFields | None = None
+
+    def fields(self) -> BuyerFields:
+        """(BuyerEmailAddress, BuyerUserId, the address fields)."""
+        if self._fields is None:
+            assert self._read is not None
+            self._fields, self._read = self._read(), None
+        return self._fields
+
+
 @dataclass(slots=True)
 class CaOrder:
     """A ChannelAdvisor order imported from TikTok Shop (CA-1)."""
@@ -118,10 +143,7 @@ class CaOrder:
     estimated_ship_date: datetime | None
     total_price: Decimal
     total_shipping_price: Decimal
-    buyer_email: str | None
-    buyer_user_id: str | None
-    shipping: dict[str, Any]
-    billing: dict[str, Any]
+    buyer: Buyer
     shipping_status: ShippingStatus = ShippingStatus.UNSHIPPED
     checkout_status: CheckoutStatus = CheckoutStatus.COMPLETED
     payment_status: PaymentStatus = PaymentStatus.CLEARED
@@ -137,8 +159,26 @@ class CaOrder:
 
     def __post_init__(self) -> None:
         self.total_price = amounts(self.total_price)
-        if self.billing == self.shipping:  # TikTok has one address: the billing fields are the shipping ones
-            self.billing = self.shipping  # one dict (never changed in place), not two equal ones
+
+    @property
+    def buyer_email(self) -> str | None:
+        """BuyerEmailAddress."""
+        return self.buyer.fields()[0]
+
+    @property
+    def buyer_user_id(self) -> str | None:
+        """BuyerUserId."""
+        return self.buyer.fields()[1]
+
+    @property
+    def shipping(self) -> dict[str, Any]:
+        """The Shipping* fields (``FirstName``, ``City``, ...)."""
+        return self.buyer.fields()[2]
+
+    @property
+    def billing(self) -> dict[str, Any]:
+        """The Billing* fields: TikTok has one address, so they are the shipping ones (one dict, never changed)."""
+        return self.buyer.fields()[2]
 
     def adjustment(self, adjustment_id: int) -> CaAdjustment | None:
         """The order-level or item-level adjustment with this ID."""

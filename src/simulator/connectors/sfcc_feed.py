@@ -67,8 +67,7 @@ def _apply(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
         # documented way into TikTok (RET-7): journaled, never applied, never dropped silently.
         done.append(("skipped", "return", {"reason": "a return recorded in SFCC is not applied to TikTok",
                                            "return_status": returned, "rule": "RET-7"}))
-    shipping = S.from_feed(feed)
-    plan = S.plan(world, order, shipping)
+    plan = S.Plan() if S.feed_ships_nothing(feed) else S.plan(world, order, S.from_feed(feed))
     if plan.refusal:
         done.append(("refused", "ship", {"reason": plan.refusal, "rule": plan.rule, **plan.details}))
     elif plan.shipments:

@@ -84,6 +84,17 @@ def from_feed(feed: FeedOrder) -> SfccShipping:
     return SfccShipping(status, lines, tracking)
 
 
+def feed_ships_nothing(feed: FeedOrder) -> bool:
+    """True when :func:`plan` of :func:`from_feed` is empty whatever the TikTok order (not shipped, no line shipped).
+
+    Most orders of a feed are in it for a status, not a shipment: they need no shipping facts built.
+    """
+    if (feed.shipping_status.lower() or "not_shipped") != "not_shipped":
+        return False
+    return not any(s.shipping_status == "SHIPPED" for s in feed.shipments) and not any(
+        _int(li.get("externalLineItemStatus")) == LINE_SHIPPED for li in feed.lines)
+
+
 def from_document(doc: Mapping[str, Any]) -> SfccShipping:
     """The facts an OCAPI order document carries (GetOrder)."""
     items = doc.get("product_items") or []

@@ -33,7 +33,7 @@ from simulator.channeladvisor.enums import (
     ShippingStatus,
 )
 from simulator.channeladvisor.index import in_flight
-from simulator.channeladvisor.models import CaAdjustment, CaFulfillment, CaItem, CaOrder
+from simulator.channeladvisor.models import Buyer, BuyerFields, CaAdjustment, CaFulfillment, CaItem, CaOrder
 from simulator.channeladvisor.status_map import ANSWERABLE, request_status_for, return_request_status, to_ca
 from simulator.clock import Timer
 from simulator.engine import Cancellation, CancelStatus, EngineError, Order, PackageStatus, Return, ReturnType, Role
@@ -276,10 +276,7 @@ class TikTokChannelAdvisorSync:
             estimated_ship_date=order.rts_sla_time,
             total_price=order.total_amount,
             total_shipping_price=order.shipping_fee,
-            buyer_email=_text(order.buyer, "email", "buyer_email"),
-            buyer_user_id=_text(order.buyer, "user_id", "id", "buyer_user_id"),
-            shipping=(address := _address(order.recipient_address)),
-            billing=dict(address),  # the same fields: read once
+            buyer=Buyer(partial(buyer_fields, order.party)),  # TikTok's buyer never changes: read when asked
             special_instructions=order.buyer_message or None,
         )
         ca.items = _items(self.backend, ca, order)
@@ -515,6 +512,13 @@ def _items(backend: ChannelAdvisorBackend, ca: CaOrder, order: Order) -> list[Ca
             )
         )
     return items
+
+
+def buyer_fields(party: Any) -> BuyerFields:
+    """A CA order's buyer fields from the TikTok order's buyer record (``Order.party``, never changed)."""
+    buyer = party.buyer()
+    return (_text(buyer, "email", "buyer_email"), _text(buyer, "user_id", "id", "buyer_user_id"),
+            _address(party.address()))
 
 
 def _text(data: dict[str, Any], *keys: str) -> str | None:
