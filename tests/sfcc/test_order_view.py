@@ -40,6 +40,11 @@ def test_sfcc1_view_is_the_document_field_by_field_and_whole(world: World) -> No
             assert (key in view) == (key in doc), key
         view = OrderView(order, "22.6")
         assert view.get("product_items") == doc["product_items"]
+        for index, item in enumerate(doc["product_items"]):  # each item field read alone, then whole
+            for key in (*item, "c_externalLineItemStatus", "c_trackingNumber", "c_carrier", "c_noSuch", "nope"):
+                alone = OrderView(order, "22.6").get("product_items")[index]
+                assert alone.get(key) == item.get(key) and (key in alone) == (key in item), key
+            assert dict(OrderView(order, "22.6").get("product_items")[index]) == item
         assert dict(view) == doc and len(view) == len(doc) and view == doc
         with pytest.raises(KeyError):
             view["no_such_property"]

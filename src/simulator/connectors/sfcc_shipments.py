@@ -100,7 +100,7 @@ def from_document(doc: Mapping[str, Any]) -> SfccShipping:
     items = doc.get("product_items") or []
     lines = tuple(Line(str(i.get("product_id") or ""), _int(i.get("c_externalLineItemStatus")),
                        i.get("c_trackingNumber") or None, i.get("c_carrier") or None)
-                  for i in items if isinstance(i, dict))
+                  for i in items if isinstance(i, Mapping))
     tracking = next((s.get("tracking_number") for s in doc.get("shipments") or [] if isinstance(s, dict)
                      and s.get("tracking_number")), None)
     return SfccShipping(str(doc.get("shipping_status") or "not_shipped"), lines, tracking)

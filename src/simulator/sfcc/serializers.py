@@ -144,11 +144,12 @@ class OrderView(Mapping[str, Any]):
     """
 
     __slots__ = ("_order", "_version", "_custom", "_revision", "_modified", "_items", "_doc")
+    _items: list[ItemView] | None
 
     def __init__(self, order: SfccOrder, version: str) -> None:
         self._order, self._version, self._custom = order, version, dict(order.custom)
         self._revision, self._modified = order.revision, order.last_modified
-        self._items: list[dict[str, Any]] | None = None
+        self._items = None
         self._doc: dict[str, Any] | None = None
 
     def document(self) -> dict[str, Any]:
@@ -168,7 +169,7 @@ class OrderView(Mapping[str, Any]):
                 return self._order.shipping_status
             if key == "product_items":
                 if self._items is None:
-                    self._items = [_item(i) for i in self._order.product_items]
+                    self._items = [ItemView(i) for i in self._order.product_items]
                 return self._items
         return self.document().get(key, default)
 
@@ -186,6 +187,47 @@ class OrderView(Mapping[str, Any]):
 
 
 _ABSENT = object()
+
+
+class ItemView(Mapping[str, Any]):
+    """One ``product_item`` of an :class:`OrderView` (:func:`_item`), built whole only when read whole.
+
+    The reconcile reads an item's ``product_id`` and line custom attributes (status, tracking, carrier)
+    of every order the feed brings back; those are the item's own values, read without the rest.
+    """
+
+    __slots__ = ("_item", "_doc")
+
+    def __init__(self, item: ProductItem) -> None:
+        self._item = item
+        self._doc: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The whole ``product_item`` document."""
+        if self._doc is None:
+            self._doc = _item(self._item)
+        return self._doc
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A property (``default`` when absent): ``product_id`` and ``c_*`` without the whole document."""
+        if self._doc is None:
+            if key.startswith("c_"):
+                return self._item.custom.get(key[2:], default)
+            if key == "product_id":
+                return self._item.product_id
+        return self.document().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key, _ABSENT)
+        if value is _ABSENT:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.document())
+
+    def __len__(self) -> int:
+        return len(self.document())
 
 
 def search_result(hits: list[SfccOrder], total: int, start: int, query: Any, version: str) -> dict[str, Any]:
