@@ -86,7 +86,7 @@ def test_ful3_export_file_is_elementtree_output_and_its_records_a_parse(orders: 
 def _reference(order: SfccOrder) -> tuple[str, feed.FeedOrder]:
     lines: list[str] = []
     record = feed._order(lines, order)
-    return "\n".join(lines), record
+    return "\n".join(lines) + "\n", record
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

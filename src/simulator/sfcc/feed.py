@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
@@ -14,6 +15,7 @@ from typing import Any, BinaryIO
 
 from simulator.sfcc.models import Address, SfccOrder
 from simulator.sfcc.serializers import date_text
+from simulator.sharing import time_key
 
 NS = "http://www.demandware.com/xml/impex/order/2006-10-31"
 ET.register_namespace("", NS)
@@ -361,8 +363,21 @@ def _frame(shape: Shape) -> list[str]:
     if payments:
         frame.line(_PAYMENTS[1])
     frame.customs(P2, custom)
-    frame.text += f"{P1}</order>"
+    frame.text += f"{P1}</order>\n"
     return frame.done()
+
+
+_DATES: dict[Hashable, str] = {}  # an export's orders were mostly created at a few instants
+
+
+def _order_date(value: datetime) -> str:
+    key = time_key(value)  # equal instants in other zones print differently
+    text = _DATES.get(key)
+    if text is None:
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        text = _DATES[key] = date_text(value, millis=False)
+    return text
 
 
 def _address_texts(texts: list[str], value: Address) -> tuple[bool, ...]:
@@ -381,7 +396,7 @@ def _custom_texts(texts: list[str], custom: dict[str, Any]) -> tuple[tuple[str, 
 
 
 def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
-    """The order's text (as ``_order`` writes it), True when its texts are printable, and its record, in one
+    """The order's text (as ``_order`` writes it, with its newline), True when its texts are printable, and its record, in one
     join; None: take the reference path."""
     product_total = product_tax = shipping_total = shipping_tax = _ZERO
     for item in order.product_items:
@@ -393,9 +408,11 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
     tax_total = product_tax + shipping_tax
     status, shipping = order.status.upper(), order.shipping_status.upper()
     order_no = order.order_no
-    texts = [order_no, date_text(order.creation_date, millis=False), _str(order.created_by), order_no,
+    texts = [order_no, _order_date(order.creation_date), _str(order.created_by), order_no,
              _str(order.currency), order_no, _str(order.customer_name), _str(order.customer_email)]
+    billing_at = len(texts)
     billing = _address_texts(texts, order.billing_address)
+    billing_end = len(texts)
     texts += (status, shipping, order.confirmation_status.upper(), order.payment_status.upper(), order_no)
     item_keys, read_lines = [], []
     for item in order.product_items:
@@ -421,7 +438,11 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
         tracking = shipment.tracking_number
         if tracking:
             texts.append(_str(tracking))
-        mask = _address_texts(texts, shipment.shipping_address)
+        if shipment.shipping_address is order.billing_address:  # TikTok's one address: its texts once
+            texts += texts[billing_at:billing_end]
+            mask = billing
+        else:
+            mask = _address_texts(texts, shipment.shipping_address)
         net = product_total + shipment.shipping_total
         texts += (*merchandize, *prices, f"{net:.2f}", f"{tax_total:.2f}", f"{net + tax_total:.2f}")
         keys, _ = _custom_texts(texts, shipment.custom)
@@ -435,10 +456,11 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
         texts += (_str(pi.payment_method_id), f"{pi.amount:.2f}", _str(pi.processor_id), _str(pi.transaction_id))
     custom_keys, custom = _custom_texts(texts, order.custom)
     joined = "".join(texts)
-    if not all(texts) or "&" in joined or "<" in joined or ">" in joined:
-        return None  # an empty leaf (``<tag />``) or markup to escape: the reference writes it
-    if order_no != _attr(order_no) or any(s.shipment_id != _attr(s.shipment_id) for s in order.shipments):
-        return None  # an attribute to escape
+    if not all(texts) or "&" in joined or "<" in joined or ">" in joined or '"' in joined or "\n" in joined or (
+            "\t" in joined or "\r" in joined):
+        # An empty leaf (``<tag />``), markup to escape, or what an attribute escapes (the order number and
+        # shipment ids are among the texts): the reference writes it.
+        return None
     frame = _frame((billing, tuple(item_keys), tuple(shipment_shapes), len(order.payment_instruments),
                     custom_keys)).copy()
     frame[1::2] = texts
@@ -462,11 +484,11 @@ def _chunks(orders: list[SfccOrder], read: list[FeedOrder]) -> Iterator[tuple[by
         fast = _fast_order(order)
         if fast is not None and fast[1]:  # printable ASCII or not, a parser reads it back unchanged
             read.append(fast[2])
-            yield (fast[0] + "\n").encode("utf-8"), True
+            yield fast[0].encode("utf-8"), True
             continue
         lines: list[str] = []
         read.append(_order(lines, order) if fast is None else fast[2])
-        text = "\n".join(lines) + "\n" if fast is None else fast[0] + "\n"
+        text = "\n".join(lines) + "\n" if fast is None else fast[0]
         if text.isascii():  # no surrogate, no U+FFFE/U+FFFF: only control characters can stop a parser
             data = text.encode("ascii")
             yield data, len(data.translate(None, _CONTROL)) == len(data)
