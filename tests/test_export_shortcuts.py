@@ -53,9 +53,9 @@ def test_ca1_buyer_fields_read_late_equal_the_import() -> None:
         eager: dict[str, tuple[Any, ...]] = {}
         original = sync.TikTokChannelAdvisorSync._import
 
-        def importing(self: Any, order: Any) -> None:
+        def importing(self: Any, order: Any, *args: Any) -> None:
             eager[order.id] = _eager(order)  # at the moment of the import
-            original(self, order)
+            original(self, order, *args)
 
         sync.TikTokChannelAdvisorSync._import = importing  # type: ignore[method-assign]
         try:

@@ -90,11 +90,11 @@ class ChannelAdvisorBackend:
         }
 
     # -- writing (the import, the OMS) -------------------------------------------------------------
-    def add_order(self, order: CaOrder) -> None:
-        """A newly imported order (CA-1): stored and indexed."""
+    def store_order(self, order: CaOrder) -> None:
+        """A newly imported order (CA-1), stored but not indexed yet: the caller files it (``index.add``) before
+        anyone can search (the sync tick does at its end, its imports in one batch)."""
         self.orders[order.id] = order
         self.by_site_order[order.site_order_id] = order.id
-        self.index.add(order)
 
     def set_exported(self, order: CaOrder, application_id: str, exported: bool) -> None:
         """Set or clear one application's export flag (CA-2)."""

@@ -110,17 +110,16 @@ class Buyer:
     a page of ``/v1/Orders`` ever reads; every read gives the values the import would have built.
     """
 
-    __slots__ = ("_read", "_fields")
+    __slots__ = ("_read", "_source", "_fields")
 
-    def __init__(self, read: Callable[[], BuyerFields]) -> None:
-        self._read: Callable[[], BuyerFields] | None = read
+    def __init__(self, read: Callable[[Any], BuyerFields], source: Any) -> None:
+        self._read, self._source = read, source  # read(source) gives the fields (one object per order, no closure)
         self._fields: BuyerFields | None = None
 
     def fields(self) -> BuyerFields:
         """(BuyerEmailAddress, BuyerUserId, the address fields)."""
         if self._fields is None:
-            assert self._read is not None
-            self._fields, self._read = self._read(), None
+            self._fields, self._source = self._read(self._source), None
         return self._fields
 
 

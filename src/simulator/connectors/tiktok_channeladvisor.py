@@ -125,11 +125,15 @@ class TikTokChannelAdvisorSync:
             if in_flight(ca):  # a refused call leaves the work queued: the next tick carries it
                 self.backend.index.pending.add(ca_id)
         pending, self.pending_import = sorted(self.pending_import), set()
-        for order_id in pending:
-            if self._refused("GET", ORDER_DETAIL, order_id, "import"):
-                self.pending_import.add(order_id)  # read again at the next tick: never lost
-                continue
-            self._import(self.world.engine.orders[order_id])
+        imported: list[CaOrder] = []
+        try:
+            for order_id in pending:
+                if self._refused("GET", ORDER_DETAIL, order_id, "import"):
+                    self.pending_import.add(order_id)  # read again at the next tick: never lost
+                    continue
+                self._import(self.world.engine.orders[order_id], imported)
+        finally:  # searchable once the imports are done (nothing searches during them): one batch per list
+            self.backend.index.add(imported)
         dirty, self.dirty = sorted(self.dirty), set()
         for order_id in dirty:
             if self._refused("GET", ORDER_DETAIL, order_id, "status"):
@@ -244,7 +248,7 @@ class TikTokChannelAdvisorSync:
         fulfillment.relayed = True
 
     # -- TikTok -> CA ----------------------------------------------------------------------------
-    def _import(self, order: Order) -> None:
+    def _import(self, order: Order, imported: list[CaOrder]) -> None:
         if order.id in self.backend.by_site_order:
             return
         account = self.backend.account_for(order)
@@ -276,13 +280,14 @@ class TikTokChannelAdvisorSync:
             estimated_ship_date=order.rts_sla_time,
             total_price=order.total_amount,
             total_shipping_price=order.shipping_fee,
-            buyer=Buyer(partial(buyer_fields, order.party)),  # TikTok's buyer never changes: read when asked
+            buyer=Buyer(buyer_fields, order.party),  # TikTok's buyer never changes: read when asked
             special_instructions=order.buyer_message or None,
         )
         ca.items = _items(self.backend, ca, order)
         ca.fulfillments = []
         self._reflect_packages(order, ca)
-        self.backend.add_order(ca)
+        self.backend.store_order(ca)
+        imported.append(ca)
         self._journal(ca, direction="tiktok_to_ca", action="import", ok=True)
         self._reflect(order, ca, packages=False)  # the packages were reflected a moment ago
 
