@@ -143,6 +143,8 @@ def _deliver(world: World, order: Order) -> list[str]:
 
 
 def _int(value: Any) -> int | None:
+    if value is None:  # most feed orders carry no return status: no exception raised and caught per order
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):

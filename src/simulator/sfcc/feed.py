@@ -524,7 +524,7 @@ def orders_xml(orders: list[SfccOrder]) -> bytes:
     return out.getvalue()
 
 
-@dataclass
+@dataclass(slots=True)
 class FeedShipment:
     """What a feed reader learns about one shipment."""
 
@@ -533,7 +533,7 @@ class FeedShipment:
     tracking_number: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class FeedOrder:
     """What a feed reader (TikTok) learns about one order."""
 
