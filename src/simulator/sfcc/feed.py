@@ -395,17 +395,67 @@ def _custom_texts(texts: list[str], custom: dict[str, Any]) -> tuple[tuple[str, 
     return keys, {key: text.strip() for key, text in zip(keys, values, strict=True)}
 
 
-def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
-    """The order's text (as ``_order`` writes it, with its newline), True when its texts are printable, and its record, in one
-    join; None: take the reference path."""
+Money = tuple[list[tuple[str, ...]], tuple[str, str, str], list[tuple[str, ...]], tuple[str, ...], list[str]]
+_MONEY: dict[tuple[int, ...], tuple[list[Any], Money]] = {}
+
+
+def _money(order: SfccOrder) -> Money:
+    """The order's amounts as the file writes them: per line, the merchandise total, per shipment, the
+    order totals, per payment (see ``_order``).
+
+    They follow from the lines' prices, quantities, taxes and rates, the shipments' charges and the
+    payments' amounts alone. Those are shared objects (``simulator.sharing.amounts``): orders of one
+    product at one price are keyed by the same objects, and format their amounts once. A key holds
+    object ids; its entry holds the objects, so no other object can take those ids while it is kept.
+    """
+    items, shipments, payments = order.product_items, order.shipments, order.payment_instruments
+    objects: list[Any] = []
+    for item in items:
+        objects += (item.base_price, item.quantity, item.tax, item.tax_rate)
+    for shipment in shipments:
+        objects += (shipment.shipping_total, shipment.shipping_tax)
+    for payment in payments:
+        objects.append(payment.amount)
+    key = (len(items), len(shipments), *map(id, objects))
+    hit = _MONEY.get(key)
+    if hit is not None:
+        return hit[1]
     product_total = product_tax = shipping_total = shipping_tax = _ZERO
-    for item in order.product_items:
-        product_total += item.price
-        product_tax += item.tax
-    for shipment in order.shipments:
-        shipping_total += shipment.shipping_total
-        shipping_tax += shipment.shipping_tax
+    lines = []
+    for item in items:
+        price, tax = item.price, item.tax
+        product_total += price
+        product_tax += tax
+        lines.append((f"{price:.2f}", f"{tax:.2f}", f"{price + tax:.2f}", f"{item.base_price:.2f}",
+                      f"{item.quantity:.1f}", f"{item.tax_rate}"))
+    charges = []
+    for shipment in shipments:
+        total, tax = shipment.shipping_total, shipment.shipping_tax
+        shipping_total += total
+        shipping_tax += tax
+        charges.append((total, tax))
     tax_total = product_tax + shipping_tax
+    tax_text = f"{tax_total:.2f}"
+    merchandize = (f"{product_total:.2f}", f"{product_tax:.2f}", f"{product_total + product_tax:.2f}")
+    per_shipment = []
+    for total, tax in charges:
+        net = product_total + total
+        per_shipment.append((f"{total:.2f}", f"{tax:.2f}", f"{total + tax:.2f}", f"{net:.2f}", tax_text,
+                             f"{net + tax_total:.2f}"))
+    net = product_total + shipping_total
+    totals = (f"{shipping_total:.2f}", f"{shipping_tax:.2f}", f"{shipping_total + shipping_tax:.2f}", f"{net:.2f}",
+              tax_text, f"{net + tax_total:.2f}")
+    money: Money = (lines, merchandize, per_shipment, totals, [f"{p.amount:.2f}" for p in payments])
+    if len(_MONEY) >= 4096:
+        _MONEY.clear()
+    _MONEY[key] = (objects, money)
+    return money
+
+
+def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
+    """The order's text (as ``_order`` writes it, with its newline), True when its texts are printable, and its
+    record, in one join; None: take the reference path."""
+    lines, merchandize, per_shipment, totals, amounts = _money(order)
     status, shipping = order.status.upper(), order.shipping_status.upper()
     order_no = order.order_no
     texts = [order_no, _order_date(order.creation_date), _str(order.created_by), order_no,
@@ -415,24 +465,16 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
     billing_end = len(texts)
     texts += (status, shipping, order.confirmation_status.upper(), order.payment_status.upper(), order_no)
     item_keys, read_lines = [], []
-    for item in order.product_items:
-        price, tax = item.price, item.tax
-        line = f"{price:.2f}"
-        texts += (line, f"{tax:.2f}", f"{price + tax:.2f}", f"{item.base_price:.2f}", _str(item.product_name),
-                  line, _str(item.position), _str(item.product_id), _str(item.product_name),
-                  f"{item.quantity:.1f}", f"{item.tax_rate}", _str(item.shipment_id))
+    for item, (line, tax, gross, base, quantity, rate) in zip(order.product_items, lines, strict=True):
+        texts += (line, tax, gross, base, _str(item.product_name), line, _str(item.position), _str(item.product_id),
+                  _str(item.product_name), quantity, rate, _str(item.shipment_id))
         keys, custom = _custom_texts(texts, item.custom)
         item_keys.append(keys)
         read_lines.append({"product-id": str(item.product_id).strip(), **custom})
-    merchandize = (f"{product_total:.2f}", f"{product_tax:.2f}", f"{product_total + product_tax:.2f}")
-    shipment_prices = []
-    for shipment in order.shipments:
-        total, tax = shipment.shipping_total, shipment.shipping_tax
-        prices = (f"{total:.2f}", f"{tax:.2f}", f"{total + tax:.2f}")
-        shipment_prices.append(prices)
-        texts += (*prices, prices[0], _str(shipment.shipment_id))
+    for shipment, money in zip(order.shipments, per_shipment, strict=True):
+        texts += (*money[:3], money[0], _str(shipment.shipment_id))
     shipment_shapes, read_shipments = [], []
-    for shipment, prices in zip(order.shipments, shipment_prices, strict=True):
+    for shipment, money in zip(order.shipments, per_shipment, strict=True):
         state = shipment.shipping_status.upper()
         texts += (shipment.shipment_id, state, _str(shipment.shipping_method_id))
         tracking = shipment.tracking_number
@@ -443,17 +485,13 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
             mask = billing
         else:
             mask = _address_texts(texts, shipment.shipping_address)
-        net = product_total + shipment.shipping_total
-        texts += (*merchandize, *prices, f"{net:.2f}", f"{tax_total:.2f}", f"{net + tax_total:.2f}")
+        texts += (*merchandize, *money)
         keys, _ = _custom_texts(texts, shipment.custom)
         shipment_shapes.append((bool(tracking), mask, keys))
         read_shipments.append(FeedShipment(shipment.shipment_id, state.strip(), str(tracking or "").strip() or None))
-    net = product_total + shipping_total
-    shipping_prices = (f"{shipping_total:.2f}", f"{shipping_tax:.2f}", f"{shipping_total + shipping_tax:.2f}")
-    texts += (*merchandize, *merchandize, *shipping_prices, *shipping_prices, f"{net:.2f}", f"{tax_total:.2f}",
-              f"{net + tax_total:.2f}")
-    for pi in order.payment_instruments:
-        texts += (_str(pi.payment_method_id), f"{pi.amount:.2f}", _str(pi.processor_id), _str(pi.transaction_id))
+    texts += (*merchandize, *merchandize, *totals[:3], *totals)
+    for pi, amount in zip(order.payment_instruments, amounts, strict=True):
+        texts += (_str(pi.payment_method_id), amount, _str(pi.processor_id), _str(pi.transaction_id))
     custom_keys, custom = _custom_texts(texts, order.custom)
     joined = "".join(texts)
     if not all(texts) or "&" in joined or "<" in joined or ">" in joined or '"' in joined or "\n" in joined or (
