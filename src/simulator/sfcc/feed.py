@@ -421,7 +421,7 @@ def _money(order: SfccOrder) -> Money:
     if hit is not None:
         return hit[1]
     product_total = product_tax = shipping_total = shipping_tax = _ZERO
-    lines = []
+    lines: list[tuple[str, ...]] = []
     for item in items:
         price, tax = item.price, item.tax
         product_total += price
@@ -437,7 +437,7 @@ def _money(order: SfccOrder) -> Money:
     tax_total = product_tax + shipping_tax
     tax_text = f"{tax_total:.2f}"
     merchandize = (f"{product_total:.2f}", f"{product_tax:.2f}", f"{product_total + product_tax:.2f}")
-    per_shipment = []
+    per_shipment: list[tuple[str, ...]] = []
     for total, tax in charges:
         net = product_total + total
         per_shipment.append((f"{total:.2f}", f"{tax:.2f}", f"{total + tax:.2f}", f"{net:.2f}", tax_text,
