@@ -7,6 +7,8 @@ the pairs; these are the documented-most readings (reference/channeladvisor-api.
 
 from __future__ import annotations
 
+from typing import Any
+
 from simulator.channeladvisor.enums import RequestStatus, ShippingStatus
 from simulator.engine.states import CancelStatus, OrderStatus, ReturnStatus, ShipmentType
 from simulator.rules import Profile
@@ -98,12 +100,25 @@ def return_request_status(status: ReturnStatus | str, shipment: ShipmentType | s
     return RETURN_TO_REQUEST[term] if term is not None else RETURN_OUTCOME[ReturnStatus(status)]
 
 
+_TABLES: dict[int, tuple[Profile, dict[str, Any]]] = {}  # id(profile) -> (profile, its CA mapping); the entry keeps it
+
+
+def _table(profile: Profile) -> dict[str, Any]:
+    """``status_mappings.channeladvisor`` of a profile, copied once per profile object (a sync reads it per order)."""
+    known = _TABLES.get(id(profile))
+    if known is None:
+        if len(_TABLES) >= 64:
+            _TABLES.clear()
+        known = _TABLES[id(profile)] = (profile, profile.status_mapping("channeladvisor"))
+    return known[1]
+
+
 def to_ca(profile: Profile, status: OrderStatus | str, shipping_type: str = "SELLER") -> ShippingStatus | None:
     """TikTok order status -> CA ShippingStatus (None: the order is not, or not yet, in ChannelAdvisor).
 
     An order TikTok ships itself (``shipping_type`` TIKTOK) is "Third Party Managed" until cancelled (PKG-4).
     """
-    value = profile.status_mapping("channeladvisor")[str(status)]
+    value = _table(profile)[str(status)]
     if value is not None and shipping_type == "TIKTOK" and str(status) != OrderStatus.CANCELLED:
         return ShippingStatus.THIRD_PARTY_MANAGED
     return None if value is None else ShippingStatus(value)
