@@ -100,9 +100,10 @@ def order_row(order: CaOrder) -> Row:
         "PaymentCreditCardLast4": None,
         "PaymentMerchantReferenceNumber": None,
     }
+    shipping, billing = order.shipping, order.billing  # each a property (the buyer fields): read once
     for key in ADDRESS_KEYS:
-        row[f"Shipping{key}"] = order.shipping.get(key)
-        row[f"Billing{key}"] = order.billing.get(key)
+        row[f"Shipping{key}"] = shipping.get(key)
+        row[f"Billing{key}"] = billing.get(key)
     row.update(
         {
             "PromotionCode": None,
