@@ -325,7 +325,7 @@ Shape = tuple[Any, ...]
 
 @lru_cache(maxsize=256)
 def _frame(shape: Shape) -> list[str]:
-    """The frame of every order with this structure (see :func:`_shape_texts` for the shape)."""
+    """The frame of every order with this structure (the shape :func:`_fast_order` reads off an order)."""
     billing, items, shipments, payments, custom = shape
     frame = _Frame()
     frame.slot(f'{P1}<order order-no="', '">')
