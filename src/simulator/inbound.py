@@ -82,8 +82,6 @@ class Limits:
         if not general and not own_input:
             return DEFAULT_LIMITS
         merged = {**(general or {}), **(own_input or {})}
-        if not merged:
-            return DEFAULT_LIMITS
         names = {f.name for f in dataclasses.fields(cls)}
         for key, value in merged.items():
             if key not in names:
