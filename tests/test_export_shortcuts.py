@@ -3,7 +3,9 @@
 - the feed pickup skips building shipping facts for an order the feed ships nothing of: exactly when
   :func:`from_feed` gives "not shipped" without a shipped line, the case :func:`plan` answers with nothing;
 - a ChannelAdvisor order reads its buyer fields from TikTok's buyer record when first asked: the values
-  equal what an eager import built, however much happened to the TikTok order in between.
+  equal what an eager import built, however much happened to the TikTok order in between;
+- the in-process pickup takes the records the export job's writer returned instead of parsing the file:
+  the same journal, entry for entry, as a world whose pickup parses every file.
 """
 
 from __future__ import annotations
@@ -80,3 +82,48 @@ def test_ca1_buyer_fields_read_late_equal_the_import() -> None:
             assert ca_order.shipping == address and ca_order.billing is ca_order.shipping
     finally:
         world.close()
+
+
+def _feed_history(parse: bool) -> tuple[list[dict[str, Any]], int]:
+    """A world whose export files carry creations, shipments and cancels; ``parse``: the pickup parses each file.
+
+    Returns the journal and how many files the pickup parsed.
+    """
+    from simulator.connectors import sfcc_feed, tiktok_sfcc
+
+    world = World.create(seed=13)
+    original, parser, parsed = tiktok_sfcc.TikTokSfccConnector._local_files, sfcc_feed.parse_orders_xml, []
+
+    def parsing(data: bytes) -> Any:
+        parsed.append(data)
+        return parser(data)
+
+    sfcc_feed.parse_orders_xml = parsing  # type: ignore[assignment]
+    if parse:
+        tiktok_sfcc.TikTokSfccConnector._local_files = lambda self: False  # type: ignore[method-assign]
+    try:
+        tiktok, sfcc = world.systems["tiktok"], world.systems["sfcc"]
+        placed = [tiktok.place_order(profile="sfcc") for _ in range(9)]
+        world.advance(seconds=3700)
+        connector = sfcc.connector
+        for i, order in enumerate(placed):
+            number = connector.order_nos[order.id]
+            if i % 3 == 0:
+                sfcc.orders.apply_batch_status(number, None, "shipped", f"1Z{i:08d}", "UPS")
+            elif i % 3 == 1:
+                sfcc.orders.apply_batch_status(number, "cancelled", None)
+        world.advance(seconds=2 * 3600)
+        return [entry.as_dict() for entry in world.journal], len(parsed)
+    finally:
+        tiktok_sfcc.TikTokSfccConnector._local_files = original  # type: ignore[method-assign]
+        sfcc_feed.parse_orders_xml = parser  # type: ignore[assignment]
+        world.close()
+
+
+def test_ful3_the_pickup_given_the_writers_records_does_what_parsing_the_file_does() -> None:
+    """FUL-3: the in-process pickup handed the writer's records journals and changes exactly what parsing does."""
+    (handed, none), (parsed, files) = _feed_history(parse=False), _feed_history(parse=True)
+    assert handed == parsed
+    assert none == 0 and files >= 2  # the records were taken, and the long way read every file
+    kinds = {entry["kind"] for entry in handed}
+    assert {"sfcc.feed.written", "connector.sfcc.feed_applied"} <= kinds  # the feed carried changes to TikTok
