@@ -122,6 +122,15 @@ class Buyer:
             self._fields, self._source = self._read(self._source), None
         return self._fields
 
+    def __eq__(self, other: object) -> bool:  # by value, as the fields it stands for compared before
+        return isinstance(other, Buyer) and self.fields() == other.fields()
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and the address dict is mutable
+
+    def __repr__(self) -> str:  # the values (a state digest or a failing assertion shows them), never an address
+        email, user_id, address = self.fields()
+        return f"Buyer(email={email!r}, user_id={user_id!r}, address={address!r})"
+
 
 @dataclass(slots=True)
 class CaOrder:
