@@ -40,6 +40,7 @@ from simulator.sfcc.models import (
     LINE_PARTSHIPPED,
     LINE_SHIPPED,
 )
+from simulator.tiktok_shop.buyers import FakeBuyer
 
 if TYPE_CHECKING:
     from simulator.clock import Timer
@@ -268,7 +269,9 @@ class TikTokSfccConnector:
                 units[product_id] = [product_id, 1, str(li.sale_price)]
             else:
                 entry[1] += 1
-        addr, buyer = order.recipient_address, order.buyer
+        party = order.party  # a TikTok buyer's address text is enough (cheaper than the whole address)
+        addr: Mapping[str, Any] = party.address_text() if isinstance(party, FakeBuyer) else order.recipient_address
+        buyer = order.buyer
         first = str(addr.get("first_name") or addr.get("name") or buyer.get("name") or "")
         name = order.delivery_option_name.lower()
         return ExternalOrder(

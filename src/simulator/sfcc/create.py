@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from simulator.sfcc.models import (
     CHANNEL_STATUS_NEW,
@@ -33,8 +32,7 @@ class CreateRefused(Exception):
         self.body, self.status = body, status
 
 
-@dataclass(frozen=True, slots=True)
-class ExternalOrder:
+class ExternalOrder(NamedTuple):
     """A CreateExternalOrder body as typed values, from a sender that builds it well formed (TikTok's in-process
     connector): :func:`place` builds from it the order :func:`build_order` builds from that body, without
     building and re-reading the JSON (tests/sfcc/test_create_trusted.py proves them equal).

@@ -30,7 +30,6 @@ from simulator.sfcc.models import (
 from simulator.sfcc.search_index import SearchIndex
 
 PLACED = frozenset({"new", "open", "completed"})
-_SAFEGUARD_KINDS = {kind: f"sfcc.safeguard.{kind}" for kind in ("payment_capture", "order_confirmation_email")}
 # Order document properties a PATCH may carry but OCAPI does not consider (ignored, not refused).
 READ_ONLY = frozenset({
     "_v", "_type", "_resource_state", "order_no", "order_token", "confirmation_status", "export_status",
@@ -149,32 +148,41 @@ class OrderBook:
     @property
     def safeguards(self) -> list[SafeguardRecord]:
         """SFCC-3: the would-be captures and emails, two per placed order, in the order they happened."""
-        if self._placed:  # built on first read from what each placement noted (two records per order)
+        if self._placed:  # built on first read from what each placement noted
             placed, self._placed = self._placed, []
-            for at, site_id, order_no, actions in placed:
-                self._safeguards += [SafeguardRecord(at, kind, site_id, order_no, detail, performed, let_out)
-                                     for kind, performed, let_out, detail in actions]
+            for at, site_id, order_no, amount, currency, method, email, capture, emails, protected in placed:
+                self._safeguards += (
+                    SafeguardRecord(at, "payment_capture", site_id, order_no,
+                                    {"amount": amount, "currency": currency, "payment_method": method},
+                                    capture, capture and protected),
+                    SafeguardRecord(at, "order_confirmation_email", site_id, order_no, {"to": email},
+                                    emails, emails and protected))
         return self._safeguards
 
     def _safeguard(self, site: Site, order: SfccOrder) -> None:
         # SFCC-3: placing the order triggers a CAPTURE transaction and the confirmation email; a
-        # non-production instance must have both switched off. Would-be actions are recorded either way.
+        # non-production instance must have both switched off. Would-be actions are recorded either way
+        # (the records themselves are built when first read: see safeguards).
         protected = self.config.environment != "production"
         payment = order.payment_instruments[0]  # placed with the order's total (build_order)
-        now, order_id, order_no = self.clock.now(), order.external_order_id, order.order_no
-        actions = (
-            ("payment_capture", site.payment_capture, site.payment_capture and protected,
-             {"amount": str(payment.amount), "currency": order.currency, "payment_method": payment.payment_method_id}),
-            ("order_confirmation_email", site.order_confirmation_emails, site.order_confirmation_emails and protected,
-             {"to": order.customer_email}),
-        )
-        self._placed.append((now, site.id, order_no, actions))
-        for kind, performed, let_out, detail in actions:
-            self.journal.record(_SAFEGUARD_KINDS[kind], order_id=order_id, order_no=order_no, performed=performed,
-                                let_out=let_out, rule="SFCC-3", **detail)
-            if let_out:
-                self.journal.record("sfcc.safeguard.violation", order_id=order_id, kind=kind,
-                                    order_no=order_no, environment=self.config.environment, rule="SFCC-3")
+        now, order_id, order_no, journal = self.clock.now(), order.external_order_id, order.order_no, self.journal
+        amount, currency, method, email = str(payment.amount), order.currency, payment.payment_method_id, \
+            order.customer_email
+        capture, emails = site.payment_capture, site.order_confirmation_emails
+        self._placed.append((now, site.id, order_no, amount, currency, method, email, capture, emails, protected))
+        journal.record("sfcc.safeguard.payment_capture", order_id=order_id, order_no=order_no, performed=capture,
+                       let_out=capture and protected, rule="SFCC-3", amount=amount, currency=currency,
+                       payment_method=method)
+        if capture and protected:
+            self._violation(order_id, "payment_capture", order_no)
+        journal.record("sfcc.safeguard.order_confirmation_email", order_id=order_id, order_no=order_no,
+                       performed=emails, let_out=emails and protected, rule="SFCC-3", to=email)
+        if emails and protected:
+            self._violation(order_id, "order_confirmation_email", order_no)
+
+    def _violation(self, order_id: str | None, kind: str, order_no: str) -> None:
+        self.journal.record("sfcc.safeguard.violation", order_id=order_id, kind=kind, order_no=order_no,
+                            environment=self.config.environment, rule="SFCC-3")
 
     # -- OCAPI Shop PATCH ----------------------------------------------------------------------------
     def patch(self, site_id: str, order_no: str, body: Any, state: Callable[[SfccOrder], str]) -> SfccOrder:
