@@ -74,6 +74,7 @@ class TikTokSfccConnector:
         self._approval_attempts: dict[str, int] = {}
         self._port: SfccPort | None = None
         self._sites: dict[str, str | None] = {}  # shop -> its SFCC site (site_for)
+        self._methods: dict[str, str] = {}  # delivery option name -> SFCC shipping method (a shop's few options)
         self._mapping: tuple[Any, dict[str, Any]] | None = None  # (rules, their sfcc status mapping)
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
@@ -161,6 +162,9 @@ class TikTokSfccConnector:
     # -- events ------------------------------------------------------------------------------------
     def on_event(self, event: EngineEvent) -> None:
         """React to status changes of orders (and their returns, RET-7) of the shops wired to SFCC."""
+        if isinstance(event, OrderStatusChanged):  # most events: asked first
+            self._status_changed(event)
+            return
         if isinstance(event, CancellationChanged) and event.new == CancelStatus.COMPLETE:
             cut = self.world.engine.orders.get(event.order_id)  # CAN-L3: units cancelled, the order goes on
             if cut is not None and cut.status != OrderStatus.CANCELLED and cut.id in self.order_nos:
@@ -170,9 +174,8 @@ class TikTokSfccConnector:
             returned = self.world.engine.orders.get(event.order_id)
             if returned is not None and self.site_for(returned) is not None and returned.id in self.order_nos:
                 self.reconcile(returned.id, "RET-7")
-            return
-        if not isinstance(event, OrderStatusChanged):
-            return
+
+    def _status_changed(self, event: OrderStatusChanged) -> None:
         order = self.world.engine.orders.get(event.order_id)
         if order is None or self.site_for(order) is None:
             return
@@ -221,8 +224,8 @@ class TikTokSfccConnector:
         exists = status == 400 and body.get("msg") == "Order already exists" and order_no
         if (status == 200 and not body.get("error") and order_no) or exists:
             self.order_nos[order_id] = str(order_no)
-            self._journal("created", order_id, order_no=order_no, site_id=site, attempt=attempt, http_status=status,
-                          already_existed=bool(exists), rule="SFCC-1")
+            self.world.journal.record("connector.sfcc.created", order_id=order_id, order_no=order_no, site_id=site,
+                                      attempt=attempt, http_status=status, already_existed=bool(exists), rule="SFCC-1")
             if order.status != OrderStatus.AWAITING_SHIPMENT:  # TikTok moved on while the create was retried
                 self.reconcile(order_id, "SFCC-1")
             return
@@ -273,7 +276,11 @@ class TikTokSfccConnector:
         addr: Mapping[str, Any] = party.address_text() if isinstance(party, FakeBuyer) else order.recipient_address
         buyer = order.buyer
         first = str(addr.get("first_name") or addr.get("name") or buyer.get("name") or "")
-        name = order.delivery_option_name.lower()
+        method = self._methods.get(order.delivery_option_name)
+        if method is None:
+            name = order.delivery_option_name.lower()
+            method = self._methods[order.delivery_option_name] = next(
+                (m for key, m in SHIPPING_METHODS.items() if key in name), "TTS001")
         return ExternalOrder(
             external_id=order.id, currency=order.currency, payment_method="SOCIAL_PAY", customer_name=first,
             customer_email=str(buyer.get("email") or ""),
@@ -289,7 +296,7 @@ class TikTokSfccConnector:
                 str(addr.get("phone_number") or addr.get("phone") or ""),
             ),
             lines=tuple((product_id, quantity, net_price) for product_id, quantity, net_price in units.values()),
-            shipping_method=next((m for key, m in SHIPPING_METHODS.items() if key in name), "TTS001"),
+            shipping_method=method,
             shipping_net=str(order.shipping_fee),
             buyer_note=order.buyer_message if isinstance(order.buyer_message, str) else "",
         )
