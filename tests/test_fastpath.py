@@ -249,7 +249,8 @@ def test_bodies_and_refusals_answer_alike() -> None:
     dual.open(search, method="POST", environ_overrides={"wsgi.input": CountingStream(6 * 1024 * 1024),
                                                         "CONTENT_LENGTH": str(6 * 1024 * 1024)})
     dual.open(search, method="POST", environ_overrides={"wsgi.input": CountingStream(6 * 1024 * 1024),
-                                                        "wsgi.input_terminated": True})
+                                                        "wsgi.input_terminated": True,
+                                                        "HTTP_TRANSFER_ENCODING": "chunked"})
     dual.open(search, method="POST", environ_overrides={"wsgi.input": CountingStream(10), "CONTENT_LENGTH": "50"})
     for _ in range(5):
         calls.call("GET", DETAIL, {"ids": calls.order_id, "x": str(rng.random())})
@@ -316,6 +317,8 @@ def test_the_fast_paths_body_reader_reads_what_werkzeugs_bounded_stream_reads(si
             env["wsgi.input_terminated"] = True
         if "length" in framing:
             env["CONTENT_LENGTH"] = str(size)
+        elif framing != "none":
+            env["HTTP_TRANSFER_ENCODING"] = "chunked"  # a terminated body without a length came in chunks
         return env
 
     def outcome(read: Any, env: dict[str, Any]) -> tuple[object, int]:
@@ -328,3 +331,14 @@ def test_the_fast_paths_body_reader_reads_what_werkzeugs_bounded_stream_reads(si
     ours, theirs = environ(), environ()
     assert outcome(environ_body(ours), ours) == outcome(
         lambda limit: get_input_stream(theirs, max_content_length=limit).read(), theirs)
+
+
+def test_a_terminated_request_with_neither_length_nor_chunks_is_not_read() -> None:
+    """granian's body-less GET: no ``Content-Length``, no ``Transfer-Encoding``; there is no body (RFC 9112
+    6.3), so the reader answers empty without a read call, and a zero length reads nothing either."""
+    from simulator.inbound import environ_body
+
+    for extra in ({}, {"CONTENT_LENGTH": "0"}):
+        stream = _Chunky(b"never sent", 7)
+        env: dict[str, Any] = {"wsgi.input": stream, "wsgi.input_terminated": True, **extra}
+        assert environ_body(env)(100) == b"" and stream.pos == 0

@@ -339,6 +339,10 @@ class OneTruth(RuleBasedStateMachine):
         CHECKED[0] += 1
         with self.world.lock:
             violations = check(self.world)
+            rendered = self.world.systems["tiktok"].rendered
+            for order in self.world.engine.orders.values():  # reused by every read until the engine changes:
+                rendered.order(order)  # the next action, on any path, must leave none of them stale
+                rendered.order(order, detail=False)
         assert not violations, "\n".join(str(v) for v in violations)
 
     @invariant()

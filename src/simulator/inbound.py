@@ -117,13 +117,15 @@ def decode_pairs(raw: bytes, limits: Limits, *, what: str = "query string") -> P
         return []
     if b"%" not in raw and b"+" not in raw:  # nothing to unquote (a signed TikTok URL, mostly): decode once
         try:
-            texts = [text for text in raw.decode("utf-8").split("&") if text]
+            texts = raw.decode("utf-8").split("&")
         except UnicodeDecodeError:
             texts = None  # refused below, after the parameter count, as any query
         if texts is not None:
+            if "" in texts:
+                texts = [text for text in texts if text]
             if len(texts) > limits.max_params:
                 raise InputError(Refusal.BAD_QUERY, f"The {what} has more than {limits.max_params} parameters.")
-            return [(name, given) for name, _, given in (text.partition("=") for text in texts)]
+            return [text.partition("=")[::2] for text in texts]  # (name, value) pairs
     parts = [p for p in raw.split(b"&") if p]
     if len(parts) > limits.max_params:
         raise InputError(Refusal.BAD_QUERY, f"The {what} has more than {limits.max_params} parameters.")
@@ -281,17 +283,16 @@ def answer_headers(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def read_body(limits: Limits, reader: BodyReader) -> bytes:
     """The body, read at most ``max_body_bytes`` (a larger ``Content-Length`` is refused unread)."""
-    too_large = InputError(Refusal.TOO_LARGE, f"The request body exceeds the {limits.max_body_bytes}-byte limit.")
     # One byte over the limit: werkzeug's bounded stream stops quietly at its limit on chunked bodies,
     # so reading limit + 1 is what tells "exactly the limit" from "more".
     try:
         data = reader(limits.max_body_bytes + 1)
     except RequestEntityTooLarge:
-        raise too_large from None
+        data = None
     except ClientDisconnected:
         raise InputError(Refusal.INCOMPLETE, "The request body ended before its Content-Length.") from None
-    if len(data) > limits.max_body_bytes:
-        raise too_large
+    if data is None or len(data) > limits.max_body_bytes:
+        raise InputError(Refusal.TOO_LARGE, f"The request body exceeds the {limits.max_body_bytes}-byte limit.")
     return data
 
 
@@ -300,13 +301,17 @@ def environ_body(environ: dict[str, Any]) -> BodyReader:
 
     A server that terminates its input (``wsgi.input_terminated``: granian, every request) is read here
     in werkzeug's own chunks and with its refusals, without its ``LimitedStream``, whose every read
-    allocates a 64 KB buffer: a third of a body-less signed GET under ``serve``. tests/test_fastpath.py
-    holds both readers to one answer (oversized, chunked, truncated bodies).
+    allocates a 64 KB buffer: a third of a body-less signed GET under ``serve``. A request with neither a
+    ``Content-Length`` nor ``Transfer-Encoding`` has no body and is not read at all (granian passes both
+    headers through). tests/test_fastpath.py holds both readers to one answer (oversized, chunked,
+    truncated bodies).
     """
 
     def read(limit: int) -> bytes:
         if "wsgi.input_terminated" not in environ:
             return get_input_stream(environ, max_content_length=limit).read()
+        if "HTTP_TRANSFER_ENCODING" not in environ and environ.get("CONTENT_LENGTH", "0") == "0":
+            return b""  # neither a length nor chunks: no body (RFC 9112 6.3), so no read call into the server
         length = get_content_length(environ)
         if length is not None and length > limit:
             raise RequestEntityTooLarge()

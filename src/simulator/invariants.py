@@ -364,6 +364,12 @@ def tiktok(world: World) -> Iterator[Violation]:
     if backend is None:
         return
     engine, ser = world.engine, backend.serializer
+    for order_id, detail, rendered in backend.rendered.cached():  # reused while the engine's revision stands
+        order = engine.orders.get(order_id)
+        if order is None or rendered != orjson.dumps(ser.order(order, engine.packages, detail=detail)):
+            yield Violation("LIFE-1", order_id, ("engine", "tiktok"),
+                            "a reused Get Order Detail/List rendering differs from the order as it is now",
+                            {"detail": detail, "revision": engine.revision})
     for order in engine.orders.values():
         view = ser.order(order, engine.packages)
         seen = {"engine": order.status, "tiktok": view.get("status")}

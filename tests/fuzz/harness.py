@@ -178,7 +178,8 @@ class Harness:
             stream = CountingStream(size)
             overrides: dict[str, Any] = {"wsgi.input": stream}
             if declared is None:
-                overrides["wsgi.input_terminated"] = True
+                overrides["wsgi.input_terminated"] = True  # chunked, as a server shows it
+                overrides["HTTP_TRANSFER_ENCODING"] = "chunked"
             else:
                 overrides["CONTENT_LENGTH"] = str(declared)
             resp = self.client.open(path, method=route.method, query_string=query, headers=headers,

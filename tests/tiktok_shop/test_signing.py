@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.tiktok_shop.signing import sign, verify, webhook_signature
+from simulator.tiktok_shop.signing import hmac_sha256, sign, verify, webhook_signature
 from tests.fixtures.tiktok import doc_sign
 
 
@@ -57,3 +58,13 @@ def test_verify_accepts_exactly_the_signs_of_the_body_or_an_empty_spelling(
     expected = any(sign(secret, "/p", query, b, multipart=multipart) == given.lower() for b in spellings)
     assert verify(secret, given, "/p", query, body, multipart=multipart) is expected
     assert not verify(secret, given[:-1], "/p", query, body, multipart=multipart)
+
+
+@settings(max_examples=300)
+@given(key=st.binary(max_size=200), message=st.binary(max_size=600))
+def test_hmac_from_kept_pads_is_hmac(key: bytes, message: bytes) -> None:
+    """The padded-state HMAC every sign check uses is RFC 2104 HMAC-SHA256, for keys shorter, as long as
+    and longer than SHA-256's block, asked once or again (its pads are kept per key)."""
+    expected = hmac.digest(key, message, "sha256")
+    assert hmac_sha256(key, message) == expected
+    assert hmac_sha256(key, message) == expected

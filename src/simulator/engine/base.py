@@ -100,6 +100,7 @@ class EngineBase:
         self._dispatching = False
         # Bound once: the engine emits a dozen events per order lifecycle (see benchmarks/engine.py).
         self._emit: Callable[[EngineEvent], None] = self._queue.append
+        self._delivered = 0  # events delivered, plus changes made without one (see revision)
         self.index = EngineIndex(self)  # the list endpoints' indexes, kept from the events below
         self._subscribers.append(self.index.on_event)
         self._share_time: Shared[datetime] = Shared(time_key)  # equal deadlines of many orders: one object
@@ -109,6 +110,21 @@ class EngineBase:
         self._on_auto_cancel: Callable[[str], None] = self._auto_cancel
         self._on_completion_due: Callable[[str], None] = self._completion_due
         self._on_request_window_end: Callable[[str], None] = self._auto_approve
+
+    @property
+    def revision(self) -> int:
+        """A number that moves whenever any order, package, cancellation or return changes.
+
+        Every change emits an event (counted as soon as it is queued, before it is delivered) or goes
+        through :meth:`_touch`; what is derived from the records (the API views' rendered answers)
+        may be reused for as long as the revision stays the same.
+        """
+        return self._delivered + len(self._queue)
+
+    def _touch(self, order_id: str) -> None:
+        """An order changed without an event (a shipping info correction, a return arriving)."""
+        self._delivered += 1
+        self.index.touch(order_id)
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Receive every engine event after the operation that produced it."""
@@ -122,6 +138,7 @@ class EngineBase:
         try:
             while queue:
                 event = queue.popleft()
+                self._delivered += 1
                 for subscriber in subscribers:
                     subscriber(event)
         finally:

@@ -408,7 +408,7 @@ class LifecycleOps(EngineBase):
         package.shipping_provider_name = shipping_provider_name
         package.shipping_info_updates += 1
         package.update_time = order.update_time = self.clock.now()
-        self.index.touch(order.id)  # the one change without an event
+        self._touch(order.id)  # the one change without an event
         self._flush()
         return package
 

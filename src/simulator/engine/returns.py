@@ -162,7 +162,7 @@ class ReturnOps(EngineBase):
         order = self.orders[ret.order_id]
         now = self.clock.now()
         ret.received_time = ret.update_time = order.update_time = now
-        self.index.touch(order.id)  # no status change, no event: the list indexes must still see the update time
+        self._touch(order.id)  # no status change, no event: the list indexes must still see the update time
         ret.records.append(ReturnRecord(Role.SYSTEM, RECORDS["return_delivered"], now))
         self._await_seller(order, ret, self.profile(order).return_receive_window, "receive")
         self._flush()

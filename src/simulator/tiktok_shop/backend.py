@@ -18,6 +18,7 @@ from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop.buyers import draw_buyer
 from simulator.tiktok_shop.catalog import Catalog, DeliveryOption, Shop, load_catalog
 from simulator.tiktok_shop.gateway import Gateway, limiter_from_config
+from simulator.tiktok_shop.rendered import RenderedOrders
 from simulator.tiktok_shop.serializers import Serializer
 from simulator.tiktok_shop.tokens import Token, TokenStore
 from simulator.tiktok_shop.webhooks import WebhookDispatcher
@@ -54,6 +55,7 @@ class TikTokBackend:
         self.tokens = TokenStore(self.catalog.access_token_ttl, self.catalog.refresh_token_ttl, world.seed)
         self.gateway = Gateway(self.catalog, self.tokens, limiter_from_config(self.settings))
         self.serializer = Serializer(self.catalog, self.settings["cancel_status_closed"])
+        self.rendered = RenderedOrders(self.engine, self.serializer)
         self.webhooks = WebhookDispatcher(self, mode=self.settings["webhook_dispatch"])
         self._requests = 0
         self._stamp_at: datetime | None = None

@@ -82,9 +82,9 @@ def search_orders(backend: TikTokBackend, shop: Shop, query: Mapping[str, str], 
         descending=descending, size=size, token=query.get("page_token") or None,
         fp=fingerprint(shop.id, filters, sort_field, descending),
     )
-    packages = engine.packages
+    rendered = backend.rendered
     return {
-        "orders": [backend.serializer.order(engine.orders[i], packages, detail=False) for i in page.items],
+        "orders": [rendered.order(engine.orders[i], detail=False) for i in page.items],
         "next_page_token": page.next_page_token, "total_count": page.total_count,
     }
 
@@ -93,5 +93,5 @@ def order_detail(backend: TikTokBackend, shop: Shop, query: Mapping[str, str]) -
     """Get Order Detail: up to 50 ``ids``; ids unknown to this shop are left out (UNCERTAIN: no error)."""
     ids = P.ids_param(query, "ids", max_items=50)
     orders = [backend.engine.orders.get(i) for i in ids]
-    packages = backend.engine.packages
-    return {"orders": [backend.serializer.order(o, packages) for o in orders if o is not None and o.shop_id == shop.id]}
+    rendered = backend.rendered
+    return {"orders": [rendered.order(o) for o in orders if o is not None and o.shop_id == shop.id]}
