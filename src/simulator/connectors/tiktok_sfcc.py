@@ -75,6 +75,8 @@ class TikTokSfccConnector:
         self._port: SfccPort | None = None
         self._sites: dict[str, str | None] = {}  # shop -> its SFCC site (site_for)
         self._methods: dict[str, str] = {}  # delivery option name -> SFCC shipping method (a shop's few options)
+        self._created = world.journal.recorder("connector.sfcc.created", "order_id", "order_no", "site_id", "attempt",
+                                               "http_status", "already_existed", "rule")  # one per order
         self._mapping: tuple[Any, dict[str, Any]] | None = None  # (rules, their sfcc status mapping)
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
@@ -224,8 +226,7 @@ class TikTokSfccConnector:
         exists = status == 400 and body.get("msg") == "Order already exists" and order_no
         if (status == 200 and not body.get("error") and order_no) or exists:
             self.order_nos[order_id] = str(order_no)
-            self.world.journal.record("connector.sfcc.created", order_id=order_id, order_no=order_no, site_id=site,
-                                      attempt=attempt, http_status=status, already_existed=bool(exists), rule="SFCC-1")
+            self._created(order_id, order_no, site, attempt, status, bool(exists), "SFCC-1")
             if order.status != OrderStatus.AWAITING_SHIPMENT:  # TikTok moved on while the create was retried
                 self.reconcile(order_id, "SFCC-1")
             return

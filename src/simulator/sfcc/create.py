@@ -226,19 +226,19 @@ def _assemble(site: Site, order_no: str, now: datetime, external_id: str, curren
         customer_name=customer_name or billing.full_name,
         customer_email=customer_email or str(site.preferences.get("tiktokCustomerEmail") or ""),
         customer_no=None, billing_address=billing, product_items=items, shipments=[shipment],
-        payment_instruments=[], creation_date=now, last_modified=now,
+        payment_instruments=[], creation_date=now, last_modified=now, custom={
+            "externalOrderId": external_id, "externalOrderStatus": "New",
+            "externalChannelOrderStatus": CHANNEL_STATUS_NEW, "externalExportStatus": EXPORT_READY,
+            "customChannelType": "TikTok",
+        },
     )
     order.payment_instruments.append(PaymentInstrument(
         payment_instrument_id=hashlib.sha256(f"pi:{token}".encode()).hexdigest()[:24], payment_method_id=method,
         amount=placed_total(items, shipment), processor_id=site.payment_methods[method].get("processor", "BASIC_CREDIT"),
         transaction_id=str(external_id),
     ))
-    order.custom.update({
-        "externalOrderId": external_id, "externalOrderStatus": "New",
-        "externalChannelOrderStatus": CHANNEL_STATUS_NEW, "externalExportStatus": EXPORT_READY,
-        "customChannelType": "TikTok",
-    })
-    order.custom.update(notes)
+    if notes:
+        order.custom.update(notes)
     if order.custom.get("orderNote"):
         order.custom["orderNoteHistory"] = json.dumps(
             {"orderNoteData": [{"orderNote": order.custom["orderNote"], "noteData": now.isoformat()}]})

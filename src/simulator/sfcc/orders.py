@@ -90,6 +90,12 @@ class OrderBook:
         self._placed: list[tuple[Any, ...]] = []  # placements whose safeguard records are not built yet
         self.listeners: list[Callable[[SfccOrder], None]] = []
         self._next_no = 1
+        # The entries every placement writes (SFCC-1, SFCC-3), bound once.
+        self._created = journal.recorder("sfcc.order.created", "order_id", "order_no", "site_id", "status", "rule")
+        self._captured = journal.recorder("sfcc.safeguard.payment_capture", "order_id", "order_no", "performed",
+                                          "let_out", "rule", "amount", "currency", "payment_method")
+        self._emailed = journal.recorder("sfcc.safeguard.order_confirmation_email", "order_id", "order_no",
+                                         "performed", "let_out", "rule", "to")
 
     # -- reading -------------------------------------------------------------------------------------
     def site(self, site_id: str) -> Site:
@@ -139,8 +145,7 @@ class OrderBook:
         self._track(order)
         self.by_external[(site_id, str(external))] = order.order_no
         self._by_order_id.setdefault(str(external), order.order_no)
-        self.journal.record("sfcc.order.created", order_id=order.external_order_id, order_no=order.order_no,
-                            site_id=site_id, status=order.status, rule="SFCC-1")
+        self._created(order.external_order_id, order.order_no, site_id, order.status, "SFCC-1")
         self._safeguard(site, order)
         self._changed(order)
         return create_response(order, f"Success Order Created with  order #{order.order_no}")
@@ -165,18 +170,15 @@ class OrderBook:
         # (the records themselves are built when first read: see safeguards).
         protected = self.config.environment != "production"
         payment = order.payment_instruments[0]  # placed with the order's total (build_order)
-        now, order_id, order_no, journal = self.clock.now(), order.external_order_id, order.order_no, self.journal
+        now, order_id, order_no = self.clock.now(), order.external_order_id, order.order_no
         amount, currency, method, email = str(payment.amount), order.currency, payment.payment_method_id, \
             order.customer_email
         capture, emails = site.payment_capture, site.order_confirmation_emails
         self._placed.append((now, site.id, order_no, amount, currency, method, email, capture, emails, protected))
-        journal.record("sfcc.safeguard.payment_capture", order_id=order_id, order_no=order_no, performed=capture,
-                       let_out=capture and protected, rule="SFCC-3", amount=amount, currency=currency,
-                       payment_method=method)
+        self._captured(order_id, order_no, capture, capture and protected, "SFCC-3", amount, currency, method)
         if capture and protected:
             self._violation(order_id, "payment_capture", order_no)
-        journal.record("sfcc.safeguard.order_confirmation_email", order_id=order_id, order_no=order_no,
-                       performed=emails, let_out=emails and protected, rule="SFCC-3", to=email)
+        self._emailed(order_id, order_no, emails, emails and protected, "SFCC-3", email)
         if emails and protected:
             self._violation(order_id, "order_confirmation_email", order_no)
 
