@@ -163,7 +163,7 @@ class FaultBook:
 
     def active(self, system: str) -> bool:
         """Any rule for ``system`` (the cheap question every request asks first)."""
-        return any(r.system == system for r in self.rules)
+        return bool(self.rules) and any(r.system == system for r in self.rules)
 
     def decide(self, system: str, method: str, path: str, shop_id: str | None = None, *, webhook: bool = False,
                via: str = "http") -> FaultRule | None:

@@ -116,7 +116,11 @@ def str_list(body: Mapping[str, Any], name: str, *, max_items: int | None = None
 def ids_param(query: Mapping[str, str], name: str, *, max_items: int) -> list[str]:
     """A required comma-separated id list in the query (``ids=1,2,3``)."""
     raw = query.get(name, "")
-    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    if "," not in raw:  # one id: what an OMS polling an order sends
+        one = raw.strip()
+        ids = [one] if one else []
+    else:
+        ids = [part for part in (text.strip() for text in raw.split(",")) if part]
     if not ids:
         raise InvalidParameter(f"Invalid request parameter. '{name}' is required.")
     if len(ids) > max_items:

@@ -92,11 +92,16 @@ Reader = Callable[[Limits], Inbound]  # the request through the input layer, for
 
 
 def _raw(inbound: Inbound, prefix: str) -> RawRequest:
+    headers = inbound.headers
+    # werkzeug's EnvironHeaders reads this very key; asked directly, the name is not re-spelled per request
+    token = headers.environ.get(TOKEN_KEY) if type(headers) is EnvironHeaders else headers.get("x-tts-access-token")
     return RawRequest(
         method=inbound.method, path=inbound.path, query=inbound.query, body=inbound.body,
-        access_token=inbound.headers.get("x-tts-access-token"), multipart=inbound.mimetype == "multipart/form-data",
-        prefix=prefix,
+        access_token=token, multipart=inbound.mimetype == "multipart/form-data", prefix=prefix,
     )
+
+
+TOKEN_KEY = "HTTP_X_TTS_ACCESS_TOKEN"  # the x-tts-access-token header in a WSGI environ
 
 
 def answer(world: World, view: View, module: str, shop: bool, signed: bool, kwargs: dict[str, Any], read: Reader,

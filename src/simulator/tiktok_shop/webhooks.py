@@ -326,10 +326,11 @@ class WebhookDispatcher:
         """
         if self.world.holds_lock():
             return
+        if self.mode != "sync":  # nothing to wait for: the operation's batch (if it queued any) just ends
+            self._local.batch = None
+            return
         batch = self._batch()
         self._local.batch = None
-        if self.mode != "sync":
-            return
         with self._answered:
             self._answered.wait_for(lambda: not any(
                 d.batch == batch and d.awaited and d.result is None for d in self._handed))
