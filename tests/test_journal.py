@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -96,3 +96,24 @@ def test_tiktok_requests_are_ring_entries_and_state_changes_stay_whole() -> None
     seqs = [e.seq for e in world.journal]
     assert seqs == sorted(set(seqs)) and seqs[-1] == len(world.journal) == len(seqs) + world.journal.evicted
     assert world.control.journal(since=requests[0].seq - 1)["entries"][0]["seq"] == requests[0].seq
+
+
+@settings(max_examples=100, deadline=None)
+@given(writes=st.lists(st.tuples(st.sampled_from(["a.b", "c"]), st.lists(st.one_of(st.integers(), st.text(max_size=3),
+                                                                                    st.none()), max_size=3),
+                                 st.booleans()), max_size=12))
+def test_a_bound_recorder_appends_what_record_appends(writes: list[tuple[str, list[Any], bool]]) -> None:
+    """``recorder(kind, *names)(*values)`` and ``record(kind, **fields)`` give the same entries, interleaved."""
+    clock = Clock(START)
+    bound, plain = Journal(clock), Journal(clock)
+    recorders: dict[tuple[str, int], Any] = {}
+    for kind, values, use_recorder in writes:
+        names = tuple(f"f{n}" for n in range(len(values)))
+        if use_recorder:
+            recorders.setdefault((kind, len(values)), bound.recorder(kind, *names))(*values)
+        else:
+            bound.record(kind, **dict(zip(names, values, strict=True)))
+        plain.record(kind, **dict(zip(names, values, strict=True)))
+        clock.advance_by(timedelta(seconds=1))
+    assert [e.as_dict() for e in bound] == [e.as_dict() for e in plain]
+    assert [e.kind for e in bound.entries(kind="a")] == [e.kind for e in plain.entries(kind="a")]

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.sfcc.search import search
-from simulator.sfcc.search_index import norm
+from simulator.sfcc.search_index import INDEXED, SearchIndex, norm
 from simulator.world import World
 
 FIELDS = ("order_no", "status", "export_status", "shipping_status", "c_externalOrderId", "c_externalExportStatus",
@@ -109,3 +109,44 @@ def test_order_search_from_the_index_equals_a_scan(seed: int) -> None:
 def test_norm_is_str_lower(value: Any) -> None:
     """The index compares values as the search does, ``str(value).lower()``, whatever shortcut norm takes (FUL-3)."""
     assert norm(value) == str(value).lower()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32))
+def test_filing_at_the_next_read_equals_filing_at_each_change(seed: int) -> None:
+    """FUL-3: the index files what the book noted when it is next read; every read (by_site, created, posting,
+    check) sees what filing each change at once would have built."""
+    rnd = random.Random(seed)
+    world = World.create(seed=rnd.randint(0, 9))
+    tiktok, book = world.systems["tiktok"], world.systems["sfcc"].orders
+    eager, noted = SearchIndex(), book.index.file
+
+    def both(order: Any) -> None:
+        noted(order)
+        eager.file_now(order)  # what the index did before deferring
+
+    book.index.file = both  # type: ignore[method-assign]
+    for _ in range(rnd.randint(4, 14)):
+        roll = rnd.random()
+        if roll < 0.35 or not book.orders:
+            tiktok.place_order(profile="sfcc")
+            world.advance(seconds=rnd.choice([60, 900, 3700]))
+        elif roll < 0.6:
+            order = book.orders[rnd.choice(sorted(book.orders))]
+            book.put_status(order.site_id, order.order_no, "status", {"status": rnd.choice(["open", "cancelled"])})
+        elif roll < 0.75:
+            book.mark_exported(rnd.choice(sorted(book.orders)), rnd.random() < 0.7)
+        elif roll < 0.85:
+            book.channel_cancel(rnd.choice(sorted(book.orders)))
+        else:
+            world.advance(seconds=rnd.choice([900, 3600]))
+        if book.orders and rnd.random() < 0.4:  # a read in between: what was noted so far is filed now
+            order, field = rnd.choice(list(book.orders.values())), rnd.choice(INDEXED)
+            value = norm(order.custom.get(field[2:]) if field.startswith("c_") else getattr(order, field))
+            assert book.index.posting(order.site_id, field, value) == eager.posting(order.site_id, field, value)
+    index = book.index
+    assert {s: list(v) for s, v in index.by_site.items()} == {s: list(v) for s, v in eager.by_site.items()}
+    assert {s: list(v) for s, v in index.created.items()} == {s: list(v) for s, v in eager.created.items()}
+    assert index._postings == eager._postings and index._filed == eager._filed
+    assert book.index_problems() == []
+    world.close()

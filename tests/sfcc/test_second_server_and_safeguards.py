@@ -6,9 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.app import create_app
 from simulator.engine import OrderStatus
+from simulator.sfcc.models import SafeguardRecord
 from simulator.testing.live import LiveServer
 from simulator.transport import in_process_session
 from simulator.world import World
@@ -113,3 +116,37 @@ def test_sim_order_view_projects_the_sfcc_order(world: World) -> None:
     world.advance(seconds=HOLD)
     projected = world.systems["sfcc"].project_order(order.id)
     assert projected is not None and projected["c_externalOrderId"] == order.id and projected["_type"] == "order"
+
+
+@settings(max_examples=20, deadline=None)
+@given(environment=st.sampled_from(["staging", "production"]), capture=st.booleans(), emails=st.booleans(),
+       reads=st.lists(st.integers(0, 5), max_size=3))
+def test_sfcc3_safeguard_records_built_on_read_equal_the_journal_at_each_placement(
+        environment: str, capture: bool, emails: bool, reads: list[int]) -> None:
+    """SFCC-3: the records (built when first read, whenever that is) are the ones each placement journaled."""
+    world = World.create(seed=1, config={"sfcc": {"environment": environment, "safeguards": {"RefArch": {
+        "payment_capture": capture, "order_confirmation_emails": emails}}}})
+    try:
+        tiktok, book = world.systems["tiktok"], world.systems["sfcc"].orders
+        for n in range(6):
+            tiktok.place_order(profile="sfcc")
+            world.advance(seconds=HOLD)
+            if n in reads:
+                assert len(book.safeguards) == 2 * len(book.orders)  # a read between placements
+        kinds = ("sfcc.safeguard.payment_capture", "sfcc.safeguard.order_confirmation_email")
+        eager = []
+        for entry in world.journal:
+            if entry.kind in kinds:
+                data = dict(entry.data)
+                order_no = data.pop("order_no")
+                del data["order_id"], data["rule"]
+                performed, let_out = data.pop("performed"), data.pop("let_out")
+                eager.append(SafeguardRecord(entry.at, entry.kind.rsplit(".", 1)[1], book.orders[order_no].site_id,
+                                             order_no, data, performed, let_out))
+        assert len(eager) == 12 and book.safeguards == eager
+        assert all(r.let_out == (r.performed and environment != "production") for r in eager)
+        report = world.systems["sfcc"].safeguard_report()
+        assert [(r["kind"], r["order_no"], r["let_out"]) for r in report["records"]] == [
+            (r.kind, r.order_no, r.let_out) for r in eager]
+    finally:
+        world.close()

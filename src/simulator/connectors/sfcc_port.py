@@ -9,14 +9,14 @@ then costs about what its events cost); the HTTP port (:class:`SfccClient`) is u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from simulator.connectors.sfcc_client import SfccClient
 from simulator.lazyimport import requests
 from simulator.sfcc import errors as E
-from simulator.sfcc.create import CreateRefused
+from simulator.sfcc.create import CreateRefused, ExternalOrder
 from simulator.sfcc.serializers import OrderView, doc_version, resource_state
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ class SfccPort(Protocol):
 
     def create(self, site_id: str, body: dict[str, Any]) -> Answer:
         """CreateExternalOrder."""
+
+    def create_order(self, site_id: str, request: ExternalOrder, body: Callable[[], dict[str, Any]]) -> Answer:
+        """CreateExternalOrder of ``body()``, which ``request`` stands for (an in-process instance takes it as is)."""
 
     def get(self, site_id: str, order_no: str) -> Answer:
         """OCAPI Shop GetOrder."""
@@ -60,6 +63,13 @@ class DirectPort:
         """CreateExternalOrder (the controller's plain JSON answers)."""
         try:
             return 200, self.backend.orders.create_external(site_id, body)
+        except CreateRefused as refused:
+            return refused.status, refused.body
+
+    def create_order(self, site_id: str, request: ExternalOrder, body: Callable[[], dict[str, Any]]) -> Answer:
+        """CreateExternalOrder placed from the typed request (the same order and answer as from ``body()``)."""
+        try:
+            return 200, self.backend.orders.create_placed(site_id, request)
         except CreateRefused as refused:
             return refused.status, refused.body
 
@@ -106,7 +116,7 @@ class UnreachablePort:
     def _fail(self, *args: Any) -> Any:
         raise SfccUnreachable(self.why)
 
-    create = get = patch = find = download = _fail
+    create = create_order = get = patch = find = download = _fail
 
 
 def cut(connector: Any, why: str = "SFCC unreachable") -> Any:
@@ -132,6 +142,10 @@ class HttpPort:
     def create(self, site_id: str, body: dict[str, Any]) -> Answer:
         """CreateExternalOrder."""
         return self._answer(self._call(self.client.create_order, site_id, body))
+
+    def create_order(self, site_id: str, request: ExternalOrder, body: Callable[[], dict[str, Any]]) -> Answer:
+        """CreateExternalOrder of the JSON body."""
+        return self.create(site_id, body())
 
     def get(self, site_id: str, order_no: str) -> Answer:
         """GetOrder."""

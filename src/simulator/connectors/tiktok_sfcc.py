@@ -30,6 +30,7 @@ from simulator.engine.events import CancellationChanged, EngineEvent, OrderStatu
 from simulator.faults.port import FaultyPort
 from simulator.lazyimport import requests
 from simulator.rules import parse_duration
+from simulator.sfcc.create import ADDRESS_KEYS, ExternalOrder
 from simulator.sfcc.models import (
     CHANNEL_STATUS_CANCELLED,
     EXPORT_READY,
@@ -39,6 +40,7 @@ from simulator.sfcc.models import (
     LINE_PARTSHIPPED,
     LINE_SHIPPED,
 )
+from simulator.tiktok_shop.buyers import FakeBuyer
 
 if TYPE_CHECKING:
     from simulator.clock import Timer
@@ -73,6 +75,9 @@ class TikTokSfccConnector:
         self._approval_attempts: dict[str, int] = {}
         self._port: SfccPort | None = None
         self._sites: dict[str, str | None] = {}  # shop -> its SFCC site (site_for)
+        self._methods: dict[str, str] = {}  # delivery option name -> SFCC shipping method (a shop's few options)
+        self._created = world.journal.recorder("connector.sfcc.created", "order_id", "order_no", "site_id", "attempt",
+                                               "http_status", "already_existed", "rule")  # one per order
         self._mapping: tuple[Any, dict[str, Any]] | None = None  # (rules, their sfcc status mapping)
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
@@ -160,6 +165,9 @@ class TikTokSfccConnector:
     # -- events ------------------------------------------------------------------------------------
     def on_event(self, event: EngineEvent) -> None:
         """React to status changes of orders (and their returns, RET-7) of the shops wired to SFCC."""
+        if isinstance(event, OrderStatusChanged):  # most events: asked first
+            self._status_changed(event)
+            return
         if isinstance(event, CancellationChanged) and event.new == CancelStatus.COMPLETE:
             cut = self.world.engine.orders.get(event.order_id)  # CAN-L3: units cancelled, the order goes on
             if cut is not None and cut.status != OrderStatus.CANCELLED and cut.id in self.order_nos:
@@ -169,9 +177,8 @@ class TikTokSfccConnector:
             returned = self.world.engine.orders.get(event.order_id)
             if returned is not None and self.site_for(returned) is not None and returned.id in self.order_nos:
                 self.reconcile(returned.id, "RET-7")
-            return
-        if not isinstance(event, OrderStatusChanged):
-            return
+
+    def _status_changed(self, event: OrderStatusChanged) -> None:
         order = self.world.engine.orders.get(event.order_id)
         if order is None or self.site_for(order) is None:
             return
@@ -212,15 +219,15 @@ class TikTokSfccConnector:
             self._journal("create_abandoned", order_id, reason="order_cancelled", attempt=attempt, rule="SFCC-2")
             return
         try:
-            status, body = self.port.create(site, self.order_body(order, retry=attempt > 1))
+            status, body = self.port.create_order(site, self.order_request(order),
+                                                  lambda: self.order_body(order, retry=attempt > 1))
         except SfccUnreachable as exc:
             status, body = 0, {"error": True, "msg": str(exc)}
         order_no = body.get("orderNo")
         exists = status == 400 and body.get("msg") == "Order already exists" and order_no
         if (status == 200 and not body.get("error") and order_no) or exists:
             self.order_nos[order_id] = str(order_no)
-            self._journal("created", order_id, order_no=order_no, site_id=site, attempt=attempt, http_status=status,
-                          already_existed=bool(exists), rule="SFCC-1")
+            self._created(order_id, order_no, site, attempt, status, bool(exists), "SFCC-1")
             if order.status != OrderStatus.AWAITING_SHIPMENT:  # TikTok moved on while the create was retried
                 self.reconcile(order_id, "SFCC-1")
             return
@@ -229,51 +236,72 @@ class TikTokSfccConnector:
 
     def order_body(self, order: Order, *, retry: bool = False) -> dict[str, Any]:
         """The CreateExternalOrder JSON TikTok sends for an order (unit prices; TikTok orders carry no tax)."""
-        units: dict[str, dict[str, Any]] = {}
-        for li in order.line_items:
-            product_id = li.seller_sku or li.sku_id
-            entry = units.setdefault(
-                product_id,
-                {"product_id": product_id, "quantity": 0, "net_price": str(li.sale_price), "tax": "0", "tax_rate": "0"},
-            )
-            entry["quantity"] += 1
-        addr, buyer = order.recipient_address, order.buyer
-        address = {
-            "first_name": str(addr.get("first_name") or addr.get("name") or buyer.get("name") or ""),
-            "last_name": str(addr.get("last_name") or ""),
-            "address1": str(addr.get("address_line1") or addr.get("address1") or addr.get("address_detail") or ""),
-            "address2": str(addr.get("address_line2") or addr.get("address2") or ""),
-            "city": str(addr.get("city") or addr.get("address_line3") or ""),
-            "postal_code": str(addr.get("postal_code") or addr.get("zipcode") or ""),
-            "state_code": str(addr.get("state_code") or addr.get("region_code_state") or addr.get("state") or ""),
-            "country_code": str(addr.get("country_code") or addr.get("region_code") or order.region),
-            "phone": str(addr.get("phone_number") or addr.get("phone") or ""),
-        }
-        method = next((m for key, m in SHIPPING_METHODS.items() if key in order.delivery_option_name.lower()), "TTS001")
+        request = self.order_request(order)
+        address = dict(zip(ADDRESS_KEYS, request.address, strict=True))
         body: dict[str, Any] = {
             "c_externalOrderId": order.id,
             "currency": order.currency,
             "social_channel_id": 14,
             "retry": retry,
             "customer": {
-                "customer_email": str(buyer.get("email") or ""),
+                "customer_email": request.customer_email,
                 "customer_name": address["first_name"],
                 "billing_address": address,
             },
-            "product_lineitems": list(units.values()),
-            "shipment": {"shipping_method": method, "shipping_address": address},
+            "product_lineitems": [{"product_id": product_id, "quantity": quantity, "net_price": net_price,
+                                   "tax": "0", "tax_rate": "0"} for product_id, quantity, net_price in request.lines],
+            "shipment": {"shipping_method": request.shipping_method, "shipping_address": address},
             "totals": {
                 "adjusted_shipping_total": {
-                    "net_price": str(order.shipping_fee),
+                    "net_price": request.shipping_net,
                     "tax": "0",
-                    "gross_price": str(order.shipping_fee),
+                    "gross_price": request.shipping_net,
                 }
             },
-            "payment": {"payment_method": "SOCIAL_PAY", "amount": str(order.total_amount)},
+            "payment": {"payment_method": request.payment_method, "amount": str(order.total_amount)},
         }
         if order.buyer_message:
             body["c_buyerNote"] = order.buyer_message
         return body
+
+    def order_request(self, order: Order) -> ExternalOrder:
+        """What :meth:`order_body` says, as typed values (the direct port places it without the JSON)."""
+        units: dict[str, list[Any]] = {}
+        for li in order.line_items:
+            product_id = li.seller_sku or li.sku_id
+            entry = units.get(product_id)
+            if entry is None:
+                units[product_id] = [product_id, 1, str(li.sale_price)]
+            else:
+                entry[1] += 1
+        party = order.party  # a TikTok buyer's address text is enough (cheaper than the whole address)
+        addr: Mapping[str, Any] = party.address_text() if isinstance(party, FakeBuyer) else order.recipient_address
+        buyer = order.buyer
+        first = str(addr.get("first_name") or addr.get("name") or buyer.get("name") or "")
+        method = self._methods.get(order.delivery_option_name)
+        if method is None:
+            name = order.delivery_option_name.lower()
+            method = self._methods[order.delivery_option_name] = next(
+                (m for key, m in SHIPPING_METHODS.items() if key in name), "TTS001")
+        return ExternalOrder(
+            external_id=order.id, currency=order.currency, payment_method="SOCIAL_PAY", customer_name=first,
+            customer_email=str(buyer.get("email") or ""),
+            address=(
+                first,
+                str(addr.get("last_name") or ""),
+                str(addr.get("address_line1") or addr.get("address1") or addr.get("address_detail") or ""),
+                str(addr.get("address_line2") or addr.get("address2") or ""),
+                str(addr.get("city") or addr.get("address_line3") or ""),
+                str(addr.get("postal_code") or addr.get("zipcode") or ""),
+                str(addr.get("state_code") or addr.get("region_code_state") or addr.get("state") or ""),
+                str(addr.get("country_code") or addr.get("region_code") or order.region),
+                str(addr.get("phone_number") or addr.get("phone") or ""),
+            ),
+            lines=tuple((product_id, quantity, net_price) for product_id, quantity, net_price in units.values()),
+            shipping_method=method,
+            shipping_net=str(order.shipping_fee),
+            buyer_note=order.buyer_message if isinstance(order.buyer_message, str) else "",
+        )
 
     def sfcc_order_no(self, order: Order) -> str | None:
         """The SFCC order number of a TikTok order (searched by ``c_externalOrderId`` if not remembered)."""

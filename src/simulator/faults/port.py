@@ -10,11 +10,13 @@ connector retries each failure on the world clock (:mod:`simulator.connectors.ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from simulator.connectors.sfcc_port import Answer, SfccPort, SfccUnreachable
 from simulator.sfcc import errors as E
+from simulator.sfcc.create import ExternalOrder
 from simulator.sfcc.serializers import doc_version
 
 if TYPE_CHECKING:
@@ -51,6 +53,10 @@ class FaultyPort:
     def create(self, site_id: str, body: dict[str, Any]) -> Answer:
         """CreateExternalOrder."""
         return self._fault("POST", f"/s/{site_id}/CreateExternalOrder") or self.port.create(site_id, body)
+
+    def create_order(self, site_id: str, request: ExternalOrder, body: Callable[[], dict[str, Any]]) -> Answer:
+        """CreateExternalOrder (typed, see :meth:`SfccPort.create_order`)."""
+        return self._fault("POST", f"/s/{site_id}/CreateExternalOrder") or self.port.create_order(site_id, request, body)
 
     def get(self, site_id: str, order_no: str) -> Answer:
         """GetOrder."""

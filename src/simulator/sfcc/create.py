@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from simulator.sfcc.models import (
     CHANNEL_STATUS_NEW,
@@ -30,6 +30,27 @@ class CreateRefused(Exception):
     def __init__(self, body: dict[str, Any], status: int = 400) -> None:
         super().__init__(body.get("msg", ""))
         self.body, self.status = body, status
+
+
+class ExternalOrder(NamedTuple):
+    """A CreateExternalOrder body as typed values, from a sender that builds it well formed (TikTok's in-process
+    connector): :func:`place` builds from it the order :func:`build_order` builds from that body, without
+    building and re-reading the JSON (tests/sfcc/test_create_trusted.py proves them equal).
+
+    Product lines carry no tax (``tax`` and ``tax_rate`` ``"0"``), nor does the shipping total; the one
+    address is the billing and the shipping address.
+    """
+
+    external_id: str
+    currency: str
+    payment_method: str
+    customer_name: str
+    customer_email: str
+    address: tuple[str, ...]  # the ADDRESS_KEYS values
+    lines: tuple[tuple[str, int, str], ...]  # (product_id, quantity, net_price)
+    shipping_method: str
+    shipping_net: str
+    buyer_note: str
 
 
 def _fail(msg: str) -> CreateRefused:
@@ -100,7 +121,12 @@ def _address(raw: Any) -> Address:
     for key, value in zip(ADDRESS_KEYS, values, strict=True):  # the first property that is not a string is named
         if value is not None and not isinstance(value, str):
             raise _fail(f"Exception: {key} must be a string")
-    first, last, *rest = (value or "" for value in values)
+    return _address_of([value or "" for value in values])
+
+
+def _address_of(values: Sequence[str]) -> Address:
+    """The address of the :data:`ADDRESS_KEYS` values (strings, absent ones ``""``)."""
+    first, last, *rest = values
     first, last = first.strip(), last.strip()
     if first and not last and " " in first:  # "First Last" in first_name is split (OrderCreateHelper)
         first, last = first.split(" ", 1)
@@ -139,35 +165,80 @@ def build_order(
     if method_id not in site.shipping_methods:
         raise _fail(f"Exception: shipping method '{method_id}' not found")
     shipping = _obj(_obj(body.get("totals"), "totals").get("adjusted_shipping_total"), "adjusted_shipping_total")
-    billing = _address(customer.get("billing_address"))
+    billing_raw = customer.get("billing_address")
+    billing = _address(billing_raw)
+    shipping_raw = shipment_raw.get("shipping_address")
+    # TikTok sends one address object for both (read once; the order keeps one Address for equal ones anyway).
+    shipping_address = billing if shipping_raw is billing_raw and billing_raw is not None else _address(shipping_raw)
     shipment = Shipment(
         shipment_id="me", shipment_no=order_no, shipping_method_id=method_id,
-        shipping_method_name=site.shipping_methods[method_id],
-        shipping_address=_address(shipment_raw.get("shipping_address")),
+        shipping_method_name=site.shipping_methods[method_id], shipping_address=shipping_address,
         shipping_total=_money(shipping.get("net_price"), "shipping net_price"),
         shipping_tax=_money(shipping.get("tax"), "shipping tax"),
     )
+    notes = {key: body[f"c_{key}"] for key in ("orderTag", "orderNote", "buyerNote")
+             if isinstance(body.get(f"c_{key}"), str) and body[f"c_{key}"]}
+    return _assemble(site, order_no, now, str(external_id), currency, method, _text(customer, "customer_name"),
+                     _text(customer, "customer_email"), billing, items, shipment, notes)
+
+
+def place(request: ExternalOrder, site: Site, order_no: str, now: datetime, catalog: Catalog) -> SfccOrder:
+    """The order :func:`build_order` builds from the body ``request`` stands for (or its refusal), checked in
+    the same order; only the shape checks a well-formed body always passes are left out."""
+    external_id = request.external_id
+    if not external_id.strip():
+        raise _fail("Exception: c_externalOrderId is missing")
+    currency = request.currency or site.currency
+    if currency != site.currency:
+        raise _fail(f"Exception: currency {currency} is not allowed for site {site.id}")
+    if not site.preferences.get("tiktokInventoryListID"):
+        raise _fail("Inventory list doesn't exist for this social channel")
+    method = str(site.preferences.get("tiktokPaymentMethod") or request.payment_method)
+    if not method:
+        raise _fail("TikTok Payment Method ID is missing in Site preferences")
+    if method not in site.payment_methods:
+        raise _fail(f"Exception: payment method {method} is not defined")
+    if not request.lines:
+        raise _fail("Exception: product_lineitems is missing")
+    items = [_line(product_id, quantity, net_price, "0", "0", index, catalog)
+             for index, (product_id, quantity, net_price) in enumerate(request.lines, start=1)]
+    method_id = request.shipping_method
+    if method_id not in site.shipping_methods:
+        raise _fail(f"Exception: shipping method '{method_id}' not found")
+    billing = _address_of(request.address)
+    shipment = Shipment(
+        shipment_id="me", shipment_no=order_no, shipping_method_id=method_id,
+        shipping_method_name=site.shipping_methods[method_id], shipping_address=billing,
+        shipping_total=_money(request.shipping_net, "shipping net_price"), shipping_tax=_money("0", "shipping tax"),
+    )
+    notes = {"buyerNote": request.buyer_note} if request.buyer_note else {}
+    return _assemble(site, order_no, now, external_id, currency, method, request.customer_name,
+                     request.customer_email, billing, items, shipment, notes)
+
+
+def _assemble(site: Site, order_no: str, now: datetime, external_id: str, currency: str, method: str,
+              customer_name: str, customer_email: str, billing: Address, items: list[ProductItem],
+              shipment: Shipment, notes: dict[str, str]) -> SfccOrder:
+    """The placed order (status ``new``) of a validated request."""
     token = hashlib.sha256(f"{site.id}:{order_no}:{external_id}".encode()).hexdigest()[:40]
     order = SfccOrder(
         order_no=order_no, site_id=site.id, order_token=token, currency=currency, status="new",
-        customer_name=_text(customer, "customer_name") or billing.full_name,
-        customer_email=_text(customer, "customer_email") or str(site.preferences.get("tiktokCustomerEmail") or ""),
+        customer_name=customer_name or billing.full_name,
+        customer_email=customer_email or str(site.preferences.get("tiktokCustomerEmail") or ""),
         customer_no=None, billing_address=billing, product_items=items, shipments=[shipment],
-        payment_instruments=[], creation_date=now, last_modified=now,
+        payment_instruments=[], creation_date=now, last_modified=now, custom={
+            "externalOrderId": external_id, "externalOrderStatus": "New",
+            "externalChannelOrderStatus": CHANNEL_STATUS_NEW, "externalExportStatus": EXPORT_READY,
+            "customChannelType": "TikTok",
+        },
     )
     order.payment_instruments.append(PaymentInstrument(
         payment_instrument_id=hashlib.sha256(f"pi:{token}".encode()).hexdigest()[:24], payment_method_id=method,
         amount=placed_total(items, shipment), processor_id=site.payment_methods[method].get("processor", "BASIC_CREDIT"),
         transaction_id=str(external_id),
     ))
-    order.custom.update({
-        "externalOrderId": str(external_id), "externalOrderStatus": "New",
-        "externalChannelOrderStatus": CHANNEL_STATUS_NEW, "externalExportStatus": EXPORT_READY,
-        "customChannelType": "TikTok",
-    })
-    for key in ("orderTag", "orderNote", "buyerNote"):
-        if isinstance(body.get(f"c_{key}"), str) and body[f"c_{key}"]:
-            order.custom[key] = body[f"c_{key}"]
+    if notes:
+        order.custom.update(notes)
     if order.custom.get("orderNote"):
         order.custom["orderNoteHistory"] = json.dumps(
             {"orderNoteData": [{"orderNote": order.custom["orderNote"], "noteData": now.isoformat()}]})
@@ -187,19 +258,22 @@ def placed_total(items: list[ProductItem], shipment: Shipment) -> Decimal:
 def _item(raw: Any, position: int, catalog: Catalog) -> ProductItem:
     if not isinstance(raw, dict):
         raise _fail("Unable to parse order json")
-    product_id = _text(raw, "product_id")
+    return _line(_text(raw, "product_id"), raw.get("quantity"), raw.get("net_price"), raw.get("tax"),
+                 raw.get("tax_rate"), position, catalog)
+
+
+def _line(product_id: str, quantity: Any, net_price: Any, tax: Any, tax_rate: Any, position: int,
+          catalog: Catalog) -> ProductItem:
     name = catalog(product_id)
     if name is None:
         raise _fail(f"Exception: product '{product_id}' not found")
-    quantity = raw.get("quantity")
     if isinstance(quantity, bool) or not isinstance(quantity, int | float) or not 1 <= quantity <= MAX_QUANTITY \
             or int(quantity) != quantity:
         raise _fail(f"Exception: invalid quantity for product '{product_id}'")
     return ProductItem(
         item_id=f"pli{position:04d}", product_id=product_id, product_name=name, quantity=int(quantity),
-        base_price=_money(raw.get("net_price"), "net_price"), tax=_money(raw.get("tax"), "tax"),
-        tax_rate=_money(raw.get("tax_rate"), "tax_rate"), position=position,
-        custom={"externalLineItemStatus": LINE_NOTSHIPPED},
+        base_price=_money(net_price, "net_price"), tax=_money(tax, "tax"), tax_rate=_money(tax_rate, "tax_rate"),
+        position=position, custom={"externalLineItemStatus": LINE_NOTSHIPPED},
     )
 
 

@@ -176,7 +176,7 @@ class SfccOrder:
 
     def __post_init__(self) -> None:
         for shipment in self.shipments:  # TikTok sends one address for both: keep one (addresses are never edited)
-            if shipment.shipping_address == self.billing_address:
+            if shipment.shipping_address is not self.billing_address and shipment.shipping_address == self.billing_address:
                 shipment.shipping_address = self.billing_address
 
     @property

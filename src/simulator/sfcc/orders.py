@@ -11,7 +11,7 @@ from simulator.journal import Journal
 from simulator.sfcc import errors as E
 from simulator.sfcc.attributes import apply_custom, sync_status_pair
 from simulator.sfcc.config import SfccConfig
-from simulator.sfcc.create import Catalog, CreateRefused, build_order, create_response
+from simulator.sfcc.create import Catalog, CreateRefused, ExternalOrder, build_order, create_response, place
 from simulator.sfcc.hooks import after_patch
 from simulator.sfcc.models import (
     CHANNEL_STATUS_CANCELLED,
@@ -30,7 +30,6 @@ from simulator.sfcc.models import (
 from simulator.sfcc.search_index import SearchIndex
 
 PLACED = frozenset({"new", "open", "completed"})
-_SAFEGUARD_KINDS = {kind: f"sfcc.safeguard.{kind}" for kind in ("payment_capture", "order_confirmation_email")}
 # Order document properties a PATCH may carry but OCAPI does not consider (ignored, not refused).
 READ_ONLY = frozenset({
     "_v", "_type", "_resource_state", "order_no", "order_token", "confirmation_status", "export_status",
@@ -87,9 +86,16 @@ class OrderBook:
         self._by_order_id: dict[str, str] = {}
         self.ready: set[str] = set()  # TikTok orders whose export status is READY (the export job's work list)
         self.index = SearchIndex()  # order_search's postings (simulator.sfcc.search_index)
-        self.safeguards: list[SafeguardRecord] = []
+        self._safeguards: list[SafeguardRecord] = []
+        self._placed: list[tuple[Any, ...]] = []  # placements whose safeguard records are not built yet
         self.listeners: list[Callable[[SfccOrder], None]] = []
         self._next_no = 1
+        # The entries every placement writes (SFCC-1, SFCC-3), bound once.
+        self._created = journal.recorder("sfcc.order.created", "order_id", "order_no", "site_id", "status", "rule")
+        self._captured = journal.recorder("sfcc.safeguard.payment_capture", "order_id", "order_no", "performed",
+                                          "let_out", "rule", "amount", "currency", "payment_method")
+        self._emailed = journal.recorder("sfcc.safeguard.order_confirmation_email", "order_id", "order_no",
+                                         "performed", "let_out", "rule", "to")
 
     # -- reading -------------------------------------------------------------------------------------
     def site(self, site_id: str) -> Site:
@@ -115,45 +121,70 @@ class OrderBook:
     # -- CreateExternalOrder -------------------------------------------------------------------------
     def create_external(self, site_id: str, body: Any) -> dict[str, Any]:
         """Create and place a TikTok order (SFCC-1); duplicates refused with the existing order (SFCC-2)."""
+        external = body.get("c_externalOrderId") if isinstance(body, dict) else None
+        return self._create(site_id, external, lambda site, no: build_order(body, site, no, self.clock.now(),
+                                                                             self.catalog))
+
+    def create_placed(self, site_id: str, request: ExternalOrder) -> dict[str, Any]:
+        """:meth:`create_external` of the body ``request`` stands for (the in-process connector's call)."""
+        return self._create(site_id, request.external_id,
+                            lambda site, no: place(request, site, no, self.clock.now(), self.catalog))
+
+    def _create(self, site_id: str, external: Any, build: Callable[[Site, str], SfccOrder]) -> dict[str, Any]:
         site = self.config.sites.get(site_id)
         if site is None:
             raise CreateRefused({"error": True, "msg": f"Exception: site {site_id} not found"})
-        external = body.get("c_externalOrderId") if isinstance(body, dict) else None
         existing = self.by_external.get((site_id, str(external)))
         if existing is not None:
             self.journal.record("sfcc.order.duplicate_refused", order_id=str(external), order_no=existing,
                                 rule="SFCC-2")
             raise CreateRefused(create_response(self.orders[existing], "Order already exists"))
-        order = build_order(body, site, f"{self._next_no:08d}", self.clock.now(), self.catalog)
+        order = build(site, f"{self._next_no:08d}")
         self._next_no += 1
         self.orders[order.order_no] = order
         self._track(order)
         self.by_external[(site_id, str(external))] = order.order_no
         self._by_order_id.setdefault(str(external), order.order_no)
-        self.journal.record("sfcc.order.created", order_id=order.external_order_id, order_no=order.order_no,
-                            site_id=site_id, status=order.status, rule="SFCC-1")
+        self._created(order.external_order_id, order.order_no, site_id, order.status, "SFCC-1")
         self._safeguard(site, order)
         self._changed(order)
         return create_response(order, f"Success Order Created with  order #{order.order_no}")
 
+    @property
+    def safeguards(self) -> list[SafeguardRecord]:
+        """SFCC-3: the would-be captures and emails, two per placed order, in the order they happened."""
+        if self._placed:  # built on first read from what each placement noted
+            placed, self._placed = self._placed, []
+            for at, site_id, order_no, amount, currency, method, email, capture, emails, protected in placed:
+                self._safeguards += (
+                    SafeguardRecord(at, "payment_capture", site_id, order_no,
+                                    {"amount": amount, "currency": currency, "payment_method": method},
+                                    capture, capture and protected),
+                    SafeguardRecord(at, "order_confirmation_email", site_id, order_no, {"to": email},
+                                    emails, emails and protected))
+        return self._safeguards
+
     def _safeguard(self, site: Site, order: SfccOrder) -> None:
         # SFCC-3: placing the order triggers a CAPTURE transaction and the confirmation email; a
-        # non-production instance must have both switched off. Would-be actions are recorded either way.
+        # non-production instance must have both switched off. Would-be actions are recorded either way
+        # (the records themselves are built when first read: see safeguards).
         protected = self.config.environment != "production"
         payment = order.payment_instruments[0]  # placed with the order's total (build_order)
         now, order_id, order_no = self.clock.now(), order.external_order_id, order.order_no
-        for kind, performed, detail in (
-            ("payment_capture", site.payment_capture,
-             {"amount": str(payment.amount), "currency": order.currency, "payment_method": payment.payment_method_id}),
-            ("order_confirmation_email", site.order_confirmation_emails, {"to": order.customer_email}),
-        ):
-            record = SafeguardRecord(now, kind, site.id, order_no, detail, performed, let_out=performed and protected)
-            self.safeguards.append(record)
-            self.journal.record(_SAFEGUARD_KINDS[kind], order_id=order_id, order_no=order_no, performed=performed,
-                                let_out=record.let_out, rule="SFCC-3", **detail)
-            if record.let_out:
-                self.journal.record("sfcc.safeguard.violation", order_id=order_id, kind=kind,
-                                    order_no=order_no, environment=self.config.environment, rule="SFCC-3")
+        amount, currency, method, email = str(payment.amount), order.currency, payment.payment_method_id, \
+            order.customer_email
+        capture, emails = site.payment_capture, site.order_confirmation_emails
+        self._placed.append((now, site.id, order_no, amount, currency, method, email, capture, emails, protected))
+        self._captured(order_id, order_no, capture, capture and protected, "SFCC-3", amount, currency, method)
+        if capture and protected:
+            self._violation(order_id, "payment_capture", order_no)
+        self._emailed(order_id, order_no, emails, emails and protected, "SFCC-3", email)
+        if emails and protected:
+            self._violation(order_id, "order_confirmation_email", order_no)
+
+    def _violation(self, order_id: str | None, kind: str, order_no: str) -> None:
+        self.journal.record("sfcc.safeguard.violation", order_id=order_id, kind=kind, order_no=order_no,
+                            environment=self.config.environment, rule="SFCC-3")
 
     # -- OCAPI Shop PATCH ----------------------------------------------------------------------------
     def patch(self, site_id: str, order_no: str, body: Any, state: Callable[[SfccOrder], str]) -> SfccOrder:

@@ -1,6 +1,6 @@
 """``order_search``'s indexes: orders per site in creation order, by normalized value of the common term fields.
 
-The OrderBook files every order it creates or commits (``file``); ``order_search`` reads the narrowest
+The OrderBook files every order it creates or commits (``file``, done at the next read); ``order_search`` reads the narrowest
 posting its query's conjuncts name instead of every order of the site (simulator.sfcc.search).
 """
 
@@ -51,11 +51,19 @@ def _values(order: SfccOrder) -> tuple[str, ...]:
 
 
 class SearchIndex:
-    """Order numbers per site (ascending = creation order) and per ``(site, field, normalized value)``."""
+    """Order numbers per site (ascending = creation order) and per ``(site, field, normalized value)``.
+
+    Filing is deferred to the next read: :meth:`file` notes the order, and every reader (``by_site``,
+    ``created``, :meth:`posting`, :meth:`check`) first files what was noted, each order as it is then.
+    The book notes an order after every change it makes, so a reader sees what filing at each change
+    would have built (tests/sfcc/test_search_index.py), while a run nobody searches (a full world's
+    day: create, then the export job's status change) files nothing.
+    """
 
     def __init__(self) -> None:
-        self.by_site: dict[str, SortedList] = {}
-        self.created: dict[str, SortedList] = {}  # site -> (normalized creation_date, order_no)
+        self._by_site: dict[str, SortedList] = {}
+        self._created: dict[str, SortedList] = {}  # site -> (normalized creation_date, order_no)
+        self._noted: dict[str, SfccOrder] = {}  # order_no -> the order to file at the next read
         # (site, field) -> normalized value -> the one order number, or a set of several (most values of
         # order_no, c_externalOrderId, customer_email name one order: no set per order).
         self._postings: dict[tuple[str, str], dict[str, str | set[str]]] = {}
@@ -63,14 +71,36 @@ class SearchIndex:
         self._fields: dict[str, tuple[dict[str, str | set[str]], ...]] = {}  # site -> its postings, as INDEXED
 
     def file(self, order: SfccOrder) -> None:
-        """(Re-)file an order after it was created or changed."""
+        """(Re-)file an order after it was created or changed (done at the next read)."""
+        self._noted[order.order_no] = order
+
+    @property
+    def by_site(self) -> dict[str, SortedList]:
+        """Site -> its order numbers, ascending."""
+        self._catch_up()
+        return self._by_site
+
+    @property
+    def created(self) -> dict[str, SortedList]:
+        """Site -> ``(normalized creation_date, order_no)`` of its orders, ascending."""
+        self._catch_up()
+        return self._created
+
+    def _catch_up(self) -> None:
+        if self._noted:
+            noted, self._noted = self._noted, {}
+            for order in noted.values():
+                self.file_now(order)
+
+    def file_now(self, order: SfccOrder) -> None:
+        """File an order as it is now (what :meth:`file` defers)."""
         site, values = order.site_id, _values(order)
         old = self._filed.get(order.order_no)
         if old is None:
-            if site not in self.by_site:  # not setdefault: that would build a SortedList per order
-                self.by_site[site], self.created[site] = SortedList(), SortedList()
-            self.by_site[site].add(order.order_no)
-            self.created[site].add((norm(order.creation_date.isoformat()), order.order_no))
+            if site not in self._by_site:  # not setdefault: that would build a SortedList per order
+                self._by_site[site], self._created[site] = SortedList(), SortedList()
+            self._by_site[site].add(order.order_no)
+            self._created[site].add((norm(order.creation_date.isoformat()), order.order_no))
             before: tuple[str | None, ...] = (None,) * len(INDEXED)  # equal to no value: every posting is added
         elif old == values:
             return
@@ -102,11 +132,13 @@ class SearchIndex:
 
     def posting(self, site_id: str, field: str, value: str) -> set[str]:
         """Order numbers of a site whose ``field`` normalizes to ``value`` (a new set: the caller may change it)."""
+        self._catch_up()
         members = self._postings.get((site_id, field), {}).get(value)
         return set() if members is None else {members} if isinstance(members, str) else set(members)
 
     def check(self, orders: Iterable[SfccOrder]) -> list[str]:
         """Where the index disagrees with a scan of ``orders`` (empty: it agrees)."""
+        self._catch_up()
         problems: list[str] = []
         postings: dict[tuple[str, str, str], set[str]] = {}
         sites: dict[str, list[str]] = {}
@@ -116,10 +148,10 @@ class SearchIndex:
             created.setdefault(order.site_id, []).append((norm(order.creation_date.isoformat()), order.order_no))
             for field in INDEXED:
                 postings.setdefault((order.site_id, field, norm(_value(order, field))), set()).add(order.order_no)
-        for site in sites.keys() | self.by_site.keys():
-            if sorted(sites.get(site, [])) != list(self.by_site.get(site, [])):
+        for site in sites.keys() | self._by_site.keys():
+            if sorted(sites.get(site, [])) != list(self._by_site.get(site, [])):
                 problems.append(f"orders of site {site} disagree with the index")
-            if sorted(created.get(site, [])) != list(self.created.get(site, [])):
+            if sorted(created.get(site, [])) != list(self._created.get(site, [])):
                 problems.append(f"creation times of site {site} disagree with the index")
         have = {(site, field, value): {members} if isinstance(members, str) else set(members)
                 for (site, field), by_value in self._postings.items() for value, members in by_value.items()}

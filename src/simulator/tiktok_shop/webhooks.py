@@ -149,6 +149,8 @@ class WebhookDispatcher:
     # -- building (engine subscriber, under the lock) --------------------------------------------
     def on_event(self, event: EngineEvent) -> None:
         """Turn order (1), split package (4), cancellation (11) and return (12) events into queued deliveries."""
+        if not self.subscriptions:  # no receiver: nothing to build (most worlds, most of the time)
+            return
         built = self._payload(event)
         if built is None:
             return
