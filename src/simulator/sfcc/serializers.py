@@ -133,7 +133,36 @@ def order_document(order: SfccOrder, version: str, *, custom: dict[str, Any] | N
     return doc
 
 
-class OrderView(Mapping[str, Any]):
+class _View(Mapping[str, Any]):
+    """A document answered field by field (``get``) and built whole (``document``) only when read whole."""
+
+    __slots__ = ()
+
+    def document(self) -> dict[str, Any]:
+        """The whole document."""
+        raise NotImplementedError
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A property (``default`` when absent)."""
+        return self.document().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key, _ABSENT)
+        if value is _ABSENT:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.document())
+
+    def __len__(self) -> int:
+        return len(self.document())
+
+
+_ABSENT = object()
+
+
+class OrderView(_View):
     """One revision's ``order`` document (:func:`order_document`), built whole only when read whole.
 
     In-process GetOrder answers with it: the connector's reconcile reads a few fields (statuses,
@@ -173,23 +202,8 @@ class OrderView(Mapping[str, Any]):
                 return self._items
         return self.document().get(key, default)
 
-    def __getitem__(self, key: str) -> Any:
-        value = self.get(key, _ABSENT)
-        if value is _ABSENT:
-            raise KeyError(key)
-        return value
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.document())
-
-    def __len__(self) -> int:
-        return len(self.document())
-
-
-_ABSENT = object()
-
-
-class ItemView(Mapping[str, Any]):
+class ItemView(_View):
     """One ``product_item`` of an :class:`OrderView` (:func:`_item`), built whole only when read whole.
 
     The reconcile reads an item's ``product_id`` and line custom attributes (status, tracking, carrier)
@@ -216,18 +230,6 @@ class ItemView(Mapping[str, Any]):
             if key == "product_id":
                 return self._item.product_id
         return self.document().get(key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        value = self.get(key, _ABSENT)
-        if value is _ABSENT:
-            raise KeyError(key)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.document())
-
-    def __len__(self) -> int:
-        return len(self.document())
 
 
 def search_result(hits: list[SfccOrder], total: int, start: int, query: Any, version: str) -> dict[str, Any]:
