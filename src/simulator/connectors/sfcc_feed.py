@@ -67,13 +67,8 @@ def _apply(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
         # documented way into TikTok (RET-7): journaled, never applied, never dropped silently.
         done.append(("skipped", "return", {"reason": "a return recorded in SFCC is not applied to TikTok",
                                            "return_status": returned, "rule": "RET-7"}))
-    plan = S.Plan() if S.feed_ships_nothing(feed) else S.plan(world, order, S.from_feed(feed))
-    if plan.refusal:
-        done.append(("refused", "ship", {"reason": plan.refusal, "rule": plan.rule, **plan.details}))
-    elif plan.shipments:
-        done.append(_engine(lambda: S.apply(world, plan), "ship", lambda packages: {
-            "packages": packages, "tracking_number": plan.shipments[0].tracking,
-            "shipping_provider": plan.shipments[0].provider_name}))
+    if not S.feed_ships_nothing(feed):  # else plan() would find nothing to ship
+        done.extend(_ship(world, order, feed))
     if feed.order_status == "CANCELLED" or channel == CHANNEL_STATUS_CANCELLED:
         if order.status != OrderStatus.CANCELLED:
             reason = _seller_reason(world, order, feed)
@@ -85,6 +80,17 @@ def _apply(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
         if delivered:
             done.append(("applied", "deliver", {"packages": delivered}))
     return done
+
+
+def _ship(world: World, order: Order, feed: FeedOrder) -> list[Outcome]:
+    plan = S.plan(world, order, S.from_feed(feed))
+    if plan.refusal:
+        return [("refused", "ship", {"reason": plan.refusal, "rule": plan.rule, **plan.details})]
+    if plan.shipments:
+        return [_engine(lambda: S.apply(world, plan), "ship", lambda packages: {
+            "packages": packages, "tracking_number": plan.shipments[0].tracking,
+            "shipping_provider": plan.shipments[0].provider_name})]
+    return []
 
 
 def sfcc_cancelled_units(custom: dict[str, Any]) -> dict[str, int]:

@@ -91,8 +91,13 @@ def feed_ships_nothing(feed: FeedOrder) -> bool:
     """
     if (feed.shipping_status.lower() or "not_shipped") != "not_shipped":
         return False
-    return not any(s.shipping_status == "SHIPPED" for s in feed.shipments) and not any(
-        _int(li.get("externalLineItemStatus")) == LINE_SHIPPED for li in feed.lines)
+    for shipment in feed.shipments:
+        if shipment.shipping_status == "SHIPPED":
+            return False
+    for line in feed.lines:
+        if _int(line.get("externalLineItemStatus")) == LINE_SHIPPED:
+            return False
+    return True
 
 
 def from_document(doc: Mapping[str, Any]) -> SfccShipping:

@@ -494,17 +494,19 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
         texts += (_str(pi.payment_method_id), amount, _str(pi.processor_id), _str(pi.transaction_id))
     custom_keys, custom = _custom_texts(texts, order.custom)
     joined = "".join(texts)
-    if not all(texts) or "&" in joined or "<" in joined or ">" in joined or '"' in joined or "\n" in joined or (
-            "\t" in joined or "\r" in joined):
-        # An empty leaf (``<tag />``), markup to escape, or what an attribute escapes (the order number and
-        # shipment ids are among the texts): the reference writes it.
+    # An empty leaf (``<tag />``), markup to escape, or what an attribute escapes (the order number and
+    # shipment ids are among the texts; printable text holds no newline, tab or CR): the reference writes it.
+    if not all(texts) or "&" in joined or "<" in joined or ">" in joined or '"' in joined:
+        return None
+    printable = joined.isprintable()
+    if not printable and ("\n" in joined or "\t" in joined or "\r" in joined):
         return None
     frame = _frame((billing, tuple(item_keys), tuple(shipment_shapes), len(order.payment_instruments),
                     custom_keys)).copy()
     frame[1::2] = texts
     # The frame's constants are plain ASCII: whether a parser reads the text back unchanged is a property
     # of the texts alone (printable text has no control character, surrogate or U+FFFE/U+FFFF).
-    return ("".join(frame), joined.isprintable(),
+    return ("".join(frame), printable,
             FeedOrder(order_no, status.strip(), shipping.strip(), custom, read_shipments, read_lines))
 
 
