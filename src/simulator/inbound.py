@@ -359,8 +359,11 @@ def decode(system: str, limits: Limits, *, method: str, path: str, raw_query: by
     if len(raw_query) > limits.max_query_bytes:
         raise InputError(Refusal.URI_TOO_LONG, f"The query string exceeds the {limits.max_query_bytes}-byte limit.")
     pairs = decode_pairs(raw_query, limits)
+    query = dict(pairs)  # every name once (the usual request): what single() would build, in one C call
+    if fold_case or len(query) != len(pairs):
+        query = single(pairs, fold_case=fold_case, lists=lists)
     inbound = Inbound(
-        system=system, method=method, path=path, pairs=pairs, query=single(pairs, fold_case=fold_case, lists=lists),
+        system=system, method=method, path=path, pairs=pairs, query=query,
         body=read_body(limits, body), mimetype=mimetype, headers=headers, limits=limits, endpoint=endpoint,
         environ=environ, world=world,
     )

@@ -73,9 +73,10 @@ def check_timestamp(raw: str | None, now: float) -> None:
     """36009004 unless ``raw`` is Unix seconds within [now - 5 min, now + 30 s]."""
     if raw is None or raw == "":
         raise E.InvalidCredentials("Missing credentials. The 'timestamp' query parameter is required.")
-    digits = raw[1:] if raw.startswith("-") else raw
-    if not (digits.isascii() and digits.isdigit() and len(digits) <= 19):  # int() would take "+1", "1_0", " 1"
-        raise E.InvalidCredentials("Invalid timestamp. The 'timestamp' query parameter must be Unix seconds.")
+    if not (raw.isdigit() and raw.isascii() and len(raw) <= 19):  # int() would take "+1", "1_0", " 1"
+        digits = raw[1:] if raw.startswith("-") else raw
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 19):
+            raise E.InvalidCredentials("Invalid timestamp. The 'timestamp' query parameter must be Unix seconds.")
     value = int(raw)
     if value < 0:
         raise E.InvalidCredentials("Invalid timestamp. The 'timestamp' query parameter is lesser than 0.")
