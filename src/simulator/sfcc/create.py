@@ -133,6 +133,34 @@ def _address_of(values: Sequence[str]) -> Address:
     return Address(first or "TikTok", last or "Shop", *rest)
 
 
+def _site_currency(site: Site, given: str) -> str:
+    """The order's currency (the site's when none is given), refused unless the site sells in it and the
+    cartridge's inventory list is set."""
+    currency = given or site.currency
+    if currency != site.currency:
+        raise _fail(f"Exception: currency {currency} is not allowed for site {site.id}")
+    if not site.preferences.get("tiktokInventoryListID"):
+        raise _fail("Inventory list doesn't exist for this social channel")
+    return currency
+
+
+def _payment_method(site: Site, given: Callable[[], str]) -> str:
+    """The site's TikTok payment method (else ``given()``, read only then), refused unless the site defines it."""
+    method = str(site.preferences.get("tiktokPaymentMethod") or given())
+    if not method:
+        raise _fail("TikTok Payment Method ID is missing in Site preferences")
+    if method not in site.payment_methods:
+        raise _fail(f"Exception: payment method {method} is not defined")
+    return method
+
+
+def _shipping_method(site: Site, method_id: str) -> str:
+    """``method_id``, refused unless the site offers it."""
+    if method_id not in site.shipping_methods:
+        raise _fail(f"Exception: shipping method '{method_id}' not found")
+    return method_id
+
+
 def build_order(
     body: Any, site: Site, order_no: str, now: datetime, catalog: Catalog
 ) -> SfccOrder:
@@ -142,17 +170,9 @@ def build_order(
     external_id = body.get("c_externalOrderId")
     if not isinstance(external_id, str) or not external_id.strip():
         raise _fail("Exception: c_externalOrderId is missing")
-    currency = _text(body, "currency") or site.currency
-    if currency != site.currency:
-        raise _fail(f"Exception: currency {currency} is not allowed for site {site.id}")
-    if not site.preferences.get("tiktokInventoryListID"):
-        raise _fail("Inventory list doesn't exist for this social channel")
+    currency = _site_currency(site, _text(body, "currency"))
     payment = _obj(body.get("payment"), "payment")
-    method = str(site.preferences.get("tiktokPaymentMethod") or _text(payment, "payment_method"))
-    if not method:
-        raise _fail("TikTok Payment Method ID is missing in Site preferences")
-    if method not in site.payment_methods:
-        raise _fail(f"Exception: payment method {method} is not defined")
+    method = _payment_method(site, lambda: _text(payment, "payment_method"))
     customer = _obj(body.get("customer"), "customer")
     if customer.get("customer_no"):
         raise _fail(f"Exception: customer {customer['customer_no']} not found")
@@ -161,9 +181,7 @@ def build_order(
         raise _fail("Exception: product_lineitems is missing")
     items = [_item(raw, index, catalog) for index, raw in enumerate(lines, start=1)]
     shipment_raw = _obj(body.get("shipment"), "shipment")
-    method_id = _text(shipment_raw, "shipping_method")
-    if method_id not in site.shipping_methods:
-        raise _fail(f"Exception: shipping method '{method_id}' not found")
+    method_id = _shipping_method(site, _text(shipment_raw, "shipping_method"))
     shipping = _obj(_obj(body.get("totals"), "totals").get("adjusted_shipping_total"), "adjusted_shipping_total")
     billing_raw = customer.get("billing_address")
     billing = _address(billing_raw)
@@ -188,23 +206,13 @@ def place(request: ExternalOrder, site: Site, order_no: str, now: datetime, cata
     external_id = request.external_id
     if not external_id.strip():
         raise _fail("Exception: c_externalOrderId is missing")
-    currency = request.currency or site.currency
-    if currency != site.currency:
-        raise _fail(f"Exception: currency {currency} is not allowed for site {site.id}")
-    if not site.preferences.get("tiktokInventoryListID"):
-        raise _fail("Inventory list doesn't exist for this social channel")
-    method = str(site.preferences.get("tiktokPaymentMethod") or request.payment_method)
-    if not method:
-        raise _fail("TikTok Payment Method ID is missing in Site preferences")
-    if method not in site.payment_methods:
-        raise _fail(f"Exception: payment method {method} is not defined")
+    currency = _site_currency(site, request.currency)
+    method = _payment_method(site, lambda: request.payment_method)
     if not request.lines:
         raise _fail("Exception: product_lineitems is missing")
     items = [_line(product_id, quantity, net_price, "0", "0", index, catalog)
              for index, (product_id, quantity, net_price) in enumerate(request.lines, start=1)]
-    method_id = request.shipping_method
-    if method_id not in site.shipping_methods:
-        raise _fail(f"Exception: shipping method '{method_id}' not found")
+    method_id = _shipping_method(site, request.shipping_method)
     billing = _address_of(request.address)
     shipment = Shipment(
         shipment_id="me", shipment_no=order_no, shipping_method_id=method_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from simulator.engine import Cancellation, CancelStatus, CancelType, Order, Role
@@ -101,7 +102,7 @@ def search_cancellations(
 
     sources = request_sources(
         shop.id, f, ranges, sort_field, id_filter="cancel_ids",
-        children=lambda ids: (c for o in ids if (order := engine.orders.get(o)) is not None for c in order.cancellation_ids),
+        orders=engine.orders, children=attrgetter("cancellation_ids"),
         partitions=(("cancel_status", "status"), ("cancel_types", "type"), ("buyer_user_ids", "buyer")))
     page = search(engine.index.cancellations, sort_field, sources, ranges[sort_field], keep, descending=descending,
                   size=size, token=query.get("page_token") or None,

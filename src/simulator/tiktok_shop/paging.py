@@ -66,13 +66,13 @@ class Source:
 
 def request_sources(
     shop_id: str, filters: Mapping[str, Any], ranges: Mapping[str, Bounds], sort_field: str, *, id_filter: str,
-    children: Callable[[list[str]], Iterable[str]], partitions: Sequence[tuple[str, str]],
+    orders: Mapping[str, Any], children: Callable[[Any], Iterable[str]], partitions: Sequence[tuple[str, str]],
 ) -> list[Source]:
     """Where a buyer-request search (cancellations, returns) finds its matches, smallest source chosen later.
 
     The shop's partition (exact when no filter but the sort field's range is given), the listed
-    ids (``id_filter``), the requests of the listed orders (``children``), and one partition set per
-    filter in ``partitions`` (``(filter name, index kind)``), exact when it is the only filter.
+    ids (``id_filter``), the requests (``children(order)``) of the listed ``orders`` that exist, and one
+    partition set per filter in ``partitions`` (``(filter name, index kind)``), exact when it is the only filter.
     """
     given = {k for k, v in filters.items() if v is not None} | {k for k, v in ranges.items() if v != (None, None)}
     given.discard(sort_field)
@@ -80,7 +80,8 @@ def request_sources(
     if filters[id_filter] is not None:
         sources.append(Source(ids=tuple(filters[id_filter])))
     if filters["order_ids"] is not None:
-        sources.append(Source(ids=tuple(children(filters["order_ids"]))))
+        listed = (orders.get(order_id) for order_id in filters["order_ids"])
+        sources.append(Source(ids=tuple(child for order in listed if order is not None for child in children(order))))
     for name, kind in partitions:
         values = filters[name]
         if values is not None:

@@ -10,6 +10,7 @@ not simulated: their filter values are accepted and match nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from simulator.engine import Order, Return, ReturnType, Role
@@ -87,7 +88,7 @@ def search(backend: TikTokBackend, shop: Shop, query: Mapping[str, str], body: M
     # The smallest index partition (or listed ids) that holds every match; rows are built for the page only.
     sources = request_sources(
         shop.id, f, ranges, sort_field, id_filter="return_ids",
-        children=lambda ids: (r for o in ids if (order := engine.orders.get(o)) is not None for r in order.return_ids),
+        orders=engine.orders, children=attrgetter("return_ids"),
         partitions=(("return_status", "status"), ("return_types", "type"), ("buyer_user_ids", "buyer")))
     page = search_index(engine.index.returns, sort_field, sources, ranges[sort_field], keep, descending=descending,
                   size=size, token=query.get("page_token") or None,
