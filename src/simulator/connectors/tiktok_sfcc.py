@@ -275,10 +275,12 @@ class TikTokSfccConnector:
             else:
                 entry[1] += 1
         party = order.party  # a TikTok buyer's address text and email are enough (cheaper than the whole records)
-        drawn = isinstance(party, FakeBuyer)
-        addr: Mapping[str, Any] = party.address_text() if drawn else order.recipient_address
+        addr: Mapping[str, Any]
+        if isinstance(party, FakeBuyer):
+            addr, email = party.address_text(), party.email()
+        else:
+            addr, email = order.recipient_address, str(order.buyer.get("email") or "")
         first = str(addr.get("first_name") or addr.get("name") or order.buyer.get("name") or "")
-        email = party.email() if drawn else str(order.buyer.get("email") or "")
         method = self._methods.get(order.delivery_option_name)
         if method is None:
             name = order.delivery_option_name.lower()
