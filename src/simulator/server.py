@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import yaml
-
 from simulator.clock import ClockError, parse_instant
+from simulator.lazyimport import yaml
 from simulator.lifecycle import StartupError, check_port, claim_port, die_with_parent
 from simulator.rules import PROFILE_NAMES, parse_duration
 from simulator.runtime import settle
@@ -34,7 +33,7 @@ ENV = {"seed": "TTS_SIM_SEED", "mocks": "TTS_SIM_MOCKS", "clock": "TTS_SIM_CLOCK
        "validate": "TTS_SIM_VALIDATE"}
 # Seconds granian waits for its worker to stop: in-flight webhook attempts end within their deadline.
 WORKER_STOP_TIMEOUT = 30
-MOCKS_ERRORS = (OSError, ValueError, LookupError, TypeError, AttributeError, yaml.YAMLError)
+MOCKS_ERRORS = (OSError, ValueError, LookupError, TypeError, AttributeError)  # and yaml.YAMLError, where caught
 TEAM_THREADS = 4  # with --data: one world's long advance must not hold the only request thread
 DATA_LOCK_WAIT = 30.0  # seconds a worker waits for the previous one (dying after kill -9) to let go of --data
 
@@ -206,7 +205,7 @@ def banner(host: str, port: int, args: argparse.Namespace) -> str:
         seed, start, mocks = stored.seed, stored.start, Path(stored.mocks_dir) if stored.mocks_dir else None
     try:
         world = World.create(seed=seed, mocks_dir=mocks, start=start)
-    except MOCKS_ERRORS as exc:
+    except (*MOCKS_ERRORS, yaml.YAMLError) as exc:  # PyYAML imported only if a bad file reaches here
         where = f"--mocks {args.mocks}" if args.mocks else "the built-in mocks"
         raise StartupError(f"cannot load {where}: {exc}") from exc
     creds = world.control.credentials()
