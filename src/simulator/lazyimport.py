@@ -26,6 +26,8 @@ def lazy(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    import sqlite3 as sqlite3
+
     import requests as requests
     import yaml as yaml
 else:
@@ -35,3 +37,5 @@ else:
     # PyYAML (~15 ms to import: yaml.reader's and the resolver's regexes, libyaml): a start whose data
     # files are all in the parsed-data cache (simulator.yamlfiles) parses none.
     yaml = lazy("yaml")
+    # sqlite3 (with its extension module): only ``serve --data`` keeps worlds in SQLite files.
+    sqlite3 = lazy("sqlite3")
