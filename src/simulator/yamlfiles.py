@@ -61,8 +61,7 @@ def parse_bytes(data: bytes) -> Any:
     directory = cache_dir()
     if directory is None:
         return _parse_file(data)
-    digest = hashlib.sha256(_salt() + data).hexdigest()
-    entry = directory / f"{digest}.pickle"
+    entry = directory / f"{_key(data)}.pickle"
     found = _read(entry)
     if found is not _MISSING:
         return found
@@ -99,6 +98,11 @@ def cache_dir() -> Path | None:
     if (getuid is not None and stat.st_uid != getuid()) or stat.st_mode & 0o022:
         return None
     return directory
+
+
+def _key(data: bytes) -> str:
+    """The entry name of a file's bytes: their digest with the parser's identity (:func:`_salt`)."""
+    return hashlib.sha256(_salt() + data).hexdigest()
 
 
 _MISSING = object()
