@@ -39,6 +39,10 @@ def load_calendars(path: Path) -> dict[str, BusinessCalendar]:
     return calendars
 
 
+def _nothing_pending() -> bool:
+    return False
+
+
 class World:
     """A complete, isolated simulation. Everything that changes state goes through ``world.lock``.
 
@@ -80,6 +84,7 @@ class World:
         self._fakers: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
         self._outboxes: list[tuple[Callable[[], bool], Callable[[], object]]] = []
+        self._outbox_pending: Callable[[], bool] = _nothing_pending  # True while some outbox has work (add_outbox)
         self.faults = FaultBook(self)  # injected faults (/_sim/faults): none until a rule is added
         install_all(self, systems)
 
@@ -142,9 +147,9 @@ class World:
     def add_outbox(self, pending: Callable[[], bool], drain: Callable[[], object]) -> None:
         """Register work a system must do outside the lock (``pending()`` under it, ``drain()`` after)."""
         self._outboxes.append((pending, drain))
-
-    def _outbox_pending(self) -> bool:
-        return any(pending() for pending, _ in self._outboxes)
+        pendings = tuple(p for p, _ in self._outboxes)
+        # Asked after every timer an advance fires: one system's own check, called directly, when it is the only one.
+        self._outbox_pending = pendings[0] if len(pendings) == 1 else lambda: any(p() for p in pendings)
 
     def outbox_pending(self) -> bool:
         """True while some system has out-of-lock work pending (asked under the lock; a replayed step stops on it)."""

@@ -62,12 +62,15 @@ def test_a_value_that_cannot_be_packed_is_kept_as_plain_dicts() -> None:
 
 
 def test_the_address_text_is_the_addresss_string_fields_in_its_order() -> None:
-    """The SFCC connector reads ``address_text`` for a packed buyer: every string field of ``address()``,
-    the same values in the same order, for US and UK buyers (the fixture's, key order included)."""
+    """The SFCC connector reads ``address_text`` and ``email`` for a packed buyer: every string field of
+    ``address()``, the same values in the same order, for US and UK buyers (the fixture's, key order
+    included), and the buyer's email."""
     world = World.create(seed=FIXTURE["seed"])
     tiktok = world.systems["tiktok"]
     for want in FIXTURE["orders"]:
         order = tiktok.place_order(want["shop_id"])
         full = order.recipient_address
         assert list(order.party.address_text().items()) == [(k, v) for k, v in full.items() if isinstance(v, str)]
+        assert order.party.email() == order.buyer["email"]  # what the connector sends as customer_email
+        assert order.party.user_id() == order.buyer["user_id"]
         assert list(full)[-2:] == ["district_info", "delivery_preferences"]

@@ -274,10 +274,13 @@ class TikTokSfccConnector:
                 units[product_id] = [product_id, 1, str(li.sale_price)]
             else:
                 entry[1] += 1
-        party = order.party  # a TikTok buyer's address text is enough (cheaper than the whole address)
-        addr: Mapping[str, Any] = party.address_text() if isinstance(party, FakeBuyer) else order.recipient_address
-        buyer = order.buyer
-        first = str(addr.get("first_name") or addr.get("name") or buyer.get("name") or "")
+        party = order.party  # a TikTok buyer's address text and email are enough (cheaper than the whole records)
+        addr: Mapping[str, Any]
+        if isinstance(party, FakeBuyer):
+            addr, email = party.address_text(), party.email()
+        else:
+            addr, email = order.recipient_address, str(order.buyer.get("email") or "")
+        first = str(addr.get("first_name") or addr.get("name") or order.buyer.get("name") or "")
         method = self._methods.get(order.delivery_option_name)
         if method is None:
             name = order.delivery_option_name.lower()
@@ -285,7 +288,7 @@ class TikTokSfccConnector:
                 (m for key, m in SHIPPING_METHODS.items() if key in name), "TTS001")
         return ExternalOrder(
             external_id=order.id, currency=order.currency, payment_method="SOCIAL_PAY", customer_name=first,
-            customer_email=str(buyer.get("email") or ""),
+            customer_email=email,
             address=(
                 first,
                 str(addr.get("last_name") or ""),

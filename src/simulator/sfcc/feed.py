@@ -382,17 +382,25 @@ def _order_date(value: datetime) -> str:
 
 def _address_texts(texts: list[str], value: Address) -> tuple[bool, ...]:
     values = _ADDRESS_VALUES(value)
-    texts.extend([_str(text) for text in values if text])
-    return tuple([bool(text) for text in values])
+    texts += [text if text.__class__ is str else _str(text) for text in values if text]
+    return tuple(map(bool, values))
+
+
+_SORTED: dict[tuple[str, ...], tuple[str, ...]] = {}  # a custom dict's keys, in insertion order -> sorted
 
 
 def _custom_texts(texts: list[str], custom: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, str]]:
     if not custom:
         return (), {}
-    keys = tuple(sorted(custom))
-    values = [_str(custom[key]) for key in keys]
-    texts.extend(values)
-    return keys, {key: text.strip() for key, text in zip(keys, values, strict=True)}
+    given = tuple(custom)
+    keys = _SORTED.get(given)
+    if keys is None:  # the orders of an export share a few key sets: each sorted once
+        if len(_SORTED) >= 4096:
+            _SORTED.clear()
+        keys = _SORTED[given] = tuple(sorted(given))
+    values = [value if (value := custom[key]).__class__ is str else _str(value) for key in keys]
+    texts += values
+    return keys, {key: text.strip() for key, text in zip(keys, values)}  # noqa: B905 - one length by construction
 
 
 Money = tuple[list[tuple[str, ...]], tuple[str, str, str], list[tuple[str, ...]], tuple[str, ...], list[str]]

@@ -45,6 +45,10 @@ class FakeBuyer(bytes):
         """The buyer's ``user_id`` (the second field)."""
         return self.decode("utf-8").split(_SEP, 2)[1]
 
+    def email(self) -> str:
+        """The buyer's ``email`` without building the buyer."""
+        return self.decode("utf-8").split(_SEP, 4)[3] + _EMAIL_DOMAIN
+
     def __repr__(self) -> str:
         return f"FakeBuyer({self.buyer()!r}, {self.address()!r})"
 
