@@ -168,6 +168,9 @@ def test_a_cache_folder_others_can_write_is_not_used_and_an_unwritable_one_costs
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert yamlfiles.cache_dir() == tmp_path / "xdg" / "tts-sim" / "yaml"
     assert (tmp_path / "xdg" / "tts-sim" / "yaml").stat().st_mode & 0o777 == 0o700
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert yamlfiles.cache_dir() == tmp_path / "home" / ".cache" / "tts-sim" / "yaml"
     blocked = tmp_path / "blocked"
     monkeypatch.setenv(yamlfiles.CACHE_ENV, str(blocked))
     path = tmp_path / "shops.yaml"

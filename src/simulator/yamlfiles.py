@@ -87,7 +87,11 @@ def cache_dir() -> Path | None:
             return None
         directory = Path(configured)
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        if not os.path.isabs(base):  # unset, or relative (which XDG says to ignore): the home folder's
+            base = os.path.join(os.path.expanduser("~"), ".cache")
+            if not os.path.isabs(base):  # no home folder to keep it in
+                return None
         directory = Path(base) / "tts-sim" / "yaml"
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
