@@ -172,8 +172,8 @@ def _registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  # type
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tts-sim`` console script."""
-    tune_gc()  # before the subcommands import what they need (a world, Flask): fewer collections while they do
-    with paused():
+    tune_gc()  # the long-running commands' thresholds
+    with paused():  # the subcommands' modules import with no collection (serve pauses on to its banner)
         args = build_parser().parse_args(argv)
     func: Command = args.func
     from simulator.control.remote import RemoteError
