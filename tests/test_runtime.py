@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gc
+import socket
 import weakref
 from collections.abc import Iterator
 
 import pytest
 
-from simulator.runtime import GC_THRESHOLDS, release, settle, tune_gc, untune_gc
+from simulator.runtime import GC_THRESHOLDS, paused, release, settle, tune_gc, untune_gc
 from simulator.world import World
 
 
@@ -50,3 +51,35 @@ def test_release_without_frozen_objects_is_a_no_op() -> None:
     gc.unfreeze()
     release()
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("tuned")
+def test_start_up_runs_with_the_collector_paused_and_gives_it_back_also_on_a_refusal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve``'s start-up (arguments, imports, the banner's world) collects nothing; any way out restores it."""
+    from simulator import cli, server
+
+    seen: list[bool] = []
+    banner = server.banner
+    monkeypatch.setattr(server, "banner", lambda *args: seen.append(gc.isenabled()) or banner(*args))
+    monkeypatch.setattr(server, "_serve_granian", lambda args: seen.append(gc.isenabled()) or 0)
+    assert cli.main(["serve", "--port", "0"]) == 2  # refused before the banner
+    assert gc.isenabled()
+    try:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 0
+    finally:
+        gc.unfreeze()  # what serve froze for its worker: this process goes on
+    assert seen == [False, True] and gc.isenabled()  # paused for the banner, back on before the worker forks
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--no-such-option"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a collector paused by someone else stays paused
+    finally:
+        gc.enable()

@@ -8,16 +8,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from simulator.contracts.cli import register as register_contract
-from simulator.control.remote import RemoteError
-from simulator.control.remote import register as register_remote
-from simulator.lifecycle import StartupError
-from simulator.rules import PROFILE_NAMES, RuleBook
-from simulator.runtime import tune_gc
-from simulator.scenarios.cli import explain_rules
-from simulator.scenarios.cli import register as register_scenarios
-from simulator.server import register as register_serve
+from simulator.runtime import paused, tune_gc
 
+# The subcommands' modules (a world's rules, the server, contracts, scenarios) are imported by build_parser,
+# which main() calls with the collector paused (simulator.runtime.paused): nothing they build is garbage.
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -52,6 +46,9 @@ def package_version() -> str:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
+    from simulator.rules import RuleBook
+    from simulator.scenarios.cli import explain_rules
+
     if args.explain or args.markdown:
         return explain_rules(args)
     rows = RuleBook.load().table(args.profile)
@@ -88,6 +85,8 @@ def _clip(text: str, width: int) -> str:
 @contextmanager
 def _one_line(*errors: type[Exception]) -> Iterator[None]:
     """Turn ``errors`` into the one-line refusal (exit status 1) :func:`main` prints."""
+    from simulator.lifecycle import StartupError
+
     try:
         yield
     except errors as exc:
@@ -125,6 +124,8 @@ def _cmd_mocks_check(args: argparse.Namespace) -> int:
 
 
 def _register_local(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from simulator.rules import PROFILE_NAMES
+
     rules = sub.add_parser("rules", help="print the rule profiles (numbers, lists, mappings) with rule IDs")
     rules.add_argument("--profile", choices=PROFILE_NAMES, help="only this profile (default: all)")
     rules.add_argument("--explain", metavar="ID", help="one rule in words: its numbers, sources and proving scenarios")
@@ -154,21 +155,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="tts-sim", description=__doc__)
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
-    for register in _EXTRA:
+    for register in _registrars():
         register(sub)
     return parser
 
 
-# Subcommands living in their own modules register themselves here.
-_EXTRA: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
-    register_serve, register_scenarios, register_contract, _register_local, register_remote]
+def _registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    """What adds each subcommand: those living in their own modules register themselves."""
+    from simulator.contracts.cli import register as register_contract
+    from simulator.control.remote import register as register_remote
+    from simulator.scenarios.cli import register as register_scenarios
+    from simulator.server import register as register_serve
+
+    return [register_serve, register_scenarios, register_contract, _register_local, register_remote]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tts-sim`` console script."""
-    tune_gc()  # before the subcommands import what they need (a world, Flask): fewer collections while they do
-    args = build_parser().parse_args(argv)
+    tune_gc()  # the long-running commands' thresholds
+    with paused():  # the subcommands' modules import with no collection (serve pauses on to its banner)
+        args = build_parser().parse_args(argv)
     func: Command = args.func
+    from simulator.control.remote import RemoteError
+    from simulator.lifecycle import StartupError
+
     try:
         return func(args)
     except (StartupError, RemoteError) as exc:  # one line, no traceback: the user's arguments or environment

@@ -26,8 +26,16 @@ def lazy(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    import sqlite3 as sqlite3
+
     import requests as requests
+    import yaml as yaml
 else:
     # requests (with urllib3, charset_normalizer, idna, http.cookiejar: ~0.1 s of start-up): only an HTTP
     # call to a real server (a partner's SFCC, a webhook-fed pull, a test client) needs it.
     requests = lazy("requests")
+    # PyYAML (~15 ms to import: yaml.reader's and the resolver's regexes, libyaml): a start whose data
+    # files are all in the parsed-data cache (simulator.yamlfiles) parses none.
+    yaml = lazy("yaml")
+    # sqlite3 (with its extension module): only ``serve --data`` keeps worlds in SQLite files.
+    sqlite3 = lazy("sqlite3")

@@ -6,13 +6,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from simulator import yamlfiles
 from simulator.calendar import BusinessCalendar
 
+PROFILES = Path(__file__).resolve().parent / "profiles.yaml"  # the packaged profiles, beside this module
 PROFILE_NAMES = ("sfcc", "rithum", "direct")
 ORDER_STATUSES = (
     "UNPAID",
@@ -218,11 +218,7 @@ class RuleBook:
     @classmethod
     def load(cls, path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> RuleBook:
         """Load the packaged ``profiles.yaml`` (or ``path``), applying ``{profile: {key: value}}`` overrides."""
-        if path is None:
-            text = resources.files("simulator").joinpath("profiles.yaml").read_text(encoding="utf-8")
-        else:
-            text = path.read_text(encoding="utf-8")
-        data = yamlfiles.copy(_cached_parse(text))
+        data = yamlfiles.load(PROFILES if path is None else path)
         for profile, values in (overrides or {}).items():
             target = data["profiles"].get(profile)
             if target is None:
@@ -252,16 +248,6 @@ class RuleBook:
                 rows.append(("*", f"{table_name[:-1]}.{system}", pairs, ", ".join(mapping["rules"]),
                              mapping["source"]))
         return rows
-
-
-_PARSED: dict[str, Any] = {}
-
-
-def _cached_parse(text: str) -> Any:
-    # Parsing YAML dominates World creation; profiles.yaml is immutable per process.
-    if text not in _PARSED:
-        _PARSED[text] = yamlfiles.parse(text)
-    return _PARSED[text]
 
 
 def _short(value: Any) -> str:

@@ -11,16 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import yaml
-
 from simulator.clock import ClockError, parse_instant
+from simulator.lazyimport import yaml
 from simulator.lifecycle import StartupError, check_port, claim_port, die_with_parent
 from simulator.rules import PROFILE_NAMES, parse_duration
-from simulator.runtime import settle
+from simulator.runtime import paused, settle
 
 if TYPE_CHECKING:  # keeps Flask out of the CLI's import time
     from simulator.web import WorldHolder
@@ -34,7 +34,7 @@ ENV = {"seed": "TTS_SIM_SEED", "mocks": "TTS_SIM_MOCKS", "clock": "TTS_SIM_CLOCK
        "validate": "TTS_SIM_VALIDATE"}
 # Seconds granian waits for its worker to stop: in-flight webhook attempts end within their deadline.
 WORKER_STOP_TIMEOUT = 30
-MOCKS_ERRORS = (OSError, ValueError, LookupError, TypeError, AttributeError, yaml.YAMLError)
+MOCKS_ERRORS = (OSError, ValueError, LookupError, TypeError, AttributeError)  # and yaml.YAMLError, where caught
 TEAM_THREADS = 4  # with --data: one world's long advance must not hold the only request thread
 DATA_LOCK_WAIT = 30.0  # seconds a worker waits for the previous one (dying after kill -9) to let go of --data
 
@@ -206,7 +206,7 @@ def banner(host: str, port: int, args: argparse.Namespace) -> str:
         seed, start, mocks = stored.seed, stored.start, Path(stored.mocks_dir) if stored.mocks_dir else None
     try:
         world = World.create(seed=seed, mocks_dir=mocks, start=start)
-    except MOCKS_ERRORS as exc:
+    except (*MOCKS_ERRORS, yaml.YAMLError) as exc:  # PyYAML imported only if a bad file reaches here
         where = f"--mocks {args.mocks}" if args.mocks else "the built-in mocks"
         raise StartupError(f"cannot load {where}: {exc}") from exc
     creds = world.control.credentials()
@@ -279,27 +279,8 @@ def _check_data(args: argparse.Namespace) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Check the arguments, claim the port(s), print the banner and serve until SIGTERM / Ctrl-C."""
-    ports = list(system_ports(args.port).values()) if args.port_per_system else [args.port]
-    check_port(args.port, len(ports))
-    if args.speed <= 0:
-        raise StartupError(f"--speed {args.speed}: must be positive")
-    if args.webhook_timeout is not None and args.webhook_timeout <= 0:
-        raise StartupError(f"--webhook-timeout {args.webhook_timeout}: must be positive")
-    if args.mocks is not None and not Path(args.mocks).is_dir():
-        raise StartupError(f"--mocks {args.mocks}: not a directory")
-    if isinstance(args.start, str):
-        try:
-            args.start = parse_instant(args.start)
-        except ClockError as exc:
-            raise StartupError(f"--start {args.start}: {exc}") from exc
-    _check_data(args)
-    # waitress binds right away without SO_REUSEPORT, so only granian's slow worker start needs a guard.
-    guards = [claim_port(args.host, port, guard=not args.port_per_system) for port in ports]
-    text = banner(args.host, args.port, args)
-    # What start-up built (every module a world needs, the parsed mocks) lives as long as the process:
-    # frozen before granian forks its worker, no young collection scans it on the way to the first
-    # answer (a 50,000-object one was 15-20 ms of it) and copy-on-write pages stay shared.
-    settle()
+    with paused():  # start-up builds what lives as long as the process: no collection until it is frozen
+        guards, text = _start(args)
     os.environ[ENV["seed"]] = str(args.seed)
     os.environ[ENV["clock"]] = args.clock
     os.environ[ENV["speed"]] = str(args.speed)
@@ -326,6 +307,32 @@ def serve(args: argparse.Namespace) -> int:
         for guard in guards:
             if guard is not None:
                 guard.close()
+
+
+def _start(args: argparse.Namespace) -> tuple[list[socket.socket | None], str]:
+    """The checks, the claimed port(s) and the banner, with what start-up built frozen (:func:`settle`)."""
+    ports = list(system_ports(args.port).values()) if args.port_per_system else [args.port]
+    check_port(args.port, len(ports))
+    if args.speed <= 0:
+        raise StartupError(f"--speed {args.speed}: must be positive")
+    if args.webhook_timeout is not None and args.webhook_timeout <= 0:
+        raise StartupError(f"--webhook-timeout {args.webhook_timeout}: must be positive")
+    if args.mocks is not None and not Path(args.mocks).is_dir():
+        raise StartupError(f"--mocks {args.mocks}: not a directory")
+    if isinstance(args.start, str):
+        try:
+            args.start = parse_instant(args.start)
+        except ClockError as exc:
+            raise StartupError(f"--start {args.start}: {exc}") from exc
+    _check_data(args)
+    # waitress binds right away without SO_REUSEPORT, so only granian's slow worker start needs a guard.
+    guards = [claim_port(args.host, port, guard=not args.port_per_system) for port in ports]
+    text = banner(args.host, args.port, args)
+    # What start-up built (every module a world needs, the parsed mocks) lives as long as the process:
+    # frozen before granian forks its worker, no young collection scans it on the way to the first
+    # answer (a 50,000-object one was 15-20 ms of it) and copy-on-write pages stay shared.
+    settle()
+    return guards, text
 
 
 def _serve_granian(args: argparse.Namespace) -> int:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import copy
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from simulator.lazyimport import yaml
 from simulator.packaged import contracts_dir
 
 
@@ -38,6 +36,8 @@ class Api:
 
     def settings(self) -> dict[str, Any]:
         """The schemathesis settings, parsed (a fresh copy)."""
+        import tomllib  # here: only a conformance run reads them
+
         return tomllib.loads(self.settings_file.read_text(encoding="utf-8"))
 
 

@@ -17,8 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from simulator.lazyimport import yaml
 from simulator.packaged import data_dir
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 import orjson
 
 from simulator.clock import parse_instant, wall_monotonic, wall_sleep
+from simulator.lazyimport import sqlite3
 from simulator.worlds.params import WorldParams
 
 SYNC_MODES = ("normal", "full")
