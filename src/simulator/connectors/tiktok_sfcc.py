@@ -385,9 +385,9 @@ class TikTokSfccConnector:
     def reconcile(self, order_id: str, rule: str, attempt: int = 1) -> None:
         """GetOrder, then PATCH what SFCC shows differently from TikTok (see the module docstring)."""
         order = self.world.engine.orders[order_id]
-        if self.site_for(order) is None:
-            return
         site = self.site_for(order)
+        if site is None:
+            return
         try:
             order_no, doc = self._get(order, rule)
             if order_no is None and order_id not in self.order_nos:

@@ -20,6 +20,8 @@ from simulator.engine.states import (
     ShipmentType,
 )
 
+_ZERO = Decimal("0")  # the start of every sum of amounts (Decimal is immutable: one object serves)
+
 
 @dataclass(slots=True)
 class LineItem:
@@ -454,7 +456,7 @@ class Order:
     @property
     def sub_total(self) -> Decimal:
         """Sum of sale prices of all line items."""
-        return sum((li.sale_price for li in self.line_items), Decimal("0"))
+        return sum([li.sale_price for li in self.line_items], _ZERO)
 
     @property
     def total_amount(self) -> Decimal:
