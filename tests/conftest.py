@@ -9,6 +9,7 @@ import pytest
 from simulator.yamlfiles import CACHE_ENV
 
 pytest_plugins = ["pytester", "tests.fixtures.engine", "tests.fixtures.tiktok"]
+_CACHE = pytest.StashKey[str]()  # the cache folder this run made (removed when it ends)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,5 +24,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.environ.pop(CACHE_ENV, None)
         shutil.rmtree(made, ignore_errors=True)
 
-
-_CACHE = pytest.StashKey[str]()

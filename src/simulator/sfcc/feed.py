@@ -400,7 +400,7 @@ def _custom_texts(texts: list[str], custom: dict[str, Any]) -> tuple[tuple[str, 
         keys = _SORTED[given] = tuple(sorted(given))
     values = [value if (value := custom[key]).__class__ is str else _str(value) for key in keys]
     texts += values
-    return keys, {key: text.strip() for key, text in zip(keys, values)}  # noqa: B905 - one length by construction
+    return keys, {key: text.strip() for key, text in zip(keys, values, strict=True)}
 
 
 Money = tuple[list[tuple[str, ...]], tuple[str, str, str], list[tuple[str, ...]], tuple[str, ...], list[str]]

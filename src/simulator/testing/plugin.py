@@ -26,8 +26,8 @@ OPTIONS = {  # name: (help, default)
     "seed": ("seed of each test's world", "0"),
     "start": ("virtual start instant of each test's world, ISO-8601 (default 2026-11-02T09:00:00Z)", ""),
     "mocks": ("a mocks directory overlaid on the built-in data", ""),
-    "timestamp-clock": ("what TikTok's timestamp window is checked against: wall (time.time() as the code under "
-                        "test sees it, frozen by freezegun or not) or world (the world clock)", "wall"),
+    "timestamp-clock": ("what TikTok's timestamp window is checked against: wall (the process's clock as the code "
+                        "under test reads it, frozen by freezegun or not) or world (the world clock)", "wall"),
 }
 MARKER = ("tts_sim(profile=None, seed=None, start=None, mocks=None, timestamp_clock=None, config=None, "
           "profile_overrides=None): settings of this test's simulated world")
