@@ -134,3 +134,24 @@ def test_sfcc1_a_world_creating_through_the_typed_port_journals_and_stores_what_
     typed, body = _run(monkeypatch, True), _run(monkeypatch, False)
     assert typed[1] and all(typed[1].values())
     assert typed == body
+
+
+PACKED = st.one_of(st.just(""), st.sampled_from(["Ada", "Lovelace", "12 Main St", "Apt 4", "SW1A 1AA", "(+1)555-555-0100"]),
+                   st.text(alphabet=st.characters(blacklist_characters="\x1f", blacklist_categories=("Cs",)), max_size=10))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(region=st.sampled_from(["US", "UK"]), drawn=st.lists(PACKED, min_size=11, max_size=11))
+def test_sfcc1_a_packed_buyer_is_sent_as_its_recipient_address_and_email_read_as_dicts(
+        world: World, region: str, drawn: list[str]) -> None:
+    """SFCC-1: the connector reads a packed buyer's drawn values directly; it sends what the same buyer and
+    address given as plain dicts send (names, lines, postcode, region, phone; empty values included)."""
+    connector = world.systems["sfcc"].connector
+    placed = next(iter(world.engine.orders.values())) if world.engine.orders else \
+        world.systems["tiktok"].place_order(profile="sfcc")
+    party = FakeBuyer.pack(region, *drawn)
+    assert party is not None
+    packed, plain = dataclasses.replace(placed, party=party), dataclasses.replace(placed)
+    plain.party = PlainParty(party.buyer(), party.address())
+    assert connector.order_request(packed) == connector.order_request(plain)
+    assert connector.order_request(packed).address[7] == ("GB" if region == "UK" else "US")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from simulator.connectors import sfcc_shipments as S
@@ -40,7 +41,7 @@ from simulator.sfcc.models import (
     LINE_PARTSHIPPED,
     LINE_SHIPPED,
 )
-from simulator.tiktok_shop.buyers import FakeBuyer
+from simulator.tiktok_shop.buyers import EMAIL_DOMAIN, FakeBuyer
 
 if TYPE_CHECKING:
     from simulator.clock import Timer
@@ -64,6 +65,34 @@ def _shipped(doc: Mapping[str, Any]) -> bool:
         i.get("c_externalLineItemStatus") in (LINE_PARTSHIPPED, LINE_SHIPPED) for i in doc.get("product_items", []))
 
 
+def _address_values(addr: Mapping[str, Any], first: str, region: str) -> tuple[str, ...]:
+    """The :data:`ADDRESS_KEYS` values of CreateExternalOrder's address, from TikTok's recipient address."""
+    return (
+        first,
+        str(addr.get("last_name") or ""),
+        str(addr.get("address_line1") or addr.get("address1") or addr.get("address_detail") or ""),
+        str(addr.get("address_line2") or addr.get("address2") or ""),
+        str(addr.get("city") or addr.get("address_line3") or ""),
+        str(addr.get("postal_code") or addr.get("zipcode") or ""),
+        str(addr.get("state_code") or addr.get("region_code_state") or addr.get("state") or ""),
+        str(addr.get("country_code") or addr.get("region_code") or region),
+        str(addr.get("phone_number") or addr.get("phone") or ""),
+    )
+
+
+def _drawn_address(party: FakeBuyer) -> tuple[tuple[str, ...], str]:
+    """:func:`_address_values` and the email of a packed buyer, read from its drawn values (no dicts built).
+
+    Its recipient address (``address_text``) has a first name (else the name), a last name, line 1 (else
+    the secondary address), the postcode, the region code and the phone; no line 2, city or state keys
+    (tests/sfcc/test_create_trusted.py holds the two paths equal).
+    """
+    region, _, _, local, first, last, phone, detail, line1, _, _, postcode = party.fields()
+    first, last = intern(first), intern(last)  # as address_text() interns them: the copies SFCC keeps are shared
+    return ((first or f"{first} {last}", last, line1 or detail, "", "", postcode, "", "GB" if region == "UK" else "US",
+             phone), local + EMAIL_DOMAIN)
+
+
 class TikTokSfccConnector:
     """The platform's automation for ``profile: sfcc`` shops; journals every call as ``connector.sfcc.*``."""
 
@@ -78,6 +107,8 @@ class TikTokSfccConnector:
         self._methods: dict[str, str] = {}  # delivery option name -> SFCC shipping method (a shop's few options)
         self._created = world.journal.recorder("connector.sfcc.created", "order_id", "order_no", "site_id", "attempt",
                                                "http_status", "already_existed", "rule")  # one per order
+        self._got = world.journal.recorder("connector.sfcc.get_order", "order_id", "order_no", "http_status",
+                                           "shipping_status", "rule")  # one per reconcile
         self._mapping: tuple[Any, dict[str, Any]] | None = None  # (rules, their sfcc status mapping)
         cfg = backend.config.connector
         settings = world.config.get("sfcc") or {}
@@ -274,32 +305,21 @@ class TikTokSfccConnector:
                 units[product_id] = [product_id, 1, str(li.sale_price)]
             else:
                 entry[1] += 1
-        party = order.party  # a TikTok buyer's address text and email are enough (cheaper than the whole records)
-        addr: Mapping[str, Any]
+        party = order.party
         if isinstance(party, FakeBuyer):
-            addr, email = party.address_text(), party.email()
+            address, email = _drawn_address(party)
         else:
             addr, email = order.recipient_address, str(order.buyer.get("email") or "")
-        first = str(addr.get("first_name") or addr.get("name") or order.buyer.get("name") or "")
+            address = _address_values(addr, str(addr.get("first_name") or addr.get("name") or order.buyer.get("name")
+                                                or ""), order.region)
         method = self._methods.get(order.delivery_option_name)
         if method is None:
             name = order.delivery_option_name.lower()
             method = self._methods[order.delivery_option_name] = next(
                 (m for key, m in SHIPPING_METHODS.items() if key in name), "TTS001")
         return ExternalOrder(
-            external_id=order.id, currency=order.currency, payment_method="SOCIAL_PAY", customer_name=first,
-            customer_email=email,
-            address=(
-                first,
-                str(addr.get("last_name") or ""),
-                str(addr.get("address_line1") or addr.get("address1") or addr.get("address_detail") or ""),
-                str(addr.get("address_line2") or addr.get("address2") or ""),
-                str(addr.get("city") or addr.get("address_line3") or ""),
-                str(addr.get("postal_code") or addr.get("zipcode") or ""),
-                str(addr.get("state_code") or addr.get("region_code_state") or addr.get("state") or ""),
-                str(addr.get("country_code") or addr.get("region_code") or order.region),
-                str(addr.get("phone_number") or addr.get("phone") or ""),
-            ),
+            external_id=order.id, currency=order.currency, payment_method="SOCIAL_PAY", customer_name=address[0],
+            customer_email=email, address=address,
             lines=tuple((product_id, quantity, net_price) for product_id, quantity, net_price in units.values()),
             shipping_method=method,
             shipping_net=str(order.shipping_fee),
@@ -315,19 +335,18 @@ class TikTokSfccConnector:
                 self.order_nos[order.id] = found
         return self.order_nos.get(order.id)
 
-    def _get(self, order: Order, rule: str) -> tuple[str | None, Mapping[str, Any] | None]:
-        """GetOrder: (order_no, document); document None when SFCC could not be read (journaled)."""
-        site = self.site_for(order)
+    def _get(self, order: Order, rule: str, site: str | None) -> tuple[str | None, Mapping[str, Any] | None]:
+        """GetOrder on ``site`` (:meth:`site_for`): (order_no, document); document None when SFCC could not be read
+        (journaled)."""
         try:
-            order_no = self.sfcc_order_no(order)
+            order_no = self.order_nos.get(order.id) or self.sfcc_order_no(order)
             if order_no is None or site is None:
                 return None, None
             status, doc = self.port.get(site, order_no)
         except SfccUnreachable as exc:
             self._journal("get_order", order.id, error=str(exc), rule=rule)
             return self.order_nos.get(order.id), None
-        self._journal("get_order", order.id, order_no=order_no, http_status=status,
-                      shipping_status=doc.get("shipping_status"), rule=rule)
+        self._got(order.id, order_no, status, doc.get("shipping_status"), rule)
         return order_no, doc if status == 200 else None
 
     # -- CAN-B2: the approval guard ----------------------------------------------------------------
@@ -339,7 +358,7 @@ class TikTokSfccConnector:
         """
         if self.site_for(order) is None:
             return None
-        order_no, doc = self._get(order, "CAN-B2")
+        order_no, doc = self._get(order, "CAN-B2", self.site_for(order))
         if doc is None and order.id not in self.order_nos:
             return None  # never reached SFCC (create still retrying): nothing there to protect
         if doc is None:
@@ -371,7 +390,7 @@ class TikTokSfccConnector:
         """
         if self.site_for(order) is None or order.released_time is None or order.status == OrderStatus.CANCELLED:
             return
-        _, doc = self._get(order, CANCEL_RULES.get(event, "CAN-P1"))
+        _, doc = self._get(order, CANCEL_RULES.get(event, "CAN-P1"), self.site_for(order))
         if doc is None:
             return
         plan = S.plan(self.world, order, S.from_document(doc))
@@ -389,7 +408,7 @@ class TikTokSfccConnector:
         if site is None:
             return
         try:
-            order_no, doc = self._get(order, rule)
+            order_no, doc = self._get(order, rule, site)
             if order_no is None and order_id not in self.order_nos:
                 self._journal("sync_skipped", order_id, reason="not_in_sfcc", rule=rule)
                 return

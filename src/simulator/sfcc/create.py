@@ -255,11 +255,11 @@ def _assemble(site: Site, order_no: str, now: datetime, external_id: str, curren
 
 def placed_total(items: list[ProductItem], shipment: Shipment) -> Decimal:
     """``SfccOrder.order_total`` of a new order (one shipment), summed in the same order in one pass."""
-    product_total = product_tax = Decimal("0")
+    product_total = product_tax = ZERO
     for item in items:
         product_total += item.price
         product_tax += item.tax
-    shipping_total, shipping_tax = Decimal("0") + shipment.shipping_total, Decimal("0") + shipment.shipping_tax
+    shipping_total, shipping_tax = ZERO + shipment.shipping_total, ZERO + shipment.shipping_tax
     return product_total + shipping_total + (product_tax + shipping_tax)
 
 

@@ -7,7 +7,10 @@ from sys import intern
 from typing import Any
 
 _SEP = "\x1f"  # ASCII unit separator: never in a faker value (checked when packing)
-_EMAIL_DOMAIN = "@scs2.tiktok.com"  # TikTok hands sellers an anonymized relay address, never the buyer's real one
+EMAIL_DOMAIN = "@scs2.tiktok.com"  # TikTok hands sellers an anonymized relay address, never the buyer's real one
+FIELDS = ("region", "user_id", "nickname", "email_local_part", "first_name", "last_name", "phone", "secondary_address",
+          "street_address", "city", "area", "postcode")
+"""What a packed buyer holds, in order (``area``: the US state or the UK county)."""
 
 
 class FakeBuyer(bytes):
@@ -41,13 +44,17 @@ class FakeBuyer(bytes):
         """The recipient address's string fields: :meth:`address` without its two structured ones, cheaper to build."""
         return _address_text(self.decode("utf-8").split(_SEP))
 
+    def fields(self) -> list[str]:
+        """The drawn values, in :data:`FIELDS` order (what every read above derives from)."""
+        return self.decode("utf-8").split(_SEP)
+
     def user_id(self) -> str:
         """The buyer's ``user_id`` (the second field)."""
         return self.decode("utf-8").split(_SEP, 2)[1]
 
     def email(self) -> str:
         """The buyer's ``email`` without building the buyer."""
-        return self.decode("utf-8").split(_SEP, 4)[3] + _EMAIL_DOMAIN
+        return self.decode("utf-8").split(_SEP, 4)[3] + EMAIL_DOMAIN
 
     def __repr__(self) -> str:
         return f"FakeBuyer({self.buyer()!r}, {self.address()!r})"
@@ -55,7 +62,7 @@ class FakeBuyer(bytes):
 
 def _buyer(fields: Sequence[str]) -> dict[str, Any]:
     _, user_id, nickname, email, first, last, *_ = fields
-    return {"user_id": user_id, "nickname": nickname, "email": email + _EMAIL_DOMAIN, "name": f"{first} {last}"}
+    return {"user_id": user_id, "nickname": nickname, "email": email + EMAIL_DOMAIN, "name": f"{first} {last}"}
 
 
 def _address(fields: Sequence[str]) -> dict[str, Any]:
