@@ -30,9 +30,9 @@ class Event:
         return {"order_id": self.order_id}
 
 
-# One operation: ("record" | "event" | "request", order id).
-OPS = st.lists(st.tuples(st.sampled_from(["record", "event", "request"]), st.sampled_from(["o1", "o2"])),
-               max_size=60)
+# One operation: ("record" | "note" | "bound" | "event" | "request" | "read", order id).
+OPS = st.lists(st.tuples(st.sampled_from(["record", "note", "bound", "event", "request", "read"]),
+                         st.sampled_from(["o1", "o2"])), max_size=60)
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)
@@ -45,10 +45,23 @@ def test_queries_equal_an_unbounded_log_minus_evicted_requests(
     clock = Clock(START)
     journal = Journal(clock, {"request_entries": cap})
     model: list[tuple[int, str, str]] = []  # (seq, kind, order id) of every entry ever recorded
+    data: dict[int, dict[str, Any]] = {}  # seq -> the fields of business entries recorded with some
+    bound = journal.recorder("order.bound", "order_id", "n", "ok")
     for op, order_id in ops:
         if op == "record":
             journal.record("order.note", order_id=order_id)
             model.append((len(model) + 1, "order.note", order_id))
+        elif op == "note":  # another field set under the same kind: its own shape
+            journal.record("order.note", order_id=order_id, text=f"t{len(model)}", at=clock.now())
+            data[len(model) + 1] = {"order_id": order_id, "text": f"t{len(model)}", "at": clock.now()}
+            model.append((len(model) + 1, "order.note", order_id))
+        elif op == "bound":
+            bound(order_id, len(model), None)
+            data[len(model) + 1] = {"order_id": order_id, "n": len(model), "ok": None}
+            model.append((len(model) + 1, "order.bound", order_id))
+        elif op == "read":  # entries read so far become Entry objects; later ones stay compact
+            list(journal)
+            clock.advance_by(timedelta(seconds=1))
         elif op == "event":
             journal.record_event(Event(clock.now(), "order.status", order_id))
             model.append((len(model) + 1, "order.status", order_id))
@@ -62,6 +75,7 @@ def test_queries_equal_an_unbounded_log_minus_evicted_requests(
     assert len(journal) == journal.last_seq == len(model)
     assert journal.evicted == len(requests) - len(kept)
     assert [(e.seq, e.kind, e.data["order_id"]) for e in journal] == retained
+    assert {e.seq: e.data for e in journal if e.seq in data} == data
     expected = [m for m in retained if m[0] > since and (kind is None or m[1].startswith(kind + "."))
                 and (order is None or m[2] == order)]
     got = journal.entries(since=since, kind=kind, order_id=order)

@@ -37,11 +37,12 @@ class Payload(Protocol):
 
 
 class Record(tuple):  # type: ignore[type-arg]
-    """A business entry as recorded: ``(at, (kind, keys), *values)``, one tuple; the shape ``(kind, keys)``
-    is shared by every entry of that kind recorded with the same field names, so an entry costs its
-    values, not a dict of them.
+    """A business entry as recorded: ``(at, (kind, keys), *values)``; the shape ``(kind, keys)`` is shared by
+    every entry of that kind recorded with the same field names, so an entry costs its values, not a dict
+    of them.
 
-    It becomes an :class:`Entry` (data built from keys and values) the first time it is read.
+    Taken out of the journal's flat store when the entry is first read, then kept as its :class:`Entry`'s
+    source (data built from keys and values).
     """
 
     __slots__ = ()
@@ -113,8 +114,8 @@ class Journal:
 
     Two stores share one sequence. Business entries (state changes, engine events, webhooks,
     emails, files, connector actions) are kept for the world's life in a list, compactly (engine events
-    as they arrive, other business entries as :class:`Record` tuples) and become :class:`Entry`
-    objects the first time they are read. Request entries (one per
+    as they arrive, other business entries as their values in one flat list, a :class:`Record` when
+    read) and become :class:`Entry` objects the first time they are read. Request entries (one per
     HTTP request a mock answers, :meth:`record_request`) go to a ring of ``request_entries`` (default
     :data:`DEFAULT_REQUEST_ENTRIES`); the oldest are evicted, so a long run's memory stays bounded.
     Sequence numbers stay monotonic across both stores, and a query for evicted entries simply
@@ -123,7 +124,11 @@ class Journal:
 
     def __init__(self, clock: Clock, settings: Mapping[str, Any] | None = None) -> None:
         self._clock = clock
-        self._entries: list[Entry | Payload] = []
+        self._entries: list[Entry | Payload | int] = []
+        # Business entries not read yet, end to end: (at, shape, *values) from the offset their _entries slot
+        # holds. An int is not tracked by the collector, a tuple per entry is: each tuple would be scanned
+        # by a young collection (and stay tracked for good, a tuple subclass is never untracked).
+        self._flat: list[Any] = []
         self._shapes: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}  # (kind, field names)
         self.record_event: Callable[[Payload], None] = self._entries.append
         """Append an engine event (the engine's journal subscriber; a bound ``list.append``)."""
@@ -155,21 +160,25 @@ class Journal:
     def record(self, kind: str, /, **data: Any) -> None:
         """Append a business entry (kept for the world's life) stamped with the world clock.
 
-        Kept as a :class:`Record` (the values beside shared field names) until it is read.
+        Kept as its values beside shared field names (no object of its own) until it is read.
         """
         shape = (kind, tuple(data))
         shape = self._shapes.setdefault(shape, shape)
-        self._entries.append(Record((self._clock.now(), shape, *data.values())))
+        flat = self._flat
+        self._entries.append(len(flat))
+        flat += (self._clock.now(), shape, *data.values())
 
     def recorder(self, kind: str, *fields: str) -> Callable[..., None]:
         """:meth:`record` for one kind and field names, bound once: ``recorder(kind, *names)(*values)``
         appends what ``record(kind, **dict(zip(names, values)))`` does (hot writers: one entry per order)."""
         shape = (kind, fields)
         shape = self._shapes.setdefault(shape, shape)
-        append, clock = self._entries.append, self._clock
+        append, flat, clock = self._entries.append, self._flat, self._clock
+        extend = flat.extend
 
         def record(*values: Any) -> None:
-            append(Record((clock.now(), shape, *values)))
+            append(len(flat))
+            extend((clock.now(), shape, *values))
 
         return record
 
@@ -195,6 +204,11 @@ class Journal:
         item = self._entries[index]
         if isinstance(item, Entry):
             return item
+        if isinstance(item, int):  # a business entry's offset in _flat: its Record, taken out
+            flat = self._flat
+            shape = flat[item + 1]
+            end = item + 2 + len(shape[1])
+            item = Record(flat[item:end])
         entry = Entry(self._seq_of(index), item.at, item.topic, None, item)
         self._entries[index] = entry
         return entry
