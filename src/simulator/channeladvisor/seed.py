@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,16 @@ class CaSeed:
     default_reject_reason: str = ""
 
     def account_for_shop(self, shop_id: str) -> Account | None:
-        """The profile connected to a TikTok shop."""
-        return next((a for a in self.accounts if a.shop_id == shop_id), None)
+        """The profile connected to a TikTok shop (the first, if several are)."""
+        return self._by_shop.get(shop_id)
+
+    @cached_property
+    def _by_shop(self) -> dict[str, Account]:
+        """Accounts by shop, the first one of each (the seed is frozen: built once, asked on every import)."""
+        by_shop: dict[str, Account] = {}
+        for account in self.accounts:
+            by_shop.setdefault(account.shop_id, account)
+        return by_shop
 
     def account(self, profile_id: int) -> Account | None:
         """The profile with this ID."""

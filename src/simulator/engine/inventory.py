@@ -42,11 +42,26 @@ class Inventory:
 
     def __init__(self) -> None:
         self.skus: dict[str, Sku] = {}
+        self._codes: dict[str, Sku] | None = None  # find_code's index, rebuilt after a change
+        self._coded = 0  # how many SKUs it was built from
 
     def add(self, sku: Sku) -> Sku:
         """Register a SKU (replacing one with the same id)."""
         self.skus[sku.sku_id] = sku
+        self._codes = None
         return sku
+
+    def find_code(self, code: str) -> Sku | None:
+        """The first SKU, in registration order, whose seller SKU or SKU id is ``code`` (None: none, or ``code`` is
+        empty); an index, not a scan (an SFCC create asks it for every line)."""
+        codes = self._codes
+        if codes is None or self._coded != len(self.skus):  # a SKU put in ``skus`` by hand is seen too
+            codes = {}
+            for sku in self.skus.values():
+                codes.setdefault(sku.seller_sku, sku)
+                codes.setdefault(sku.sku_id, sku)
+            self._codes, self._coded = codes, len(self.skus)
+        return codes.get(code) if code else None
 
     def get(self, sku_id: str) -> Sku:
         """The SKU, or :class:`NotFound`."""

@@ -65,10 +65,8 @@ class SfccBackend:
 
     # -- catalogue: the products TikTok knows are SFCC's catalogue (catalog sync, TT-CAT) -----------
     def _catalog(self, product_id: str) -> str | None:
-        for sku in self.world.inventory.skus.values():
-            if product_id and product_id in (sku.seller_sku, sku.sku_id):
-                return f"{sku.product_name} {sku.sku_name}".strip()
-        return None
+        sku = self.world.inventory.find_code(product_id)
+        return f"{sku.product_name} {sku.sku_name}".strip() if sku is not None else None
 
     # -- impex folder ------------------------------------------------------------------------------
     def impex_path(self, relative: str, *, create: bool = True) -> Path | None:

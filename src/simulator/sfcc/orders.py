@@ -30,6 +30,7 @@ from simulator.sfcc.models import (
 from simulator.sfcc.search_index import SearchIndex
 
 PLACED = frozenset({"new", "open", "completed"})
+_PLACED = 10  # values a placement notes for its safeguard records (OrderBook._safeguard)
 # Order document properties a PATCH may carry but OCAPI does not consider (ignored, not refused).
 READ_ONLY = frozenset({
     "_v", "_type", "_resource_state", "order_no", "order_token", "confirmation_status", "export_status",
@@ -87,11 +88,15 @@ class OrderBook:
         self.ready: set[str] = set()  # TikTok orders whose export status is READY (the export job's work list)
         self.index = SearchIndex()  # order_search's postings (simulator.sfcc.search_index)
         self._safeguards: list[SafeguardRecord] = []
-        self._placed: list[tuple[Any, ...]] = []  # placements whose safeguard records are not built yet
+        # Placements whose safeguard records are not built yet: _PLACED values each, end to end (no tuple
+        # per order for the collector to scan).
+        self._placed: list[Any] = []
         self.listeners: list[Callable[[SfccOrder], None]] = []
         self._next_no = 1
         # The entries every placement writes (SFCC-1, SFCC-3), bound once.
         self._created = journal.recorder("sfcc.order.created", "order_id", "order_no", "site_id", "status", "rule")
+        self._exported = journal.recorder("sfcc.order.exported", "order_id", "order_no", "rule")  # per order and run
+        self._export_undone = journal.recorder("sfcc.order.export_undone", "order_id", "order_no", "rule")
         self._captured = journal.recorder("sfcc.safeguard.payment_capture", "order_id", "order_no", "performed",
                                           "let_out", "rule", "amount", "currency", "payment_method")
         self._emailed = journal.recorder("sfcc.safeguard.order_confirmation_email", "order_id", "order_no",
@@ -155,7 +160,8 @@ class OrderBook:
         """SFCC-3: the would-be captures and emails, two per placed order, in the order they happened."""
         if self._placed:  # built on first read from what each placement noted
             placed, self._placed = self._placed, []
-            for at, site_id, order_no, amount, currency, method, email, capture, emails, protected in placed:
+            for n in range(0, len(placed), _PLACED):
+                at, site_id, order_no, amount, currency, method, email, capture, emails, protected = placed[n:n + _PLACED]
                 self._safeguards += (
                     SafeguardRecord(at, "payment_capture", site_id, order_no,
                                     {"amount": amount, "currency": currency, "payment_method": method},
@@ -174,7 +180,7 @@ class OrderBook:
         amount, currency, method, email = str(payment.amount), order.currency, payment.payment_method_id, \
             order.customer_email
         capture, emails = site.payment_capture, site.order_confirmation_emails
-        self._placed.append((now, site.id, order_no, amount, currency, method, email, capture, emails, protected))
+        self._placed += (now, site.id, order_no, amount, currency, method, email, capture, emails, protected)
         self._captured(order_id, order_no, capture, capture and protected, "SFCC-3", amount, currency, method)
         if capture and protected:
             self._violation(order_id, "payment_capture", order_no)
@@ -322,8 +328,7 @@ class OrderBook:
         order.custom["externalExportStatus"] = EXPORT_EXPORTED if exported else EXPORT_READY
         order.revision += 1
         self._track(order)
-        self.journal.record("sfcc.order.exported" if exported else "sfcc.order.export_undone",
-                            order_id=order.external_order_id, order_no=order_no, rule="FUL-3")
+        (self._exported if exported else self._export_undone)(order.external_order_id, order_no, "FUL-3")
 
     def channel_cancel(self, order_no: str) -> SfccOrder:
         """The pull job's cancel: lines and ``c_externalChannelOrderStatus`` to CANCELLED(6)."""
