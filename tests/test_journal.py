@@ -131,3 +131,16 @@ def test_a_bound_recorder_appends_what_record_appends(writes: list[tuple[str, li
         clock.advance_by(timedelta(seconds=1))
     assert [e.as_dict() for e in bound] == [e.as_dict() for e in plain]
     assert [e.kind for e in bound.entries(kind="a")] == [e.kind for e in plain.entries(kind="a")]
+
+
+def test_a_bound_recorder_refuses_a_wrong_number_of_values_and_records_nothing() -> None:
+    """An entry's values are laid end to end with its neighbours': a short or long one is refused, not misread."""
+    journal = Journal(Clock(START))
+    bound = journal.recorder("order.bound", "order_id", "n")
+    for values in (("o1",), ("o1", 1, 2)):
+        with pytest.raises(TypeError, match="2 values expected"):
+            bound(*values)
+    bound("o1", 1)
+    journal.record("order.note", order_id="o2")
+    assert [(e.kind, e.data) for e in journal] == [("order.bound", {"order_id": "o1", "n": 1}),
+                                                    ("order.note", {"order_id": "o2"})]

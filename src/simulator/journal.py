@@ -173,10 +173,12 @@ class Journal:
         appends what ``record(kind, **dict(zip(names, values)))`` does (hot writers: one entry per order)."""
         shape = (kind, fields)
         shape = self._shapes.setdefault(shape, shape)
-        append, flat, clock = self._entries.append, self._flat, self._clock
+        append, flat, clock, count = self._entries.append, self._flat, self._clock, len(fields)
         extend = flat.extend
 
         def record(*values: Any) -> None:
+            if len(values) != count:  # else the entry would read its neighbour's values
+                raise TypeError(f"journal recorder {kind}: {count} values expected, {len(values)} given")
             append(len(flat))
             extend((clock.now(), shape, *values))
 
