@@ -62,9 +62,9 @@ def test_a_value_that_cannot_be_packed_is_kept_as_plain_dicts() -> None:
 
 
 def test_the_address_text_is_the_addresss_string_fields_in_its_order() -> None:
-    """The SFCC connector reads ``address_text`` and ``email`` for a packed buyer: every string field of
-    ``address()``, the same values in the same order, for US and UK buyers (the fixture's, key order
-    included), and the buyer's email."""
+    """A packed buyer's ``address_text`` is every string field of ``address()``, the same values in the same
+    order, for US and UK buyers (the fixture's, key order included); ``email`` and ``user_id`` are the
+    buyer's (the SFCC connector sends that email as customer_email)."""
     world = World.create(seed=FIXTURE["seed"])
     tiktok = world.systems["tiktok"]
     for want in FIXTURE["orders"]:

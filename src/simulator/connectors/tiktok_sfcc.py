@@ -41,7 +41,7 @@ from simulator.sfcc.models import (
     LINE_PARTSHIPPED,
     LINE_SHIPPED,
 )
-from simulator.tiktok_shop.buyers import EMAIL_DOMAIN, FakeBuyer
+from simulator.tiktok_shop.buyers import FakeBuyer
 
 if TYPE_CHECKING:
     from simulator.clock import Timer
@@ -87,10 +87,10 @@ def _drawn_address(party: FakeBuyer) -> tuple[tuple[str, ...], str]:
     the secondary address), the postcode, the region code and the phone; no line 2, city or state keys
     (tests/sfcc/test_create_trusted.py holds the two paths equal).
     """
-    region, _, _, local, first, last, phone, detail, line1, _, _, postcode = party.fields()
+    region, _, _, _, first, last, phone, detail, line1, _, _, postcode = party.fields()
     first, last = intern(first), intern(last)  # as address_text() interns them: the copies SFCC keeps are shared
     return ((first or f"{first} {last}", last, line1 or detail, "", "", postcode, "", "GB" if region == "UK" else "US",
-             phone), local + EMAIL_DOMAIN)
+             phone), party.email())
 
 
 class TikTokSfccConnector:
@@ -335,12 +335,12 @@ class TikTokSfccConnector:
                 self.order_nos[order.id] = found
         return self.order_nos.get(order.id)
 
-    def _get(self, order: Order, rule: str, site: str | None) -> tuple[str | None, Mapping[str, Any] | None]:
-        """GetOrder on ``site`` (:meth:`site_for`): (order_no, document); document None when SFCC could not be read
-        (journaled)."""
+    def _get(self, order: Order, rule: str, site: str) -> tuple[str | None, Mapping[str, Any] | None]:
+        """GetOrder on the order's ``site`` (:meth:`site_for`): (order_no, document); document None when SFCC could
+        not be read (journaled)."""
         try:
             order_no = self.order_nos.get(order.id) or self.sfcc_order_no(order)
-            if order_no is None or site is None:
+            if order_no is None:
                 return None, None
             status, doc = self.port.get(site, order_no)
         except SfccUnreachable as exc:
@@ -356,9 +356,10 @@ class TikTokSfccConnector:
         SFCC unreachable (or the token refused) is not an answer: the approval is deferred and retried
         on the world clock with backoff, never turned into a rejection.
         """
-        if self.site_for(order) is None:
+        site = self.site_for(order)
+        if site is None:
             return None
-        order_no, doc = self._get(order, "CAN-B2", self.site_for(order))
+        order_no, doc = self._get(order, "CAN-B2", site)
         if doc is None and order.id not in self.order_nos:
             return None  # never reached SFCC (create still retrying): nothing there to protect
         if doc is None:
@@ -388,9 +389,10 @@ class TikTokSfccConnector:
         So goods that left are never put back on sale: an auto-cancel of an order the OMS shipped in
         SFCC minutes ago finds it shipped (and does not fire); a fraud cancel becomes cancel-after-shipped.
         """
-        if self.site_for(order) is None or order.released_time is None or order.status == OrderStatus.CANCELLED:
+        site = self.site_for(order)
+        if site is None or order.released_time is None or order.status == OrderStatus.CANCELLED:
             return
-        _, doc = self._get(order, CANCEL_RULES.get(event, "CAN-P1"), self.site_for(order))
+        _, doc = self._get(order, CANCEL_RULES.get(event, "CAN-P1"), site)
         if doc is None:
             return
         plan = S.plan(self.world, order, S.from_document(doc))

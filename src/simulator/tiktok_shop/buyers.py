@@ -7,10 +7,7 @@ from sys import intern
 from typing import Any
 
 _SEP = "\x1f"  # ASCII unit separator: never in a faker value (checked when packing)
-EMAIL_DOMAIN = "@scs2.tiktok.com"  # TikTok hands sellers an anonymized relay address, never the buyer's real one
-FIELDS = ("region", "user_id", "nickname", "email_local_part", "first_name", "last_name", "phone", "secondary_address",
-          "street_address", "city", "area", "postcode")
-"""What a packed buyer holds, in order (``area``: the US state or the UK county)."""
+_EMAIL_DOMAIN = "@scs2.tiktok.com"  # TikTok hands sellers an anonymized relay address, never the buyer's real one
 
 
 class FakeBuyer(bytes):
@@ -45,7 +42,7 @@ class FakeBuyer(bytes):
         return _address_text(self.decode("utf-8").split(_SEP))
 
     def fields(self) -> list[str]:
-        """The drawn values, in :data:`FIELDS` order (what every read above derives from)."""
+        """The drawn values, in the order the class lists them (what every read above derives from)."""
         return self.decode("utf-8").split(_SEP)
 
     def user_id(self) -> str:
@@ -54,7 +51,7 @@ class FakeBuyer(bytes):
 
     def email(self) -> str:
         """The buyer's ``email`` without building the buyer."""
-        return self.decode("utf-8").split(_SEP, 4)[3] + EMAIL_DOMAIN
+        return self.decode("utf-8").split(_SEP, 4)[3] + _EMAIL_DOMAIN
 
     def __repr__(self) -> str:
         return f"FakeBuyer({self.buyer()!r}, {self.address()!r})"
@@ -62,7 +59,7 @@ class FakeBuyer(bytes):
 
 def _buyer(fields: Sequence[str]) -> dict[str, Any]:
     _, user_id, nickname, email, first, last, *_ = fields
-    return {"user_id": user_id, "nickname": nickname, "email": email + EMAIL_DOMAIN, "name": f"{first} {last}"}
+    return {"user_id": user_id, "nickname": nickname, "email": email + _EMAIL_DOMAIN, "name": f"{first} {last}"}
 
 
 def _address(fields: Sequence[str]) -> dict[str, Any]:
