@@ -442,14 +442,27 @@ class TikTokSfccConnector:
 
     def _patch_body(self, order: Order, doc: Mapping[str, Any]) -> dict[str, Any]:
         """The fields TikTok's truth changes in the SFCC document (empty: SFCC already agrees)."""
-        engine = self.world.engine
-        wanted = self._status_mapping()[order.status.value] or {}
+        rules = self.world.rules["sfcc"]
+        mapping = self._mapping  # status_mappings.sfcc: copied once per rules object, not per reconcile
+        if mapping is None or mapping[0] is not rules:
+            mapping = self._mapping = (rules, rules.status_mapping("sfcc"))
+        wanted = mapping[1][order.status.value] or {}
         body: dict[str, Any] = {}
         cancelled = order.status == OrderStatus.CANCELLED
-        cut = S.partial_cancel_units(order)
+        # One pass over TikTok's lines: units cancelled per SFCC product (CAN-L3, S.partial_cancel_units)
+        # and the lines that go on, per product (their packages say what shipped).
+        cut: dict[str, int] = {}
+        live: dict[str, list[Any]] = {}
+        if not cancelled:
+            for li in order.line_items:
+                product = li.seller_sku or li.sku_id
+                if li.status == OrderStatus.CANCELLED:
+                    cut[product] = cut.get(product, 0) + 1
+                else:
+                    live.setdefault(product, []).append(li)
         if cut and wanted.get("c_externalChannelOrderStatus") == 3:  # CAN-L3: open, some units cancelled
             wanted = PARTIAL_STATUS
-        items_to_cancel = self._items_to_cancel(order, doc, cut)
+        items_to_cancel = self._items_to_cancel(order, doc, cut) if cut else None
         if items_to_cancel:
             body.update({"c_orderAction": "cancel", "c_cancelInfo": json.dumps(items_to_cancel)})
         if cancelled and doc.get("c_externalChannelOrderStatus") != CHANNEL_STATUS_CANCELLED:
@@ -459,16 +472,23 @@ class TikTokSfccConnector:
             body["c_externalOrderStatus"] = wanted["c_externalOrderStatus"]
         if order.cancel_after_shipped and doc.get("c_orderTag") != CANCEL_AFTER_SHIPPED_TAG:
             body["c_orderTag"] = CANCEL_AFTER_SHIPPED_TAG
-        returned = self.return_status(order)
+        returned = self.return_status(order) if order.return_ids else None
         if returned is not None and doc.get("c_externalReturnStatus") != returned:
             body["c_externalReturnStatus"] = returned
-        left = [engine.packages[p].rts_time is not None for p in order.package_ids
-                if engine.packages[p].line_item_ids]  # a package emptied by a partial cancel ships nothing
-        shipping = "shipped" if all(left) else "part_shipped" if any(left) else "not_shipped"
+        packages = self.world.engine.packages
+        shipped = waiting = 0  # packages that still hold lines (one emptied by a partial cancel ships nothing)
+        for package_id in order.package_ids:
+            package = packages[package_id]
+            if package.line_item_ids:
+                if package.rts_time is None:
+                    waiting += 1
+                else:
+                    shipped += 1
+        shipping = "shipped" if not waiting else "part_shipped" if shipped else "not_shipped"
         if doc.get("shipping_status") != shipping:
             body["shipping_status"] = shipping
         if not cancelled and not items_to_cancel:
-            items = self._line_patch(order, doc, cut)
+            items = self._line_patch(live, doc, cut)
             if items:
                 body["product_items"] = items
                 body.setdefault("c_orderAction", "update")  # the cartridge copies line tracking onto the shipment
@@ -477,13 +497,6 @@ class TikTokSfccConnector:
             # changes to TikTok, not TikTok's back to itself (simulator choice, docs/sfcc.md).
             body["c_externalExportStatus"] = doc.get("c_externalExportStatus")
         return body
-
-    def _status_mapping(self) -> dict[str, Any]:
-        """``status_mappings.sfcc`` of the world's rules (a copy made once per rules object, not per reconcile)."""
-        rules = self.world.rules["sfcc"]
-        if self._mapping is None or self._mapping[0] is not rules:
-            self._mapping = (rules, rules.status_mapping("sfcc"))
-        return self._mapping[1]
 
     @staticmethod
     def _items_to_cancel(order: Order, doc: Mapping[str, Any], cut: dict[str, int]) -> dict[str, Any] | None:
@@ -511,21 +524,20 @@ class TikTokSfccConnector:
         whole = len(ret.line_item_ids) == len(order.line_items)
         return int(value["refunded" if not goods_back else "returned" if whole else "partial_return"])
 
-    def _line_patch(self, order: Order, doc: Mapping[str, Any], cut: dict[str, int]) -> list[dict[str, Any]]:
-        engine = self.world.engine
-        units: dict[str, list[Any]] = {}
-        for li in order.line_items:
-            if li.status != OrderStatus.CANCELLED:
-                units.setdefault(li.seller_sku or li.sku_id, []).append(engine.packages[li.package_id])
+    def _line_patch(self, live: dict[str, list[Any]], doc: Mapping[str, Any], cut: dict[str, int]) -> list[dict[str, Any]]:
+        """Line status, tracking and carrier SFCC's ``product_items`` lack; ``live``: TikTok's lines that go on, per
+        SFCC product."""
+        packages = self.world.engine.packages
         items = []
         for item in doc.get("product_items") or []:
-            product_id = str(item.get("product_id"))
-            packages = units.get(product_id, [])
-            shipped = [p for p in packages if p.rts_time is not None]
-            status = LINE_SHIPPED if packages and len(shipped) == len(packages) else (
+            product = item.get("product_id")
+            product_id = str(product)
+            lines = live.get(product_id)
+            shipped = [p for p in (packages[li.package_id] for li in lines) if p.rts_time is not None] if lines else []
+            status = LINE_SHIPPED if lines and len(shipped) == len(lines) else (
                 LINE_PARTSHIPPED if shipped else LINE_NOTSHIPPED)
             if product_id in cut and not shipped:  # CAN-L3: every unit cancelled, or some and none shipped
-                status = LINE_CANCELLED if not packages else LINE_CANCELLED_PARTIAL
+                status = LINE_CANCELLED if not lines else LINE_CANCELLED_PARTIAL
             change: dict[str, Any] = {}
             if item.get("c_externalLineItemStatus") != status:
                 change["c_externalLineItemStatus"] = status
@@ -533,7 +545,7 @@ class TikTokSfccConnector:
                 change["c_trackingNumber"] = shipped[0].tracking_number
                 change["c_carrier"] = shipped[0].shipping_provider_name or shipped[0].shipping_provider_id
             if change:
-                items.append({"product_id": item.get("product_id"), **change})
+                items.append({"product_id": product, **change})
         return items
 
     # -- FUL-3 / CAN-S1 feed pickup --------------------------------------------------------------
