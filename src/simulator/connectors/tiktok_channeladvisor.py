@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from simulator.channeladvisor.enums import (
@@ -437,16 +438,26 @@ class TikTokChannelAdvisorSync:
     def _reflect_packages(self, order: Order, ca: CaOrder) -> None:
         """PKG-1: one CA fulfillment per TikTok package that carries units (a split or Mark Package As Shipped adds
         packages: they appear at the sync); a package emptied by a partial cancel is a Canceled fulfillment."""
+        # Plain loops, no comprehensions: this runs for every order the sync imports or reflects.
         engine, now = self.world.engine, self.world.clock.now()
-        by_package = {f.package_id: f for f in ca.fulfillments}
-        units = {li.id: li.sku_id for li in order.line_items}
-        items = {units[item.tiktok_line_item_ids[0]]: item.id for item in ca.items}
+        by_package: dict[str | None, CaFulfillment] = {}
+        for f in ca.fulfillments:
+            by_package[f.package_id] = f
+        units: dict[str, str] = {}
+        for li in order.line_items:
+            units[li.id] = li.sku_id
+        items: dict[str, int] = {}
+        for item in ca.items:
+            items[units[item.tiktok_line_item_ids[0]]] = item.id
         for package_id in order.package_ids:
             package = engine.packages[package_id]
             fulfillment = by_package.get(package_id) or by_package.get(package.moved_from or "")
             if fulfillment is not None:  # PKG-2: the order's fulfillment follows its units out of a combined package
                 fulfillment.package_id = package_id
-            mine = [line for line in package.line_item_ids if line in units]  # PKG-2: this order's units only
+            mine = []  # PKG-2: this order's units only
+            for line in package.line_item_ids:
+                if line in units:
+                    mine.append(line)
             if fulfillment is None and mine:
                 fulfillment = CaFulfillment(self.backend.next_id("fulfillment"), ca.profile_id, ca.id, now, now,
                                             package_id=package_id)
@@ -493,6 +504,9 @@ def _answer_refused(adj: CaAdjustment, message: str) -> None:
     adj.comment = f"{adj.comment or ''} (TikTok Shop refused the answer: {message})".strip()
 
 
+_ID = attrgetter("id")
+
+
 def _items(backend: ChannelAdvisorBackend, ca: CaOrder, order: Order) -> list[CaItem]:
     """TikTok's one-line-per-unit items grouped into CA items with quantities."""
     groups: dict[str, list[Any]] = {}
@@ -513,7 +527,7 @@ def _items(backend: ChannelAdvisorBackend, ca: CaOrder, order: Order) -> list[Ca
                 Decimal(first.sale_price),
                 first.id,
                 first.product_id,
-                [li.id for li in lines],
+                list(map(_ID, lines)),
             )
         )
     return items

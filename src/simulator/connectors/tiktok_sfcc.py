@@ -320,7 +320,7 @@ class TikTokSfccConnector:
         return ExternalOrder(
             external_id=order.id, currency=order.currency, payment_method="SOCIAL_PAY", customer_name=address[0],
             customer_email=email, address=address,
-            lines=tuple((product_id, quantity, net_price) for product_id, quantity, net_price in units.values()),
+            lines=tuple(map(tuple, units.values())),  # (product_id, quantity, net_price)
             shipping_method=method,
             shipping_net=str(order.shipping_fee),
             buyer_note=order.buyer_message if isinstance(order.buyer_message, str) else "",
@@ -533,7 +533,11 @@ class TikTokSfccConnector:
             product = item.get("product_id")
             product_id = str(product)
             lines = live.get(product_id)
-            shipped = [p for p in (packages[li.package_id] for li in lines) if p.rts_time is not None] if lines else []
+            shipped = []
+            for li in lines or ():
+                package = packages[li.package_id]
+                if package.rts_time is not None:
+                    shipped.append(package)
             status = LINE_SHIPPED if lines and len(shipped) == len(lines) else (
                 LINE_PARTSHIPPED if shipped else LINE_NOTSHIPPED)
             if product_id in cut and not shipped:  # CAN-L3: every unit cancelled, or some and none shipped

@@ -210,8 +210,9 @@ def place(request: ExternalOrder, site: Site, order_no: str, now: datetime, cata
     method = _payment_method(site, lambda: request.payment_method)
     if not request.lines:
         raise _fail("Exception: product_lineitems is missing")
-    items = [_line(product_id, quantity, net_price, "0", "0", index, catalog)
-             for index, (product_id, quantity, net_price) in enumerate(request.lines, start=1)]
+    items = []  # a loop, not a comprehension: most orders have one line
+    for index, (product_id, quantity, net_price) in enumerate(request.lines, start=1):
+        items.append(_line(product_id, quantity, net_price, "0", "0", index, catalog))
     method_id = _shipping_method(site, request.shipping_method)
     billing = _address_of(request.address)
     shipment = Shipment(
@@ -289,8 +290,9 @@ def create_response(order: SfccOrder, msg: str, error: bool = False) -> dict[str
     """The controller's success (and duplicate) body."""
     body: dict[str, Any] = {"error": error, "orderNo": order.order_no}
     if msg.startswith("Success"):
-        body["orderItems"] = [{"productId": i.product_id, "quantity": i.quantity, "itemId": i.item_id}
-                              for i in order.product_items]
+        body["orderItems"] = items = []
+        for i in order.product_items:
+            items.append({"productId": i.product_id, "quantity": i.quantity, "itemId": i.item_id})
     body["c_externalChannelOrderStatus"] = order.custom.get("externalOrderStatus", "New")
     body["shippingStatus"] = order.shipping_status.upper()
     body["msg"] = msg

@@ -116,6 +116,11 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
+def _strs(values: tuple[Any, ...]) -> Iterator[str]:
+    """``_str`` of each value, mapped in C: ``str`` writes every value alike but None (one call, not one a value)."""
+    return map(_str, values) if None in values else map(str, values)
+
+
 _HEADER = _Template((P2, "order-date"), (P2, "created-by"), (P2, "original-order-no"), (P2, "currency"),
                     f"{P2}<customer-locale>default</customer-locale>", f"{P2}<taxation>net</taxation>",
                     (P2, "invoice-no"), f"{P2}<customer>", (P3, "customer-name"), (P3, "customer-email"))
@@ -382,7 +387,7 @@ def _order_date(value: datetime) -> str:
 
 def _address_texts(texts: list[str], value: Address) -> tuple[bool, ...]:
     values = _ADDRESS_VALUES(value)
-    texts += [text if text.__class__ is str else _str(text) for text in values if text]
+    texts += map(str, filter(None, values))  # the fields set, as ``_str`` writes them (in C: no comprehension frame)
     return tuple(map(bool, values))
 
 
@@ -398,9 +403,11 @@ def _custom_texts(texts: list[str], custom: dict[str, Any]) -> tuple[tuple[str, 
         if len(_SORTED) >= 4096:
             _SORTED.clear()
         keys = _SORTED[given] = tuple(sorted(given))
-    values = [value if (value := custom[key]).__class__ is str else _str(value) for key in keys]
+    # Mapped in C, no comprehension frames: ``str`` writes every value as ``_str`` does except None.
+    values = list(map(custom.__getitem__, keys))
+    values = list(map(_str, values)) if None in values else list(map(str, values))
     texts += values
-    return keys, {key: text.strip() for key, text in zip(keys, values, strict=True)}
+    return keys, dict(zip(keys, map(str.strip, values)))
 
 
 Money = tuple[list[tuple[str, ...]], tuple[str, str, str], list[tuple[str, ...]], tuple[str, ...], list[str]]
@@ -466,16 +473,19 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
     lines, merchandize, per_shipment, totals, amounts = _money(order)
     status, shipping = order.status.upper(), order.shipping_status.upper()
     order_no = order.order_no
-    texts = [order_no, _order_date(order.creation_date), _str(order.created_by), order_no,
-             _str(order.currency), order_no, _str(order.customer_name), _str(order.customer_email)]
+    created_by, currency, name, email = _strs((order.created_by, order.currency, order.customer_name,
+                                               order.customer_email))
+    texts = [order_no, _order_date(order.creation_date), created_by, order_no, currency, order_no, name, email]
     billing_at = len(texts)
     billing = _address_texts(texts, order.billing_address)
     billing_end = len(texts)
     texts += (status, shipping, order.confirmation_status.upper(), order.payment_status.upper(), order_no)
     item_keys, read_lines = [], []
     for item, (line, tax, gross, base, quantity, rate) in zip(order.product_items, lines, strict=True):
-        texts += (line, tax, gross, base, _str(item.product_name), line, _str(item.position), _str(item.product_id),
-                  _str(item.product_name), quantity, rate, _str(item.shipment_id))
+        product_name, position, product_id, shipment_id = _strs((item.product_name, item.position, item.product_id,
+                                                                 item.shipment_id))
+        texts += (line, tax, gross, base, product_name, line, position, product_id, product_name, quantity, rate,
+                  shipment_id)
         keys, custom = _custom_texts(texts, item.custom)
         item_keys.append(keys)
         read_lines.append({"product-id": str(item.product_id).strip(), **custom})
@@ -499,7 +509,8 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
         read_shipments.append(FeedShipment(shipment.shipment_id, state.strip(), str(tracking or "").strip() or None))
     texts += (*merchandize, *merchandize, *totals[:3], *totals)
     for pi, amount in zip(order.payment_instruments, amounts, strict=True):
-        texts += (_str(pi.payment_method_id), amount, _str(pi.processor_id), _str(pi.transaction_id))
+        method, processor, transaction = _strs((pi.payment_method_id, pi.processor_id, pi.transaction_id))
+        texts += (method, amount, processor, transaction)
     custom_keys, custom = _custom_texts(texts, order.custom)
     joined = "".join(texts)
     # An empty leaf (``<tag />``), markup to escape, or what an attribute escapes (the order number and
