@@ -407,7 +407,7 @@ def _custom_texts(texts: list[str], custom: dict[str, Any]) -> tuple[tuple[str, 
     values = list(map(custom.__getitem__, keys))
     values = list(map(_str, values)) if None in values else list(map(str, values))
     texts += values
-    return keys, dict(zip(keys, map(str.strip, values)))
+    return keys, dict(zip(keys, map(str.strip, values), strict=True))
 
 
 Money = tuple[list[tuple[str, ...]], tuple[str, str, str], list[tuple[str, ...]], tuple[str, ...], list[str]]
