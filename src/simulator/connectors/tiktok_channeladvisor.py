@@ -299,7 +299,8 @@ class TikTokChannelAdvisorSync:
     def _reflect(self, order: Order, ca: CaOrder, packages: bool = True) -> None:
         engine = self.world.engine
         old = (ca.shipping_status, ca.tiktok_status)
-        ca.tiktok_status = order.status.value
+        status_text = order.status._value_  # the plain text (Enum.value is a property: a call per read)
+        ca.tiktok_status = status_text
         status = to_ca(self.world.rules[PROFILE], order.status, order.shipping_type)
         if status is not None:
             ca.shipping_status = status
@@ -325,7 +326,7 @@ class TikTokChannelAdvisorSync:
         for return_id in order.return_ids:
             self._reflect_return(ca, order, engine.returns[return_id])
         if (ca.shipping_status, ca.tiktok_status) != old:
-            self._journal(ca, direction="tiktok_to_ca", action="status", tiktok_status=order.status.value,
+            self._journal(ca, direction="tiktok_to_ca", action="status", tiktok_status=status_text,
                           shipping_status=str(ca.shipping_status))
 
     @staticmethod

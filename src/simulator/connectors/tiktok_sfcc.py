@@ -211,7 +211,7 @@ class TikTokSfccConnector:
 
     def _status_changed(self, event: OrderStatusChanged) -> None:
         order = self.world.engine.orders.get(event.order_id)
-        if order is None or self.site_for(order) is None:
+        if order is None or order.profile != "sfcc" or self.site_for(order) is None:  # most orders: no call
             return
         if event.old == OrderStatus.ON_HOLD and event.new == OrderStatus.AWAITING_SHIPMENT:
             self.create(order.id, 1)
@@ -323,7 +323,7 @@ class TikTokSfccConnector:
             lines=tuple(map(tuple, units.values())),  # (product_id, quantity, net_price)
             shipping_method=method,
             shipping_net=str(order.shipping_fee),
-            buyer_note=order.buyer_message if isinstance(order.buyer_message, str) else "",
+            buyer_note=note if isinstance(note := order.buyer_message, str) else "",
         )
 
     def sfcc_order_no(self, order: Order) -> str | None:
@@ -446,7 +446,7 @@ class TikTokSfccConnector:
         mapping = self._mapping  # status_mappings.sfcc: copied once per rules object, not per reconcile
         if mapping is None or mapping[0] is not rules:
             mapping = self._mapping = (rules, rules.status_mapping("sfcc"))
-        wanted = mapping[1][order.status.value] or {}
+        wanted = mapping[1][order.status._value_] or {}  # the plain text (Enum.value is a property)
         body: dict[str, Any] = {}
         cancelled = order.status == OrderStatus.CANCELLED
         # One pass over TikTok's lines: units cancelled per SFCC product (CAN-L3, S.partial_cancel_units)

@@ -139,19 +139,20 @@ class OrderBook:
         site = self.config.sites.get(site_id)
         if site is None:
             raise CreateRefused({"error": True, "msg": f"Exception: site {site_id} not found"})
-        existing = self.by_external.get((site_id, str(external)))
+        external_id = str(external)  # what the built order's c_externalOrderId holds
+        existing = self.by_external.get((site_id, external_id))
         if existing is not None:
-            self.journal.record("sfcc.order.duplicate_refused", order_id=str(external), order_no=existing,
+            self.journal.record("sfcc.order.duplicate_refused", order_id=external_id, order_no=existing,
                                 rule="SFCC-2")
             raise CreateRefused(create_response(self.orders[existing], "Order already exists"))
         order = build(site, f"{self._next_no:08d}")
         self._next_no += 1
         self.orders[order.order_no] = order
         self._track(order)
-        self.by_external[(site_id, str(external))] = order.order_no
-        self._by_order_id.setdefault(str(external), order.order_no)
-        self._created(order.external_order_id, order.order_no, site_id, order.status, "SFCC-1")
-        self._safeguard(site, order)
+        self.by_external[(site_id, external_id)] = order.order_no
+        self._by_order_id.setdefault(external_id, order.order_no)
+        self._created(external_id, order.order_no, site_id, order.status, "SFCC-1")
+        self._safeguard(site, order, external_id)
         self._changed(order)
         return create_response(order, f"Success Order Created with  order #{order.order_no}")
 
@@ -170,13 +171,13 @@ class OrderBook:
                                     emails, emails and protected))
         return self._safeguards
 
-    def _safeguard(self, site: Site, order: SfccOrder) -> None:
+    def _safeguard(self, site: Site, order: SfccOrder, order_id: str) -> None:
         # SFCC-3: placing the order triggers a CAPTURE transaction and the confirmation email; a
         # non-production instance must have both switched off. Would-be actions are recorded either way
         # (the records themselves are built when first read: see safeguards).
         protected = self.config.environment != "production"
         payment = order.payment_instruments[0]  # placed with the order's total (build_order)
-        now, order_id, order_no = self.clock.now(), order.external_order_id, order.order_no
+        now, order_no = self.clock.now(), order.order_no
         amount, currency, method, email = str(payment.amount), order.currency, payment.payment_method_id, \
             order.customer_email
         capture, emails = site.payment_capture, site.order_confirmation_emails
