@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.clock import wall_time
 from simulator.engine import EngineError, Order, Sku
-from simulator.engine.events import EngineEvent
 from simulator.engine.models import party_of
 from simulator.tiktok_shop import errors as E
 from simulator.tiktok_shop.buyers import draw_buyer
@@ -61,7 +60,7 @@ class TikTokBackend:
         self._stamp_at: datetime | None = None
         self._stamp = ""
         self.wall = wall_time  # the transport clock under serve (a durable world records each reading)
-        self.engine.subscribe(self._on_event)
+        self.engine.subscribe(self.webhooks.on_event)  # the dispatcher itself: one call per event, not two
 
     # -- data ------------------------------------------------------------------------------------
     def load(self, directory: Path) -> None:
@@ -233,9 +232,6 @@ class TikTokBackend:
         if app.app_secret != app_secret:
             raise E.InvalidCredentials("Invalid credentials. Invalid 'app_secret' query parameter.")
         return app
-
-    def _on_event(self, event: EngineEvent) -> None:
-        self.webhooks.on_event(event)
 
     # -- System protocol -------------------------------------------------------------------------
     def owns_path(self, path: str) -> bool:
