@@ -10,9 +10,13 @@ Every figure is a ratio of two runs in this process, or a measurement against it
 - an advance of 30 days vs one of 1 hour over the same few orders: the difference is the idle
   15-minute job runs and sync ticks (skipped by the clock while they have nothing to do), each of
   which must cost microseconds (target <= 50 µs a run;
-  benchmarks/scenarios.py compares whole 30-day and 1-hour scenarios).
+  benchmarks/scenarios.py compares whole 30-day and 1-hour scenarios);
+- with ``--count N``: the Python bytecodes executed and functions called per order in a one-day
+  advance over N orders, full world vs engine alone. These counts are the same on every run (no
+  timing, no collector), so a change to the code moves them even when the machine's noise hides
+  its effect on the timed ratio; they are a guide, not the target.
 
-    .venv/bin/python benchmarks/full_world.py [--orders 10000] [--rounds 5] [--cpu]
+    .venv/bin/python benchmarks/full_world.py [--orders 10000] [--rounds 5] [--cpu] [--count 1500]
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import gc
 import os
 import statistics
+import sys
 import time
 from typing import Any
 
@@ -149,6 +154,37 @@ def idle_span(orders: int) -> tuple[float, float, int]:
     return figures[0], figures[1], counts[1] - counts[0]
 
 
+def counted(orders: int, engine_only: bool) -> tuple[float, float]:
+    """(bytecodes, function calls) per order executed by a one-day advance over ``orders`` (collector off)."""
+    world = full_world()
+    shops = shops_of(world)
+    if engine_only:
+        engine = engine_world(world)
+        world.close()
+        world = engine
+    place(world, shops, orders)
+    counts = [0, 0]
+
+    def trace(frame: Any, event: str, _arg: Any) -> Any:
+        if event == "opcode":
+            counts[0] += 1
+        elif event == "call":
+            frame.f_trace_opcodes = True
+            counts[1] += 1
+        return trace
+
+    gc.collect()
+    gc.disable()
+    sys.settrace(trace)
+    try:
+        world.advance(seconds=86400)
+    finally:
+        sys.settrace(None)
+        gc.enable()
+        world.close()
+    return counts[0] / max(orders, 1), counts[1] / max(orders, 1)
+
+
 def verdict(ok: bool) -> str:
     """PASS or FAIL."""
     return "PASS" if ok else "FAIL"
@@ -161,6 +197,8 @@ def main() -> None:
     parser.add_argument("--idle-orders", type=int, default=30, help="orders of the 1-hour vs 30-day runs")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the per-timer comparison (median)")
     parser.add_argument("--cpu", action="store_true", help="time advances in process CPU time, not wall time")
+    parser.add_argument("--count", type=int, default=0, metavar="N",
+                        help="also count bytecodes and calls per order of a day over N orders (deterministic)")
     args = parser.parse_args()
     if args.cpu:
         CLOCK[0] = time.process_time
@@ -187,6 +225,11 @@ def main() -> None:
     print(f"{args.idle_orders} orders, 30 days vs 1 hour in a full world: {month * 1000:.1f} ms vs "
           f"{hour * 1000:.1f} ms; {runs:,} more scheduled runs (idle job runs and sync ticks, skipped): {per_run:.2f} µs each "
           f"(target: microseconds, <= 50 µs)  {verdict(per_run <= 50)}")
+    if args.count:
+        (full_ops, full_calls), (engine_ops, engine_calls) = counted(args.count, False), counted(args.count, True)
+        print(f"{args.count:,} orders x 1 day, per order: full world {full_ops:,.0f} bytecodes / {full_calls:,.1f} calls, "
+              f"engine alone {engine_ops:,.0f} / {engine_calls:,.1f}: {full_ops / engine_ops:.2f}x / "
+              f"{full_calls / engine_calls:.2f}x  (deterministic guide, not a target)")
 
 
 if __name__ == "__main__":

@@ -54,3 +54,12 @@ def test_full_world_prints_every_target() -> None:
     for figure in ("full world / engine per timer", "advanced 1 day", "RSS per order", "30 days vs 1 hour"):
         line = next(line for line in out.splitlines() if figure in line)
         assert line.rstrip().endswith(("PASS", "FAIL")), line
+
+
+def test_full_world_counts_are_the_same_on_every_run() -> None:
+    """The ``--count`` guide is deterministic: the same bytecodes and calls per order in every run of a day."""
+    out = [run("full_world.py", "--orders", "6", "--idle-orders", "2", "--count", "12") for _ in range(2)]
+    lines = [next(line for line in o.splitlines() if "bytecodes" in line) for o in out]
+    assert lines[0] == lines[1], lines
+    full, engine = (float(n.replace(",", "")) for n in re.findall(r"(?:full world|engine alone) ([\d,]+)", lines[0]))
+    assert full > engine > 0, lines[0]
