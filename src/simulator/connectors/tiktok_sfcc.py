@@ -197,7 +197,9 @@ class TikTokSfccConnector:
     def on_event(self, event: EngineEvent) -> None:
         """React to status changes of orders (and their returns, RET-7) of the shops wired to SFCC."""
         if isinstance(event, OrderStatusChanged):  # most events: asked first
-            self._status_changed(event)
+            order = self.world.engine.orders.get(event.order_id)
+            if order is not None and order.profile == "sfcc":  # other profiles' orders: no further call
+                self._status_changed(event, order)
             return
         if isinstance(event, CancellationChanged) and event.new == CancelStatus.COMPLETE:
             cut = self.world.engine.orders.get(event.order_id)  # CAN-L3: units cancelled, the order goes on
@@ -209,9 +211,8 @@ class TikTokSfccConnector:
             if returned is not None and self.site_for(returned) is not None and returned.id in self.order_nos:
                 self.reconcile(returned.id, "RET-7")
 
-    def _status_changed(self, event: OrderStatusChanged) -> None:
-        order = self.world.engine.orders.get(event.order_id)
-        if order is None or order.profile != "sfcc" or self.site_for(order) is None:  # most orders: no call
+    def _status_changed(self, event: OrderStatusChanged, order: Order) -> None:
+        if self.site_for(order) is None:
             return
         if event.old == OrderStatus.ON_HOLD and event.new == OrderStatus.AWAITING_SHIPMENT:
             self.create(order.id, 1)

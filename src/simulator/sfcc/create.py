@@ -229,7 +229,8 @@ def _assemble(site: Site, order_no: str, now: datetime, external_id: str, curren
               customer_name: str, customer_email: str, billing: Address, items: list[ProductItem],
               shipment: Shipment, notes: dict[str, str]) -> SfccOrder:
     """The placed order (status ``new``) of a validated request."""
-    token = hashlib.sha256(f"{site.id}:{order_no}:{external_id}".encode()).hexdigest()[:40]
+    digest = hashlib.sha256(f"{site.id}:{order_no}:{external_id}".encode()).hexdigest()
+    token = digest[:40]  # the order token, and the rest the payment instrument's id: one hash an order
     order = SfccOrder(
         order_no=order_no, site_id=site.id, order_token=token, currency=currency, status="new",
         customer_name=customer_name or billing.full_name,
@@ -242,7 +243,7 @@ def _assemble(site: Site, order_no: str, now: datetime, external_id: str, curren
         },
     )
     order.payment_instruments.append(PaymentInstrument(
-        payment_instrument_id=hashlib.sha256(f"pi:{token}".encode()).hexdigest()[:24], payment_method_id=method,
+        payment_instrument_id=digest[40:], payment_method_id=method,
         amount=placed_total(items, shipment), processor_id=site.payment_methods[method].get("processor", "BASIC_CREDIT"),
         transaction_id=str(external_id),
     ))

@@ -23,6 +23,7 @@ ET.register_namespace("", NS)
 
 # Characters an XML parser refuses or rewrites (CR): a file holding one is parsed for real by its reader.
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10))
+_UNPRINTABLE = bytes([*range(32), 127])  # what str.isprintable refuses among ASCII characters
 
 
 def _cdata(text: str) -> str:
@@ -517,7 +518,9 @@ def _fast_order(order: SfccOrder) -> tuple[str, bool, FeedOrder] | None:
     # shipment ids are among the texts; printable text holds no newline, tab or CR): the reference writes it.
     if not all(texts) or "&" in joined or "<" in joined or ">" in joined or '"' in joined:
         return None
-    printable = joined.isprintable()
+    # ASCII text (most): printable is no byte below 0x20 and no DEL, a C scan twice as fast as isprintable.
+    printable = len(joined.encode("ascii").translate(None, _UNPRINTABLE)) == len(joined) if joined.isascii() \
+        else joined.isprintable()
     if not printable and ("\n" in joined or "\t" in joined or "\r" in joined):
         return None
     frame = _frame((billing, tuple(item_keys), tuple(shipment_shapes), len(order.payment_instruments),
