@@ -174,10 +174,19 @@ def apply(world: World, plan_: Plan) -> list[str]:
 
 def partial_cancel_units(order: Order) -> dict[str, int]:
     """CAN-L3: cancelled units per SFCC product of an order that goes on (empty: none, or the order is cancelled)."""
-    if order.status == OrderStatus.CANCELLED:
-        return {}
+    return units_by_product(order)[0]
+
+
+def units_by_product(order: Order) -> tuple[dict[str, int], dict[str, list[Any]]]:
+    """Per SFCC product of an order that goes on, in one pass over its lines: the units cancelled (CAN-L3) and the
+    lines that go on; both empty when the order is cancelled."""
     cut: dict[str, int] = {}
-    for li in order.line_items:
-        if li.status == OrderStatus.CANCELLED:
-            cut[li.seller_sku or li.sku_id] = cut.get(li.seller_sku or li.sku_id, 0) + 1
-    return cut
+    live: dict[str, list[Any]] = {}
+    if order.status != OrderStatus.CANCELLED:
+        for li in order.line_items:
+            product = li.seller_sku or li.sku_id
+            if li.status == OrderStatus.CANCELLED:
+                cut[product] = cut.get(product, 0) + 1
+            else:
+                live.setdefault(product, []).append(li)
+    return cut, live

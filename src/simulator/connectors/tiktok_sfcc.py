@@ -450,17 +450,7 @@ class TikTokSfccConnector:
         wanted = mapping[1][order.status._value_] or {}  # the plain text (Enum.value is a property)
         body: dict[str, Any] = {}
         cancelled = order.status == OrderStatus.CANCELLED
-        # One pass over TikTok's lines: units cancelled per SFCC product (CAN-L3, S.partial_cancel_units)
-        # and the lines that go on, per product (their packages say what shipped).
-        cut: dict[str, int] = {}
-        live: dict[str, list[Any]] = {}
-        if not cancelled:
-            for li in order.line_items:
-                product = li.seller_sku or li.sku_id
-                if li.status == OrderStatus.CANCELLED:
-                    cut[product] = cut.get(product, 0) + 1
-                else:
-                    live.setdefault(product, []).append(li)
+        cut, live = S.units_by_product(order)  # live: the lines that go on (their packages say what shipped)
         if cut and wanted.get("c_externalChannelOrderStatus") == 3:  # CAN-L3: open, some units cancelled
             wanted = PARTIAL_STATUS
         items_to_cancel = self._items_to_cancel(order, doc, cut) if cut else None

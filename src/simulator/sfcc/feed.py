@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -117,7 +117,7 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
-def _strs(values: tuple[Any, ...]) -> Iterator[str]:
+def _strs(values: Sequence[Any]) -> Iterator[str]:
     """``_str`` of each value, mapped in C: ``str`` writes every value alike but None (one call, not one a value)."""
     return map(_str, values) if None in values else map(str, values)
 
@@ -404,9 +404,7 @@ def _custom_texts(texts: list[str], custom: dict[str, Any]) -> tuple[tuple[str, 
         if len(_SORTED) >= 4096:
             _SORTED.clear()
         keys = _SORTED[given] = tuple(sorted(given))
-    # Mapped in C, no comprehension frames: ``str`` writes every value as ``_str`` does except None.
-    values = list(map(custom.__getitem__, keys))
-    values = list(map(_str, values)) if None in values else list(map(str, values))
+    values = list(_strs(list(map(custom.__getitem__, keys))))  # mapped in C: no comprehension frames
     texts += values
     return keys, dict(zip(keys, map(str.strip, values), strict=True))
 
